@@ -1,0 +1,53 @@
+"""KAB001 unreadable-project-file: a file the readiness checks needed could not be read.
+
+What it checks
+    Every file the project model reads (manifests, Python sources, compose files, lockfiles,
+    ``alembic.ini``) parses: valid TOML/YAML/JSON/INI, UTF-8 text, Python the running
+    interpreter can parse, no symlink loops.
+
+Why it matters
+    A file that cannot be read is a file no other check could judge: its imports, environment
+    reads or services are invisible, so "no finding" would be a false pass. Invalid manifests
+    also break ``pip install`` / ``docker compose`` in production.
+
+Example
+    ``backend/pyproject.toml:3 invalid TOML: Expected '=' after a key``
+
+Fix
+    Repair the file, or exclude it with ``[tool.kabul] exclude = ["path/glob"]``.
+"""
+
+from __future__ import annotations
+
+from pytest_kabul.model import Area, Finding, Location, Severity
+from pytest_kabul.project.core import Project
+from pytest_kabul.registry import Check, Evaluation
+
+check = Check(
+    code="KAB001",
+    name="unreadable-project-file",
+    area=Area.PROJECT,
+    severity=Severity.WARNING,
+    summary="A project file could not be read or parsed, so no check could judge it.",
+    doc=__doc__,
+)
+
+
+@check.evaluator
+def evaluate(project: Project) -> Evaluation:
+    project.load_all()
+    findings = [
+        Finding(
+            code=check.code,
+            severity=problem.severity,
+            subject=problem.path,
+            message=problem.message,
+            remediation=(
+                f"Repair {problem.path}, or exclude it with [tool.kabul] exclude"
+                f' = ["{problem.path}"] if it is not part of the deployed project.'
+            ),
+            location=Location(problem.path),
+        )
+        for problem in project.problems
+    ]
+    return Evaluation.build(subjects=["files"] if not findings else (), findings=findings)

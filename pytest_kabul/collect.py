@@ -1,0 +1,181 @@
+"""Turning check evaluations into real ``pytest.Function`` items.
+
+One item per (check, subject): ``KAB101[backend:sentry-sdk]``. Items are real Functions, so
+fixtures, marks, ``-k``, ``--lf``, xdist, junitxml and pytest-html all work. A failing item
+renders its findings (one line each plus ``fix:``), never a plugin traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import traceback
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_kabul.model import Finding, Severity
+from pytest_kabul.project.core import Project
+from pytest_kabul.registry import Check, CheckSkipped, Evaluation, ServiceUnavailable
+
+USER_PROPERTY = "kabul"
+_UNSAFE = re.compile(r"\s+")
+
+
+class KabulFailed(Exception):
+    def __init__(self, findings: tuple[Finding, ...]) -> None:
+        super().__init__(f"{len(findings)} finding(s)")
+        self.findings = findings
+
+
+class KabulInternalError(Exception):
+    """A check crashed: a bug in pytest-kabul, reported on that item only."""
+
+
+def render_findings(findings: Iterable[Finding]) -> str:
+    lines: list[str] = []
+    for finding in findings:
+        lines.append(f"{finding.headline()} [{finding.severity.label}]")
+        lines.append(f"  fix: {finding.remediation}")
+        for block in finding.evidence:
+            lines.append(f"  {block.title}:")
+            lines.extend(f"    {line}" for line in block.text.rstrip().splitlines())
+    return "\n".join(lines)
+
+
+class KabulCollector(pytest.Collector):
+    """The parent of every readiness item, so their ids read ``kabul::KAB101[backend:x]``."""
+
+    def collect(self) -> list[pytest.Item | pytest.Collector]:
+        return []  # items are built from check evaluations, see ItemFactory
+
+
+class KabulItem(pytest.Function):
+    """A readiness check item; ``kabul_check`` and ``kabul_subject`` identify it."""
+
+    kabul_check: Check
+    kabul_subject: str | None
+
+    def repr_failure(  # type: ignore[override]
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
+    ) -> str | Any:
+        if isinstance(excinfo.value, KabulFailed):
+            return render_findings(excinfo.value.findings)
+        if isinstance(excinfo.value, KabulInternalError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, self.name
+
+
+def item_name(check: Check, subject: str | None) -> str:
+    if subject is None:
+        return check.code
+    return f"{check.code}[{_UNSAFE.sub('_', subject)}]"
+
+
+def record(item: pytest.Item, payload: dict[str, Any]) -> None:
+    item.user_properties.append((USER_PROPERTY, json.dumps(payload, sort_keys=True)))
+
+
+class ItemFactory:
+    """Builds the items for one session; ``gate`` decides which findings fail an item."""
+
+    def __init__(
+        self,
+        parent: pytest.Collector,
+        project: Project,
+        *,
+        gate: Callable[[pytest.Item, Check, str | None, tuple[Finding, ...]], None],
+        require_live: bool,
+    ) -> None:
+        self.parent = parent
+        self.project = project
+        self.gate = gate
+        self.require_live = require_live
+
+    def items_for(self, check: Check) -> list[pytest.Item]:
+        try:
+            evaluation = check.evaluate(self.project)
+        except Exception:
+            detail = traceback.format_exc(limit=-6)
+            message = (
+                f"internal error in {check.code} {check.name} (a bug in pytest-kabul; the other"
+                f" checks are unaffected):\n{detail}"
+            )
+            return [self._make(check, None, self._raiser(KabulInternalError(message)))]
+        if evaluation.not_applicable is not None:
+            return [self._make(check, None, self._skipper(check, None, evaluation.not_applicable))]
+        items: list[pytest.Item] = []
+        for subject in evaluation.subjects:
+            items.append(self._make(check, subject, self._body(check, subject, evaluation)))
+        for subject, reason in evaluation.skipped.items():
+            items.append(self._make(check, subject, self._skipper(check, subject, reason)))
+        if not items:
+            items.append(self._make(check, None, self._body(check, None, evaluation)))
+        return sorted(items, key=lambda i: i.name)
+
+    def _make(self, check: Check, subject: str | None, fn: Callable[..., None]) -> pytest.Item:
+        item = KabulItem.from_parent(self.parent, name=item_name(check, subject), callobj=fn)
+        item.kabul_check = check
+        item.kabul_subject = subject
+        item.add_marker(pytest.mark.kabul)
+        if check.live:
+            item.add_marker(pytest.mark.kabul_live)
+        return item
+
+    def _raiser(self, exc: Exception) -> Callable[..., None]:
+        def kabul_check(request: pytest.FixtureRequest) -> None:
+            raise exc
+
+        return kabul_check
+
+    def _skipper(self, check: Check, subject: str | None, reason: str) -> Callable[..., None]:
+        def kabul_check(request: pytest.FixtureRequest) -> None:
+            record(request.node, {"code": check.code, "subject": subject, "skipped": reason})
+            pytest.skip(f"{check.code}: {reason}")
+
+        return kabul_check
+
+    def _body(
+        self, check: Check, subject: str | None, evaluation: Evaluation
+    ) -> Callable[..., None]:
+        def kabul_check(request: pytest.FixtureRequest) -> None:
+            item = request.node
+            if check.live and subject is not None:
+                findings = self._run_live(request, check, subject)
+            else:
+                findings = evaluation.findings_for(subject) if subject else evaluation.findings
+            note = evaluation.notes.get(subject or "")
+            record(
+                item,
+                {
+                    "code": check.code,
+                    "subject": subject,
+                    "findings": [f.to_dict() for f in findings],
+                    "note": note,
+                },
+            )
+            self.gate(item, check, subject, findings)
+
+        return kabul_check
+
+    def _run_live(
+        self, request: pytest.FixtureRequest, check: Check, subject: str
+    ) -> tuple[Finding, ...]:
+        try:
+            services = {name: request.getfixturevalue(name) for name in check.fixtures}
+            return check.run_live(self.project, subject, services)
+        except ServiceUnavailable as exc:
+            if self.require_live:
+                pytest.fail(f"{check.code}: live service unavailable: {exc}", pytrace=False)
+            pytest.skip(f"{check.code}: {exc}")
+        except CheckSkipped as exc:
+            pytest.skip(f"{check.code}: {exc}")
+
+
+def failing(findings: Iterable[Finding], level: Severity) -> tuple[Finding, ...]:
+    return tuple(f for f in findings if f.severity >= level)

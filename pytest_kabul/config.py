@@ -1,0 +1,247 @@
+"""``[tool.kabul]`` configuration: loading, validation, defaults.
+
+Precedence is CLI > ini > ``[tool.kabul]`` > discovered defaults; this module only handles the
+file part and returns a frozen :class:`KabulConfig`. Keys may be written with ``-`` or ``_``.
+Unknown keys are errors that list the valid ones (a typo must never silently disable a check).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+
+class ConfigError(Exception):
+    """A configuration problem; the message names the file and what is wrong."""
+
+
+@dataclass(frozen=True)
+class Waiver:
+    code: str
+    reason: str
+    subject: str | None = None
+    until: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class LiveConfig:
+    app: str | None = None
+    app_dir: str | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+    rate_limit_paths: tuple[str, ...] = ()
+    burst: int = 200
+    health_path: str | None = None
+    production_env: Mapping[str, str] = field(default_factory=dict)
+    database_env: str | None = None
+    redis_env: str | None = None
+    exclude_tables: tuple[str, ...] = ()
+    startup_timeout: float = 30.0
+    migrations_dir: str | None = None
+
+
+@dataclass(frozen=True)
+class KabulConfig:
+    source: str | None = None
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    fail_level: str = "error"
+    exclude: tuple[str, ...] = ()
+    compose_files: tuple[str, ...] = ()
+    tls_terminated_by: str | None = None
+    managed_database: str | None = None
+    settings_class: str | None = None
+    waivers: tuple[Waiver, ...] = ()
+    live: LiveConfig = field(default_factory=LiveConfig)
+
+    def with_overrides(self, **changes: Any) -> KabulConfig:
+        return replace(self, **changes)
+
+
+def _str(where: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{where} must be a string, got {type(value).__name__}")
+    return value
+
+
+def _strs(where: str, value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where} must be a list of strings")
+    return tuple(value)
+
+
+def _int(where: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ConfigError(f"{where} must be a positive integer")
+    return value
+
+
+def _float(where: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ConfigError(f"{where} must be a positive number")
+    return float(value)
+
+
+def _str_map(where: str, value: object) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where} must be a table of strings")
+    out: dict[str, str] = {}
+    for key, item in sorted(value.items()):
+        if isinstance(item, bool) or not isinstance(item, str | int | float):
+            raise ConfigError(f"{where}.{key} must be a string")
+        out[str(key)] = str(item)
+    return out
+
+
+def _fail_level(where: str, value: object) -> str:
+    text = _str(where, value).lower()
+    if text not in {"info", "warning", "error", "critical"}:
+        raise ConfigError(f"{where} must be one of info, warning, error, critical; got {value!r}")
+    return text
+
+
+def _waivers(where: str, value: object) -> tuple[Waiver, ...]:
+    if isinstance(value, dict):  # [tool.kabul.waivers] KAB101 = "reason" or a sub-table
+        items: list[Any] = [
+            {"code": k, **(v if isinstance(v, dict) else {"reason": v})} for k, v in value.items()
+        ]
+    elif isinstance(value, list):
+        items = value
+    else:
+        raise ConfigError(f"{where} must be an array of tables")
+    waivers = []
+    for index, item in enumerate(items):
+        at = f"{where}[{index}]"
+        if not isinstance(item, dict):
+            raise ConfigError(f"{at} must be a table with code, reason, optional subject/until")
+        unknown = sorted(set(item) - {"code", "reason", "subject", "until"})
+        if unknown:
+            raise ConfigError(
+                f"{at}: unknown key {unknown[0]!r}; valid keys: code, reason, subject, until"
+            )
+        if not item.get("reason"):
+            raise ConfigError(f"{at}: a waiver needs a non-empty 'reason'")
+        until = item.get("until")
+        if isinstance(until, str):
+            try:
+                until = dt.date.fromisoformat(until)
+            except ValueError:
+                raise ConfigError(f"{at}.until must be a date (YYYY-MM-DD)") from None
+        if until is not None and not isinstance(until, dt.date):
+            raise ConfigError(f"{at}.until must be a date (YYYY-MM-DD)")
+        subject = item.get("subject")
+        waivers.append(
+            Waiver(
+                code=_str(f"{at}.code", item.get("code")),
+                reason=_str(f"{at}.reason", item["reason"]),
+                subject=_str(f"{at}.subject", subject) if subject is not None else None,
+                until=until,
+            )
+        )
+    return tuple(waivers)
+
+
+Parser = Callable[[str, object], Any]
+
+LIVE_KEYS: dict[str, Parser] = {
+    "app": _str,
+    "app_dir": _str,
+    "env": _str_map,
+    "rate_limit_paths": _strs,
+    "burst": _int,
+    "health_path": _str,
+    "production_env": _str_map,
+    "database_env": _str,
+    "redis_env": _str,
+    "exclude_tables": _strs,
+    "startup_timeout": _float,
+    "migrations_dir": _str,
+}
+
+TOP_KEYS: dict[str, Parser] = {
+    "select": _strs,
+    "ignore": _strs,
+    "fail_level": _fail_level,
+    "exclude": _strs,
+    "compose_files": _strs,
+    "tls_terminated_by": _str,
+    "managed_database": _str,
+    "settings_class": _str,
+    "waivers": _waivers,
+}
+
+
+def _normalise(table: Mapping[str, Any]) -> dict[str, Any]:
+    return {str(k).replace("-", "_"): v for k, v in table.items()}
+
+
+def _parse_table(
+    where: str, table: Mapping[str, Any], keys: Mapping[str, Parser], extra: Sequence[str] = ()
+) -> dict[str, Any]:
+    valid = sorted([*keys, *extra])
+    out: dict[str, Any] = {}
+    for key, value in _normalise(table).items():
+        if key in extra:
+            continue
+        if key not in keys:
+            raise ConfigError(f"{where}: unknown key {key!r}; valid keys: {', '.join(valid)}")
+        out[key] = keys[key](f"{where}.{key}", value)
+    return out
+
+
+def parse_config(table: Mapping[str, Any], source: str) -> KabulConfig:
+    """Validate a ``[tool.kabul]`` table (already extracted from its file)."""
+    where = f"{source}: [tool.kabul]" if not source.endswith("kabul.toml") else source
+    top = _parse_table(where, table, TOP_KEYS, extra=("live",))
+    live_table = _normalise(table).get("live", {})
+    if not isinstance(live_table, dict):
+        raise ConfigError(f"{where}.live must be a table")
+    live = LiveConfig(**_parse_table(f"{where}.live", live_table, LIVE_KEYS))
+    return KabulConfig(source=source, live=live, **top)
+
+
+def load_config(root: Path, explicit: Path | None = None) -> KabulConfig:
+    """Find and read the configuration: ``--kabul-config``, root pyproject.toml, kabul.toml."""
+    candidates: list[Path]
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"{explicit}: --kabul-config file does not exist")
+        candidates = [explicit]
+    else:
+        candidates = [root / "pyproject.toml", root / "kabul.toml"]
+    for path in candidates:
+        if not path.is_file():
+            continue
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            if path.name == "pyproject.toml" and explicit is None:
+                # An unreadable project manifest is a finding (KAB001), not a usage error.
+                continue
+            raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        table = data.get("tool", {}).get("kabul") if path.name != "kabul.toml" else None
+        if path.name == "kabul.toml" or (explicit is not None and table is None):
+            table = data.get("tool", {}).get("kabul", data)
+        if table is None:
+            continue
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: [tool.kabul] must be a table")
+        return parse_config(table, _display(path, root))
+    return KabulConfig()
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)

@@ -1,0 +1,82 @@
+"""The pytest entry point (``pytest11``).
+
+Kept deliberately light: registering options and markers costs nothing measurable, and the
+analysis machinery (project model, checks, report writers) is imported only when
+``--kabul-readiness`` is given.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+SEVERITIES = ("info", "warning", "error", "critical")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("kabul", "production-readiness checks (pytest-kabul)")
+    add = group.addoption
+    add("--kabul-readiness", action="store_true", help="Collect and run the readiness checks.")
+    add(
+        "--kabul-only",
+        action="store_true",
+        help="Collect only the readiness checks; never import the project's own test modules.",
+    )
+    add("--kabul-root", metavar="PATH", help="Project root to check (default: rootdir).")
+    add("--kabul-config", metavar="PATH", help="Config file (default: [tool.kabul] or kabul.toml).")
+    add(
+        "--kabul-select",
+        metavar="CODES",
+        action="append",
+        default=[],
+        help="Only these codes or prefixes (comma-separated, e.g. KAB1,KAB201).",
+    )
+    add(
+        "--kabul-ignore",
+        metavar="CODES",
+        action="append",
+        default=[],
+        help="Skip these codes or prefixes; the longest match between select and ignore wins.",
+    )
+    add("--kabul-json", metavar="PATH", help="Write the JSON report (schema 1) to PATH.")
+    add("--kabul-sarif", metavar="PATH", help="Write a SARIF 2.1.0 report to PATH.")
+    add(
+        "--kabul-fail-level",
+        choices=SEVERITIES,
+        default=None,
+        help="Lowest severity that fails an item (default: error).",
+    )
+    add(
+        "--kabul-require-live",
+        action="store_true",
+        help="Live services that cannot be provided are errors, not skips.",
+    )
+    add("--kabul-postgres-url", metavar="URL", help="Postgres server for live checks.")
+    add("--kabul-redis-url", metavar="URL", help="Redis server for live checks.")
+    add(
+        "--kabul-allow-remote-db",
+        action="store_true",
+        help="Allow a --kabul-postgres-url whose host is not loopback.",
+    )
+    add("--kabul-baseline", metavar="PATH", help="Fail only on findings not in this baseline.")
+    add(
+        "--kabul-baseline-write",
+        action="store_true",
+        help="Write today's findings to --kabul-baseline instead of gating on it.",
+    )
+    parser.addini("kabul_fail_level", "Lowest severity that fails an item.", default=None)
+    parser.addini("kabul_select", "Codes or prefixes to run.", type="args", default=[])
+    parser.addini("kabul_ignore", "Codes or prefixes to skip.", type="args", default=[])
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "kabul: a pytest-kabul readiness check")
+    config.addinivalue_line(
+        "markers", "kabul_live: a readiness check that starts real services (Postgres, Redis, app)"
+    )
+    from pytest_kabul import fixtures
+
+    config.pluginmanager.register(fixtures, "kabul-fixtures")
+    if config.getoption("kabul_readiness") or config.getoption("kabul_only"):
+        from pytest_kabul.session import KabulPlugin
+
+        config.pluginmanager.register(KabulPlugin(config), "kabul-session")

@@ -1,0 +1,218 @@
+"""The :class:`Project`: one per session, facets built lazily and cached.
+
+A *facet* is a function ``def python_apps(project) -> tuple[PythonApp, ...]`` decorated with
+:func:`facet`; it runs at most once per project (FawltyDeps' ``Analysis``), so a run that selects
+only frontend checks never parses Python. Every reader here records a :class:`Problem` naming the
+file instead of raising, so one broken file never stops the other checks.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import sys
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property, wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from pytest_kabul.config import KabulConfig
+from pytest_kabul.model import Severity
+from pytest_kabul.project.files import FileIndex, walk
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+T = TypeVar("T")
+MAX_TEXT_BYTES = 32 * 1024 * 1024
+_FACETS: list[Callable[[Project], Any]] = []
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """A file the model could not read or understand."""
+
+    path: str
+    message: str
+    severity: Severity = Severity.WARNING
+
+
+def facet(fn: Callable[[Project], T]) -> Callable[[Project], T]:
+    key = f"{fn.__module__}.{fn.__qualname__}"
+
+    @wraps(fn)
+    def cached(project: Project) -> T:
+        if key not in project._facets:
+            project._facets[key] = fn(project)
+        value: T = project._facets[key]
+        return value
+
+    _FACETS.append(cached)
+    return cached
+
+
+class _SafeLoader(yaml.SafeLoader):
+    """SafeLoader that refuses alias explosions ("billion laughs")."""
+
+    max_aliases = 500
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self._alias_count = getattr(self, "_alias_count", 0) + 1
+            if self._alias_count > self.max_aliases:
+                raise yaml.YAMLError(f"more than {self.max_aliases} aliases (an anchor bomb?)")
+        return super().compose_node(parent, index)
+
+
+# Compose files use ``!reset`` / ``!override`` tags; keep them as plain values.
+def _tagged(loader: yaml.SafeLoader, _suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node, deep=True)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+_SafeLoader.add_multi_constructor("!", _tagged)
+
+
+class Project:
+    def __init__(self, root: Path, config: KabulConfig | None = None) -> None:
+        self.root = root.resolve()
+        self.config = config or KabulConfig()
+        self._facets: dict[str, Any] = {}
+        self._problems: set[Problem] = set()
+        self._texts: dict[str, str | None] = {}
+        self._trees: dict[str, ast.Module | None] = {}
+
+    def __repr__(self) -> str:
+        return f"<Project {self.root}>"
+
+    # -- files ---------------------------------------------------------------------------
+    @cached_property
+    def files(self) -> FileIndex:
+        result = walk(self.root, self.config.exclude)
+        for path, message in result.problems:
+            self.problem(path, message, Severity.INFO)
+        return FileIndex(result.files)
+
+    def exists(self, rel: str) -> bool:
+        return (self.root / rel).is_file()
+
+    def problem(self, path: str, message: str, severity: Severity = Severity.WARNING) -> None:
+        self._problems.add(Problem(path, message, severity))
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        return tuple(sorted(self._problems))
+
+    def rel(self, path: Path | str) -> str:
+        p = Path(path)
+        if not p.is_absolute():
+            p = self.root / p
+        try:
+            return p.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return p.as_posix()
+
+    # -- readers: each returns None and records a Problem on failure ----------------------
+    def read_text(self, rel: str) -> str | None:
+        if rel in self._texts:
+            return self._texts[rel]
+        text: str | None = None
+        path = self.root / rel
+        try:
+            if path.stat().st_size > MAX_TEXT_BYTES:
+                self.problem(rel, f"larger than {MAX_TEXT_BYTES // 2**20} MiB, not read")
+            else:
+                data = path.read_bytes()
+                if b"\0" in data[:8192]:
+                    self.problem(rel, "binary file (NUL bytes) where text was expected")
+                else:
+                    text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            self.problem(rel, f"not valid UTF-8 (byte {exc.start}); file skipped")
+        except OSError as exc:
+            self.problem(rel, f"cannot read: {exc.strerror or exc}")
+        self._texts[rel] = text
+        return text
+
+    def read_toml(self, rel: str, *, severity: Severity = Severity.ERROR) -> dict[str, Any] | None:
+        text = self.read_text(rel)
+        if text is None:
+            return None
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            self.problem(rel, f"invalid TOML: {exc}", severity)
+            return None
+
+    def read_json(self, rel: str, *, severity: Severity = Severity.ERROR) -> Any:
+        text = self.read_text(rel)
+        if text is None:
+            return None
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            self.problem(rel, f"invalid JSON: {exc}", severity)
+            return None
+
+    def read_yaml(self, rel: str, *, severity: Severity = Severity.ERROR) -> Any:
+        """Parse the first YAML document (use :meth:`read_yaml_all` for multi-doc files)."""
+        docs = self.read_yaml_all(rel, severity=severity)
+        return docs[0] if docs else None
+
+    def read_yaml_all(self, rel: str, *, severity: Severity = Severity.ERROR) -> list[Any]:
+        text = self.read_text(rel)
+        if text is None:
+            return []
+        try:
+            return [d for d in yaml.load_all(text, Loader=_SafeLoader) if d is not None]
+        except yaml.YAMLError as exc:
+            self.problem(rel, f"invalid YAML: {_one_line(str(exc))}", severity)
+            return []
+
+    def parse_python(self, rel: str) -> ast.Module | None:
+        if rel in self._trees:
+            return self._trees[rel]
+        tree: ast.Module | None = None
+        text = self.read_text(rel)
+        if text is not None:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes
+                    tree = ast.parse(text, filename=rel)
+            except (SyntaxError, ValueError) as exc:
+                line = getattr(exc, "lineno", None)
+                where = f" (line {line})" if line else ""
+                version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+                self.problem(
+                    rel,
+                    f"cannot be parsed by Python {version}{where}: {getattr(exc, 'msg', exc)};"
+                    " its imports and environment reads were not checked",
+                )
+        self._trees[rel] = tree
+        return tree
+
+    def load_all(self) -> None:
+        """Build every registered facet (KAB001 needs all problems, whatever was selected)."""
+        import importlib
+        import pkgutil
+
+        import pytest_kabul.project as package
+
+        for info in pkgutil.iter_modules(package.__path__, prefix=package.__name__ + "."):
+            importlib.import_module(info.name)
+        _ = self.files
+        for load in list(_FACETS):
+            load(self)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

@@ -1,0 +1,196 @@
+"""Dockerfiles: stages, instructions and the commands a container starts with.
+
+A small, faithful reader of the Dockerfile syntax we need (line continuations, comments,
+``# escape=`` directive, heredocs skipped, JSON exec form vs shell form, multi-stage ``FROM ... AS``).
+Shared by the dependency, migration, replica and frontend checks.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from dataclasses import dataclass
+
+from pytest_kabul.project.core import Project, facet
+
+_FROM_RE = re.compile(r"^(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Instruction:
+    keyword: str  # upper-case: RUN, CMD, COPY, ...
+    value: str  # the raw argument text, continuations joined
+    line: int  # 1-based line of the instruction's first line
+
+    def exec_form(self) -> list[str] | None:
+        """The JSON (exec) form as a list, or None when this is shell form."""
+        text = self.value.strip()
+        if not text.startswith("["):
+            return None
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError:
+            return None
+        if isinstance(parsed, list) and all(isinstance(p, str) for p in parsed):
+            return parsed
+        return None
+
+    def argv(self) -> list[str]:
+        """The command as argv: exec form as-is, shell form as ``/bin/sh -c <text>``."""
+        form = self.exec_form()
+        if form is not None:
+            return form
+        return ["/bin/sh", "-c", self.value.strip()]
+
+
+@dataclass(frozen=True)
+class Stage:
+    index: int
+    base: str  # the FROM image (or an earlier stage's name)
+    name: str | None
+    line: int
+    instructions: tuple[Instruction, ...]
+
+    def all(self, keyword: str) -> tuple[Instruction, ...]:
+        return tuple(i for i in self.instructions if i.keyword == keyword)
+
+    def last(self, keyword: str) -> Instruction | None:
+        found = self.all(keyword)
+        return found[-1] if found else None
+
+
+@dataclass(frozen=True)
+class Dockerfile:
+    path: str  # relative to the project root
+    stages: tuple[Stage, ...]
+
+    @property
+    def directory(self) -> str:
+        return self.path.rsplit("/", 1)[0] if "/" in self.path else ""
+
+    @property
+    def final(self) -> Stage | None:
+        return self.stages[-1] if self.stages else None
+
+    def stage_chain(self, stage: Stage | None = None) -> list[Stage]:
+        """The stage and the earlier stages it is built ``FROM`` (CMD/ENTRYPOINT inherit)."""
+        current = stage or self.final
+        chain: list[Stage] = []
+        by_name = {s.name.lower(): s for s in self.stages if s.name}
+        while current is not None and current not in chain:
+            chain.append(current)
+            current = by_name.get(current.base.lower())
+        return chain
+
+    def effective(self, keyword: str, stage: Stage | None = None) -> Instruction | None:
+        """The CMD / ENTRYPOINT / WORKDIR in force for a stage, following ``FROM <stage>``."""
+        for s in self.stage_chain(stage):
+            found = s.last(keyword)
+            if found is not None:
+                return found
+        return None
+
+    def base_image(self, stage: Stage | None = None) -> str | None:
+        chain = self.stage_chain(stage)
+        return chain[-1].base if chain else None
+
+
+def parse_dockerfile(path: str, text: str) -> Dockerfile:
+    escape = "\\"
+    lines = text.splitlines()
+    for raw in lines[:5]:
+        m = re.match(r"^#\s*escape\s*=\s*(\S)", raw)
+        if m:
+            escape = m.group(1)
+    logical: list[tuple[int, str]] = []
+    buf: list[str] = []
+    start = 0
+    heredoc: str | None = None
+    for number, raw in enumerate(lines, start=1):
+        if heredoc is not None:
+            if raw.strip() == heredoc:
+                heredoc = None
+            continue
+        stripped = raw.strip()
+        if not buf and (not stripped or stripped.startswith("#")):
+            continue
+        if buf and stripped.startswith("#"):
+            continue  # comment lines inside a continuation are dropped by Docker
+        if not buf:
+            start = number
+        if stripped.endswith(escape):
+            buf.append(stripped[:-1])
+            continue
+        buf.append(stripped)
+        joined = " ".join(part.strip() for part in buf if part.strip())
+        buf = []
+        logical.append((start, joined))
+        m = re.search(r"<<-?\s*['\"]?([A-Za-z_][A-Za-z0-9_]*)['\"]?", joined)
+        if m and joined.split(None, 1)[0].upper() in {"RUN", "COPY", "ADD"}:
+            heredoc = m.group(1)
+    if buf:
+        logical.append((start, " ".join(buf)))
+
+    stages: list[Stage] = []
+    current: list[Instruction] = []
+    header: tuple[str, str | None, int] | None = None
+    for line, content in logical:
+        keyword, _, value = content.partition(" ")
+        keyword = keyword.upper()
+        if keyword == "FROM":
+            if header is not None:
+                stages.append(Stage(len(stages), header[0], header[1], header[2], tuple(current)))
+            m = _FROM_RE.match(value.strip())
+            base, name = (m.group(1), m.group(2)) if m else (value.strip(), None)
+            header = (base, name, line)
+            current = []
+            continue
+        if header is not None:
+            current.append(Instruction(keyword, value.strip(), line))
+    if header is not None:
+        stages.append(Stage(len(stages), header[0], header[1], header[2], tuple(current)))
+    return Dockerfile(path, tuple(stages))
+
+
+def is_dockerfile(rel: str) -> bool:
+    name = rel.rsplit("/", 1)[-1]
+    lower = name.lower()
+    return (
+        lower == "dockerfile"
+        or lower.startswith("dockerfile.")
+        or lower.endswith(".dockerfile")
+        or lower.startswith("containerfile")
+    )
+
+
+@facet
+def dockerfiles(project: Project) -> tuple[Dockerfile, ...]:
+    out = []
+    for rel in project.files:
+        if is_dockerfile(rel):
+            text = project.read_text(rel)
+            if text is not None:
+                out.append(parse_dockerfile(rel, text))
+    return tuple(out)
+
+
+def split_shell(command: str) -> list[list[str]]:
+    """Split a shell command line into simple commands on ``&&``, ``||``, ``;`` and ``|``.
+
+    Good enough for start commands (``sh -c "alembic upgrade head && uvicorn ..."``); quoting
+    errors fall back to whitespace splitting rather than raising.
+    """
+    try:
+        lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|")
+        lexer.whitespace_split = True
+        tokens = list(lexer)
+    except ValueError:
+        tokens = command.split()
+    commands: list[list[str]] = [[]]
+    for token in tokens:
+        if token and set(token) <= set(";&|"):
+            commands.append([])
+        else:
+            commands[-1].append(token)
+    return [c for c in commands if c]

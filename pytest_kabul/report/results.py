@@ -1,0 +1,68 @@
+"""Per-item results gathered from test reports (so they work across xdist workers)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from pytest_kabul.model import Finding
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    nodeid: str
+    code: str
+    subject: str | None
+    outcome: str  # passed / failed / skipped
+    findings: tuple[Finding, ...] = ()
+    reason: str | None = None
+    note: str | None = None
+
+    @classmethod
+    def from_report(cls, report: Any, payload: dict[str, Any]) -> ItemResult:
+        reason = payload.get("skipped")
+        if reason is None and report.skipped and isinstance(report.longrepr, tuple):
+            reason = str(report.longrepr[2]).removeprefix("Skipped: ")
+        return cls(
+            nodeid=report.nodeid,
+            code=payload["code"],
+            subject=payload.get("subject"),
+            outcome=report.outcome,
+            findings=tuple(Finding.from_dict(f) for f in payload.get("findings", [])),
+            reason=reason,
+            note=payload.get("note"),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "nodeid": self.nodeid,
+            "code": self.code,
+            "subject": self.subject,
+            "outcome": self.outcome,
+            "reason": self.reason,
+            "note": self.note,
+            "findings": len(self.findings),
+        }
+
+
+@dataclass
+class Results:
+    items: dict[str, ItemResult] = field(default_factory=dict)
+    written: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, result: ItemResult) -> None:
+        # The call report wins over setup/teardown reports of the same item.
+        previous = self.items.get(result.nodeid)
+        if previous is None or previous.outcome != "failed" or result.outcome == "failed":
+            self.items[result.nodeid] = result
+
+    def sorted(self) -> list[ItemResult]:
+        return [self.items[k] for k in sorted(self.items)]
+
+    def findings(self) -> list[Finding]:
+        out = [f for r in self.items.values() for f in r.findings]
+        return sorted(set(out), key=Finding.sort_key)
+
+    def outcomes(self) -> Counter[str]:
+        return Counter(r.outcome for r in self.items.values())

@@ -1,0 +1,161 @@
+"""The session plugin, registered only when ``--kabul-readiness`` (or ``--kabul-only``) is on."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_kabul.collect import (
+    USER_PROPERTY,
+    ItemFactory,
+    KabulCollector,
+    KabulFailed,
+    failing,
+)
+from pytest_kabul.config import ConfigError, KabulConfig, load_config
+from pytest_kabul.model import Finding, Severity
+from pytest_kabul.project.core import Project
+from pytest_kabul.registry import Check, all_checks, is_selected
+from pytest_kabul.report.results import ItemResult, Results
+
+
+def _split(values: Sequence[str]) -> tuple[str, ...]:
+    out: list[str] = []
+    for value in values:
+        out.extend(part.strip().upper() for part in value.split(",") if part.strip())
+    return tuple(out)
+
+
+class KabulPlugin:
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        opt = config.getoption
+        root_opt = opt("kabul_root")
+        self.root = Path(root_opt).resolve() if root_opt else config.rootpath
+        if not self.root.is_dir():
+            raise pytest.UsageError(f"--kabul-root {root_opt}: not a directory")
+        explicit = opt("kabul_config")
+        try:
+            file_config = load_config(self.root, Path(explicit) if explicit else None)
+        except ConfigError as exc:
+            raise pytest.UsageError(f"pytest-kabul configuration error: {exc}") from None
+        self.kabul_config = self._merge(file_config)
+        self.checks = self._select(all_checks())
+        self.fail_level = Severity.parse(self.kabul_config.fail_level)
+        self.results = Results()
+        self._project: Project | None = None
+        self.collected = 0
+
+    # -- configuration ------------------------------------------------------------------------
+    def _merge(self, file_config: KabulConfig) -> KabulConfig:
+        opt, ini = self.config.getoption, self.config.getini
+        select = _split(opt("kabul_select")) or _split(ini("kabul_select")) or file_config.select
+        ignore = _split(opt("kabul_ignore")) or _split(ini("kabul_ignore")) or file_config.ignore
+        fail_level = opt("kabul_fail_level") or ini("kabul_fail_level") or file_config.fail_level
+        return file_config.with_overrides(
+            select=tuple(select), ignore=tuple(ignore), fail_level=str(fail_level).lower()
+        )
+
+    def _select(self, catalogue: tuple[Check, ...]) -> tuple[Check, ...]:
+        known = {c.code for c in catalogue}
+        cfg = self.kabul_config
+        patterns = [*cfg.select, *cfg.ignore, *(w.code for w in cfg.waivers)]
+        for pattern in patterns:
+            if not any(code.startswith(pattern) for code in known):
+                valid = ", ".join(sorted(known))
+                where = cfg.source or "the command line"
+                raise pytest.UsageError(
+                    f"pytest-kabul: unknown check code {pattern!r} (in {where}); valid: {valid}"
+                )
+        return tuple(
+            c
+            for c in catalogue
+            if is_selected(c.code, cfg.select, cfg.ignore)
+            and (not c.opt_in or any(c.code.startswith(s) and len(s) == 6 for s in cfg.select))
+        )
+
+    @property
+    def project(self) -> Project:
+        if self._project is None:
+            self._project = Project(self.root, self.kabul_config)
+        return self._project
+
+    @property
+    def is_worker(self) -> bool:
+        return hasattr(self.config, "workerinput")
+
+    # -- collection --------------------------------------------------------------------------
+    def pytest_ignore_collect(self, collection_path: Path) -> bool | None:
+        if self.config.getoption("kabul_only"):
+            return True
+        return None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        parent = KabulCollector.from_parent(session, name="kabul", nodeid="kabul", path=self.root)
+        factory = ItemFactory(
+            parent,
+            self.project,
+            gate=self.gate,
+            require_live=bool(config.getoption("kabul_require_live")),
+        )
+        ours: list[pytest.Item] = []
+        # KAB001 (unreadable input) sorts first but must see every other check's problems.
+        for check in sorted(self.checks, key=lambda c: (c.code == "KAB001", c.code)):
+            ours.extend(factory.items_for(check))
+        if not ours:
+            raise pytest.UsageError(
+                "pytest-kabul: --kabul-readiness is on but no readiness check was collected"
+                f" (select={list(self.kabul_config.select)},"
+                f" ignore={list(self.kabul_config.ignore)})"
+            )
+        self.collected = len(ours)
+        items.extend(sorted(ours, key=lambda i: i.name))
+
+    def gate(
+        self, item: pytest.Item, check: Check, subject: str | None, findings: tuple[Finding, ...]
+    ) -> None:
+        blocking = failing(findings, self.fail_level)
+        if blocking:
+            raise KabulFailed(findings)
+
+    # -- results -----------------------------------------------------------------------------
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if self.is_worker:
+            return
+        for key, value in report.user_properties:
+            if key == USER_PROPERTY:
+                self.results.add(ItemResult.from_report(report, json.loads(str(value))))
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        # A plain impl runs inside the terminal reporter's wrapper, so the summary can name it.
+        if self.is_worker:
+            return
+        from pytest_kabul.report.json_report import write_json
+
+        path = self.config.getoption("kabul_json")
+        if path:
+            write_json(Path(path), self._report_meta(), self.results)
+            self.results.written.append(("JSON", str(path)))
+
+    def _report_meta(self) -> dict[str, Any]:
+        return {
+            "root": str(self.root),
+            "config": self.kabul_config.source,
+            "fail_level": self.fail_level.label,
+            "checks": [c.to_dict() for c in self.checks],
+        }
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        from pytest_kabul.report.terminal import summary_lines
+
+        terminalreporter.section("kabul readiness")
+        for line in summary_lines(self.results, self.checks, self.fail_level):
+            terminalreporter.write_line(line)

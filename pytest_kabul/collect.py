@@ -71,6 +71,20 @@ class KabulItem(pytest.Function):
         return self.path, None, self.name
 
 
+def _structure_id(item: pytest.Item) -> None:
+    """Give the id the structure a parsed id string has (``names=(code,), params=subject``).
+
+    pytest >= 9.2 compares structured node ids (``--lf`` matches ``item.id`` against ids parsed
+    from the cache); an item built without a callspec would keep ``[subject]`` inside its name
+    and never match. Older pytest has no structured ids and needs nothing.
+    """
+    try:
+        from _pytest.nodeid import coerce_node_id
+    except ImportError:  # pragma: no cover - pytest < 9.2
+        return
+    item._id = coerce_node_id(str(item._id))
+
+
 def item_name(check: Check, subject: str | None) -> str:
     if subject is None:
         return check.code
@@ -120,6 +134,7 @@ class ItemFactory:
 
     def _make(self, check: Check, subject: str | None, fn: Callable[..., None]) -> pytest.Item:
         item = KabulItem.from_parent(self.parent, name=item_name(check, subject), callobj=fn)
+        _structure_id(item)
         item.kabul_check = check
         item.kabul_subject = subject
         item.add_marker(pytest.mark.kabul)

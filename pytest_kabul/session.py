@@ -127,7 +127,8 @@ class KabulPlugin:
 
     # -- results -----------------------------------------------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if self.is_worker:
+        # Teardown reports carry the same user_properties; only a teardown error counts.
+        if self.is_worker or (report.when == "teardown" and not report.failed):
             return
         for key, value in report.user_properties:
             if key == USER_PROPERTY:

@@ -22,7 +22,9 @@ def copy_project(name: str, dest: Path) -> Path:
     return target
 
 
-def run_kabul(root: Path, *args: str, timeout: float = 600) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+def run_kabul(
+    root: Path, *args: str, timeout: float = 600
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     """Run ``pytest --kabul-readiness`` in a real subprocess and return (process, JSON report)."""
     report = root.parent / f"{root.name}-kabul.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "KABUL_"))}

@@ -1,7 +1,8 @@
 """Dockerfiles: stages, instructions and the commands a container starts with.
 
 A small, faithful reader of the Dockerfile syntax we need (line continuations, comments,
-``# escape=`` directive, heredocs skipped, JSON exec form vs shell form, multi-stage ``FROM ... AS``).
+``# escape=`` directive, heredocs skipped, JSON exec form vs shell form, multi-stage
+``FROM ... AS``).
 Shared by the dependency, migration, replica and frontend checks.
 """
 

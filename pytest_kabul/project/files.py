@@ -195,7 +195,9 @@ def _ignored(rel: str, ignores: list[tuple[str, GitIgnore]], *, is_dir: bool) ->
 
 
 def _excluded(rel: str, patterns: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(rel, p.rstrip("/") + "/*") for p in patterns)
+    return any(
+        fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(rel, p.rstrip("/") + "/*") for p in patterns
+    )
 
 
 class FileIndex:

@@ -57,17 +57,38 @@ def facet(fn: Callable[[Project], T]) -> Callable[[Project], T]:
     return cached
 
 
+MAX_YAML_NODES = 200_000
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """Node count with aliases expanded, memoised per distinct node (so a bomb costs little)."""
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    memo[key] = 1  # cycles (recursive anchors) count once
+    size = 1
+    if isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded_size(child, memo) for child in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        size += sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    memo[key] = size
+    return size
+
+
 class _SafeLoader(yaml.SafeLoader):
-    """SafeLoader that refuses alias explosions ("billion laughs")."""
+    """SafeLoader that refuses documents whose aliases expand past a bound ("billion laughs").
 
-    max_aliases = 500
+    PyYAML shares aliased objects, so the bomb only detonates in whoever walks the result
+    (interpolation, merging, our checks): refuse it at load time, naming the file.
+    """
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            self._alias_count = getattr(self, "_alias_count", 0) + 1
-            if self._alias_count > self.max_aliases:
-                raise yaml.YAMLError(f"more than {self.max_aliases} aliases (an anchor bomb?)")
-        return super().compose_node(parent, index)
+    def compose_document(self) -> yaml.Node | None:
+        node: yaml.Node | None = super().compose_document()
+        if node is not None and _expanded_size(node, {}) > MAX_YAML_NODES:
+            raise yaml.YAMLError(
+                f"aliases expand to more than {MAX_YAML_NODES} nodes (an anchor bomb?); not loaded"
+            )
+        return node
 
 
 # Compose files use ``!reset`` / ``!override`` tags; keep them as plain values.

@@ -1,0 +1,154 @@
+"""The file index: gitignore semantics, skipped folders, symlinks, and the safe readers."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from pytest_kabul.model import Severity
+from pytest_kabul.project.core import Problem, Project
+from pytest_kabul.project.files import GitIgnore, walk
+
+
+def _write(root: Path, rel: str, text: str = "x\n") -> None:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path", "is_dir", "expected"),
+    [
+        ("*.log", "a/b/c.log", False, True),
+        ("/build", "build", True, True),
+        ("/build", "app/build", True, None),
+        ("build/", "app/build", True, True),
+        ("build/", "app/build", False, None),
+        ("docs/**/*.md", "docs/a/b/c.md", False, True),
+        ("**/secret.txt", "x/y/secret.txt", False, True),
+        ("a/*.py", "a/b/c.py", False, None),
+        ("[Tt]emp", "Temp", True, True),
+        ("# comment", "# comment", False, None),
+    ],
+)
+def test_gitignore_patterns(pattern: str, path: str, is_dir: bool, expected: bool | None) -> None:
+    assert GitIgnore(pattern).match(path, is_dir=is_dir) is expected
+
+
+def test_gitignore_negation_reincludes() -> None:
+    gi = GitIgnore("*.env\n!example.env\n")
+    assert gi.match("prod.env", is_dir=False) is True
+    assert gi.match("example.env", is_dir=False) is False
+
+
+def test_walk_skips_vcs_deps_venvs_caches_and_ignored(tmp_path: Path) -> None:
+    for rel in [
+        "backend/app/main.py",
+        "backend/pyproject.toml",
+        "backend/.venv/lib/x.py",
+        "backend/env2/pyvenv.cfg",
+        "backend/env2/lib/site.py",
+        "frontend/node_modules/next/index.js",
+        "frontend/package.json",
+        "frontend/.next/server.js",
+        "frontend/build/out.js",
+        "backend/app/build/helpers.py",
+        ".git/config",
+        "backend/app/__pycache__/main.cpython-311.pyc",
+        "logs/today.log",
+        "nested/.gitignore",
+        "nested/keep.py",
+        "nested/drop.tmp",
+    ]:
+        _write(tmp_path, rel)
+    _write(tmp_path, ".gitignore", "*.log\n")
+    _write(tmp_path, "nested/.gitignore", "*.tmp\n")
+    result = walk(tmp_path)
+    assert result.files == (
+        ".gitignore",
+        "backend/app/build/helpers.py",
+        "backend/app/main.py",
+        "backend/pyproject.toml",
+        "frontend/package.json",
+        "nested/.gitignore",
+        "nested/keep.py",
+    )
+
+
+def test_walk_reports_symlink_loops_and_never_follows_dir_links(tmp_path: Path) -> None:
+    _write(tmp_path, "app/main.py")
+    os.symlink(".", tmp_path / "app" / "loop")
+    os.symlink(tmp_path / "app", tmp_path / "alias")
+    os.symlink(tmp_path / "missing", tmp_path / "dangling")
+    result = walk(tmp_path)
+    assert result.files == ("app/main.py",)
+    assert result.problems == (
+        ("app/loop", "symlink loop or dangling symlink, not followed"),
+        ("dangling", "symlink loop or dangling symlink, not followed"),
+    )
+
+
+def test_exclude_globs_from_config(tmp_path: Path) -> None:
+    _write(tmp_path, "app/main.py")
+    _write(tmp_path, "legacy/old.py")
+    assert walk(tmp_path, ("legacy",)).files == ("app/main.py",)
+
+
+def test_readers_record_problems_instead_of_raising(tmp_path: Path) -> None:
+    (tmp_path / "bad.toml").write_text("[project\nname=")
+    (tmp_path / "bad.yml").write_text("a: [1, 2\n")
+    (tmp_path / "bad.json").write_text("{,}")
+    (tmp_path / "latin1.py").write_bytes("x = 'caf\xe9'\n".encode("latin-1"))
+    (tmp_path / "blob.py").write_bytes(b"\x00\x01\x02")
+    (tmp_path / "syntax.py").write_text("def f(:\n")
+    project = Project(tmp_path)
+    assert project.read_toml("bad.toml") is None
+    assert project.read_yaml("bad.yml") is None
+    assert project.read_json("bad.json") is None
+    assert project.parse_python("latin1.py") is None
+    assert project.parse_python("blob.py") is None
+    assert project.parse_python("syntax.py") is None
+    assert project.read_text("missing.txt") is None
+    problems = {p.path: p for p in project.problems}
+    assert sorted(problems) == [
+        "bad.json",
+        "bad.toml",
+        "bad.yml",
+        "blob.py",
+        "latin1.py",
+        "missing.txt",
+        "syntax.py",
+    ]
+    assert problems["bad.toml"].message.startswith("invalid TOML:")
+    assert problems["bad.toml"].severity is Severity.ERROR
+    assert problems["latin1.py"].message == "not valid UTF-8 (byte 8); file skipped"
+    assert problems["blob.py"].message == "binary file (NUL bytes) where text was expected"
+    assert problems["syntax.py"].message.startswith("cannot be parsed by Python 3.")
+    assert "(line 1)" in problems["syntax.py"].message
+
+
+def test_yaml_anchor_bomb_is_refused(tmp_path: Path) -> None:
+    lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    for i in range(1, 9):
+        prev = chr(ord("a") + i - 1)
+        cur = chr(ord("a") + i)
+        lines.append(f"{cur}: &{cur} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]")
+    (tmp_path / "bomb.yml").write_text("\n".join(lines) + "\n")
+    project = Project(tmp_path)
+    assert project.read_yaml("bomb.yml") is None
+    assert "anchor bomb" in project.problems[0].message
+
+
+def test_yaml_compose_tags_are_kept_as_values(tmp_path: Path) -> None:
+    (tmp_path / "c.yml").write_text(
+        "services:\n  a:\n    ports: !reset []\n    image: !override x\n"
+    )
+    assert Project(tmp_path).read_yaml("c.yml") == {"services": {"a": {"ports": [], "image": "x"}}}
+
+
+def test_problem_sorting_is_deterministic() -> None:
+    a = Problem("b.py", "z")
+    b = Problem("a.py", "y")
+    assert sorted([a, b]) == [b, a]

@@ -48,7 +48,10 @@ def test_cmd_is_inherited_through_from_stage() -> None:
 
 
 def test_escape_directive_and_from_flags() -> None:
-    text = "# escape=`\nFROM --platform=linux/amd64 node:20-alpine AS web\nRUN npm ci `\n  --omit=dev\n"
+    text = (
+        "# escape=`\nFROM --platform=linux/amd64 node:20-alpine AS web\n"
+        "RUN npm ci `\n  --omit=dev\n"
+    )
     df = parse_dockerfile("Dockerfile", text)
     assert df.stages[0].base == "node:20-alpine"
     assert df.stages[0].name == "web"

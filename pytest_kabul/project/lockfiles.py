@@ -1,0 +1,397 @@
+"""JavaScript lockfiles: which packages (and versions) a frozen install resolves.
+
+Supported: ``package-lock.json`` / ``npm-shrinkwrap.json`` (lockfileVersion 1, 2, 3),
+``pnpm-lock.yaml`` (v5, v6, v9), ``yarn.lock`` v1 (not YAML: a small line parser) and yarn berry
+(YAML). Parsing is fast (a 50k-line lockfile in a few tens of milliseconds, see
+``bench/bench_lockfiles.py``). JSON goes through :mod:`json`. For pnpm and berry, even libyaml's
+``CSafeLoader`` needs ~1.1 s / ~0.6 s for 50k lines, so the canonical layout those tools write is
+read by a line scanner that only looks at the keys we need (indent 0-2, plus importer versions);
+anything not in that layout (flow style at the top, tabs, anchors) falls back to a real YAML load
+(``CSafeLoader`` when PyYAML has libyaml). Lockfiles never use anchors, so a file that does is
+loaded with the alias-limited pure-Python loader (an anchor bomb cannot exhaust memory).
+
+Every parser takes text and raises :class:`LockfileError` on malformed input; callers record a
+project problem naming the file.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+try:
+    _FastLoader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML without libyaml
+    _FastLoader = yaml.SafeLoader
+
+LOCKFILE_NAMES = ("package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "yarn.lock")
+_ANCHOR_RE = re.compile(r"(?m)(?:^|[\s:\-\[,])[&*][A-Za-z0-9_]")
+_PEER_SUFFIX_RE = re.compile(r"[(_].*$")
+
+
+class LockfileError(ValueError):
+    """The lockfile is not valid for its format; the message says what is wrong."""
+
+
+class LockKind(enum.Enum):
+    NPM = "package-lock"
+    SHRINKWRAP = "npm-shrinkwrap"
+    PNPM = "pnpm-lock"
+    YARN_V1 = "yarn-v1"
+    YARN_BERRY = "yarn-berry"
+
+    @property
+    def installer(self) -> str:
+        if self in (LockKind.NPM, LockKind.SHRINKWRAP):
+            return "npm"
+        return "pnpm" if self is LockKind.PNPM else "yarn"
+
+
+@dataclass(frozen=True)
+class Lockfile:
+    path: str
+    kind: LockKind
+    version: str  # the lockfile format version ("3", "9.0", "1", "8" ...)
+    packages: Mapping[str, tuple[str, ...]]  # package name -> every resolved version, sorted
+    direct: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (importer, name) -> v
+    specs: Mapping[str, str] = field(default_factory=dict)  # "name@range" -> version (yarn)
+
+    def has(self, name: str) -> bool:
+        return name in self.packages
+
+    def names_matching(self, prefix: str) -> tuple[str, ...]:
+        return tuple(sorted(n for n in self.packages if n.startswith(prefix)))
+
+    def resolve(self, name: str, importer: str = "", spec: str | None = None) -> str | None:
+        """The version an importer (folder relative to the lockfile) gets for ``name``."""
+        for key in ((importer, name), ("", name)):
+            if key in self.direct:
+                return self.direct[key]
+        if spec is not None:
+            for candidate in (f"{name}@{spec}", f"{name}@npm:{spec}"):
+                if candidate in self.specs:
+                    return self.specs[candidate]
+        versions = self.packages.get(name, ())
+        return versions[0] if len(versions) == 1 else None
+
+
+def _build(
+    path: str,
+    kind: LockKind,
+    version: str,
+    found: dict[str, set[str]],
+    direct: dict[tuple[str, str], str] | None = None,
+    specs: dict[str, str] | None = None,
+) -> Lockfile:
+    packages = {name: tuple(sorted(vs)) for name, vs in sorted(found.items())}
+    return Lockfile(path, kind, version, packages, direct or {}, specs or {})
+
+
+def _name_of_spec(spec: str) -> str:
+    """``@img/sharp-linux-x64@npm:^0.33`` -> ``@img/sharp-linux-x64``."""
+    at = spec.find("@", 1)
+    return spec if at == -1 else spec[:at]
+
+
+# -- npm ------------------------------------------------------------------------------------
+def parse_package_lock(path: str, text: str) -> Lockfile:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LockfileError(f"invalid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise LockfileError("not a package-lock object")
+    kind = LockKind.SHRINKWRAP if path.endswith("npm-shrinkwrap.json") else LockKind.NPM
+    version = str(data.get("lockfileVersion", "1"))
+    found: dict[str, set[str]] = {}
+    direct: dict[tuple[str, str], str] = {}
+    packages = data.get("packages")
+    if isinstance(packages, dict):
+        for key, entry in packages.items():
+            if not isinstance(entry, dict) or "node_modules/" not in f"/{key}":
+                continue
+            head, _, name = key.rpartition("node_modules/")
+            ver = entry.get("version")
+            if not isinstance(ver, str) or entry.get("link"):
+                continue
+            found.setdefault(name, set()).add(ver)
+            if "node_modules/" not in head:  # a top-level install of the root or a workspace
+                direct[(head.rstrip("/"), name)] = ver
+    else:
+        _walk_v1(data.get("dependencies"), found, direct, top=True)
+    return _build(path, kind, version, found, direct)
+
+
+def _walk_v1(
+    deps: Any, found: dict[str, set[str]], direct: dict[tuple[str, str], str], *, top: bool
+) -> None:
+    if not isinstance(deps, dict):
+        return
+    for name, entry in deps.items():
+        if not isinstance(entry, dict):
+            continue
+        ver = entry.get("version")
+        if isinstance(ver, str):
+            found.setdefault(name, set()).add(ver)
+            if top:
+                direct[("", name)] = ver
+        _walk_v1(entry.get("dependencies"), found, direct, top=False)
+
+
+# -- YAML (pnpm, berry) -------------------------------------------------------------------
+def _load_yaml(text: str) -> Any:
+    loader: Any = _FastLoader
+    if _ANCHOR_RE.search(text):
+        from pytest_kabul.project.core import _SafeLoader  # alias-limited
+
+        loader = _SafeLoader
+    try:
+        return yaml.load(text, Loader=loader)
+    except yaml.YAMLError as exc:
+        raise LockfileError(f"invalid YAML: {' '.join(str(exc).split())}") from None
+
+
+def _clean_version(raw: Any) -> str | None:
+    if isinstance(raw, dict):
+        raw = raw.get("version")
+    if isinstance(raw, (int, float)):
+        raw = str(raw)
+    if not isinstance(raw, str) or raw.startswith(("link:", "file:", "workspace:")):
+        return None
+    return _PEER_SUFFIX_RE.sub("", raw)
+
+
+def _pnpm_key(key: str) -> tuple[str, str] | None:
+    key = key.lstrip("/")
+    paren = key.find("(")
+    if paren != -1:
+        key = key[:paren]
+    at = key.find("@", 1)
+    if at != -1:
+        return key[:at], _PEER_SUFFIX_RE.sub("", key[at + 1 :])
+    name, _, ver = key.rpartition("/")  # v5: /name/1.2.3_peer
+    return (name, _PEER_SUFFIX_RE.sub("", ver)) if name and ver else None
+
+
+def parse_pnpm_lock(path: str, text: str) -> Lockfile:
+    scanned = _scan_pnpm(text)
+    if scanned is None:
+        scanned = _pnpm_from_yaml(_load_yaml(text))
+    version, found, direct = scanned
+    return _build(path, LockKind.PNPM, version, found, direct)
+
+
+def _pnpm_from_yaml(data: Any) -> _Pnpm:
+    if not isinstance(data, dict):
+        raise LockfileError("not a pnpm lockfile mapping")
+    version = str(data.get("lockfileVersion", ""))
+    found: dict[str, set[str]] = {}
+    for section in ("packages", "snapshots"):
+        entries = data.get(section)
+        if isinstance(entries, dict):
+            for key in entries:
+                _add_pnpm_key(found, str(key))
+    direct: dict[tuple[str, str], str] = {}
+    importers = data.get("importers")
+    if not isinstance(importers, dict):
+        importers = {".": data}
+    for importer, body in importers.items():
+        if not isinstance(body, dict):
+            continue
+        for section in _DEP_SECTIONS:
+            deps = body.get(section)
+            if isinstance(deps, dict):
+                for name, raw in deps.items():
+                    ver = _clean_version(raw)
+                    if ver:
+                        direct[(_importer(str(importer)), str(name))] = ver
+    return version, found, direct
+
+
+_Pnpm = tuple[str, dict[str, set[str]], dict[tuple[str, str], str]]
+_DEP_SECTIONS = ("dependencies", "devDependencies", "optionalDependencies")
+
+
+def _importer(raw: str) -> str:
+    return "" if raw in (".", "") else raw.strip("./")
+
+
+def _add_pnpm_key(found: dict[str, set[str]], key: str) -> None:
+    parsed = _pnpm_key(key)
+    if parsed:
+        found.setdefault(parsed[0], set()).add(parsed[1])
+
+
+def _split_kv(body: str) -> tuple[str, str] | None:
+    """``key: value`` / ``'quoted key':`` of one canonical YAML line, or None if not that."""
+    if body[0] in "'\"":
+        end = body.find(body[0], 1)
+        if end == -1 or body[end + 1 : end + 2] != ":":
+            return None
+        return body[1:end], body[end + 2 :].strip()
+    if body.endswith(":") and ": " not in body:
+        return body[:-1], ""
+    key, sep, rest = body.partition(": ")
+    return (key, rest.strip()) if sep else None
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
+
+
+def _scan_pnpm(text: str) -> _Pnpm | None:
+    """Fast path for pnpm's own canonical output; None means "not canonical, use YAML"."""
+    version = ""
+    found: dict[str, set[str]] = {}
+    direct: dict[tuple[str, str], str] = {}
+    section = importer = dep_section = dep_name = ""
+    for line in text.splitlines():
+        body = line.lstrip(" ")
+        if not body or body[0] == "#":
+            continue
+        indent = len(line) - len(body)
+        if indent > 2 and section in ("packages", "snapshots"):
+            continue
+        if body[0] in "\t{[-&*!|>":
+            return None
+        kv = _split_kv(body)
+        if kv is None:
+            return None
+        key, value = kv
+        if indent == 0:
+            section, importer, dep_section, dep_name = key, "", "", ""
+            if key == "lockfileVersion":
+                version = _unquote(value)
+            continue
+        if section in ("packages", "snapshots"):
+            if indent == 2:
+                _add_pnpm_key(found, key)
+            continue
+        if section == "importers":
+            if indent == 2:
+                importer, dep_section, dep_name = _importer(key), "", ""
+            elif indent == 4:
+                dep_section, dep_name = key, ""
+            elif indent == 6 and dep_section in _DEP_SECTIONS:
+                dep_name = key
+                if value:  # v5 importers: name: version
+                    _set_direct(direct, importer, key, value)
+            elif indent == 8 and dep_name and key == "version":
+                _set_direct(direct, importer, dep_name, value)
+        elif section in _DEP_SECTIONS:  # single-project v5/v6 lockfiles
+            if indent == 2:
+                dep_name = key
+                if value:
+                    _set_direct(direct, "", key, value)
+            elif indent == 4 and dep_name and key == "version":
+                _set_direct(direct, "", dep_name, value)
+    return version, found, direct
+
+
+def _set_direct(direct: dict[tuple[str, str], str], importer: str, name: str, raw: str) -> None:
+    ver = _clean_version(_unquote(raw))
+    if ver:
+        direct[(importer, _unquote(name))] = ver
+
+
+def parse_yarn_berry(path: str, text: str) -> Lockfile:
+    scanned = _scan_berry(text)
+    if scanned is None:
+        scanned = _berry_from_yaml(_load_yaml(text))
+    version, found, specs = scanned
+    return _build(path, LockKind.YARN_BERRY, version, found, specs=specs)
+
+
+_Berry = tuple[str, dict[str, set[str]], dict[str, str]]
+
+
+def _add_specs(found: dict[str, set[str]], specs: dict[str, str], key: str, ver: str) -> None:
+    for spec in key.split(","):
+        spec = spec.strip()
+        found.setdefault(_name_of_spec(spec), set()).add(ver)
+        specs[spec] = ver
+
+
+def _scan_berry(text: str) -> _Berry | None:
+    version = ""
+    found: dict[str, set[str]] = {}
+    specs: dict[str, str] = {}
+    entry = ""
+    for line in text.splitlines():
+        body = line.lstrip(" ")
+        if not body or body[0] == "#":
+            continue
+        indent = len(line) - len(body)
+        if indent > 2:
+            continue
+        if body[0] in "\t{[&*!|>-":
+            return None
+        kv = _split_kv(body)
+        if kv is None:
+            return None
+        key, value = kv
+        if indent == 0:
+            entry = key
+        elif key == "version" and entry:
+            if entry == "__metadata":
+                version = _unquote(value)
+            else:
+                _add_specs(found, specs, entry, _unquote(value))
+    return version, found, specs
+
+
+def _berry_from_yaml(data: Any) -> _Berry:
+    if not isinstance(data, dict):
+        raise LockfileError("not a yarn lockfile mapping")
+    meta = data.get("__metadata")
+    version = str(meta.get("version", "")) if isinstance(meta, dict) else ""
+    found: dict[str, set[str]] = {}
+    specs: dict[str, str] = {}
+    for key, entry in data.items():
+        if key != "__metadata" and isinstance(entry, dict) and entry.get("version") is not None:
+            _add_specs(found, specs, str(key), str(entry["version"]))
+    return version, found, specs
+
+
+# -- yarn v1 ------------------------------------------------------------------------------
+def parse_yarn_v1(path: str, text: str) -> Lockfile:
+    found: dict[str, set[str]] = {}
+    specs: dict[str, str] = {}
+    current: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line or line[0] == "#":
+            continue
+        if line[0] != " ":
+            if not line.endswith(":"):
+                raise LockfileError(f"line {number}: expected 'spec[, spec]:' entry header")
+            current = [s.strip().strip('"') for s in line[:-1].split(",")]
+            continue
+        if current and line.startswith("  version "):
+            ver = line[10:].strip().strip('"')
+            for spec in current:
+                found.setdefault(_name_of_spec(spec), set()).add(ver)
+                specs[spec] = ver
+            current = []
+    return _build(path, LockKind.YARN_V1, "1", found, specs=specs)
+
+
+def parse_lockfile(path: str, text: str) -> Lockfile:
+    """Parse any supported lockfile by its file name (yarn.lock: v1 or berry by content)."""
+    name = path.rsplit("/", 1)[-1]
+    if name in ("package-lock.json", "npm-shrinkwrap.json"):
+        return parse_package_lock(path, text)
+    if name == "pnpm-lock.yaml":
+        return parse_pnpm_lock(path, text)
+    if name == "yarn.lock":
+        if re.search(r"(?m)^__metadata:", text):
+            return parse_yarn_berry(path, text)
+        return parse_yarn_v1(path, text)
+    raise LockfileError(f"not a known lockfile name: {name}")

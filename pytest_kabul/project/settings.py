@@ -1,0 +1,447 @@
+"""pydantic-settings classes of every Python app, found by AST (never imported).
+
+Public facet: ``settings_classes(project) -> tuple[SettingsClass, ...]`` — every class that
+derives (directly, or through other classes of the same app, across modules) from
+``pydantic_settings.BaseSettings`` (v2) or ``pydantic.BaseSettings`` / ``pydantic.v1`` (v1).
+Each :class:`SettingsField` carries the environment names pydantic-settings would read for it
+(``SettingsField.env_names``; upper-cased unless ``case_sensitive``), computed as the library
+does: ``env_prefix`` + field name, or ``validation_alias`` / ``alias`` / ``AliasChoices`` /
+``AliasPath`` (first element) without the prefix (v2; plus the name when ``populate_by_name``),
+``Field(env=...)`` (v1), nested models as ``PARENT`` (JSON) and, with ``env_nested_delimiter``,
+``PARENT<delim>CHILD``; inherited fields and config (v1 ``class Config``, v2 ``model_config =
+SettingsConfigDict(...)`` or a dict). Per field: required or the *kind* of default (never the
+value), the annotation text, whether a validator covers it, whether it is a ``SecretStr``.
+
+Consumers: KAB201 (which env names a Settings class accepts), KAB202 (silent defaults), KAB203
+(which fields are required), KAB251. Use :func:`accepted_env` to match a variable name.
+"""
+
+from __future__ import annotations
+
+import ast
+import enum
+from dataclasses import dataclass
+
+from pytest_kabul.project.appmodules import import_bindings, module_index, top_level
+from pytest_kabul.project.core import Project, facet
+from pytest_kabul.project.pyapps import PythonApp, python_apps
+
+V2_BASES = frozenset(
+    {("pydantic_settings", "BaseSettings"), ("pydantic_settings.main", "BaseSettings")}
+)
+V1_BASES = frozenset({("pydantic", "BaseSettings"), ("pydantic.v1", "BaseSettings")})
+MODEL_BASES = frozenset({("pydantic", "BaseModel"), ("pydantic.v1", "BaseModel")})
+FIELD_VALIDATORS = frozenset({"field_validator", "validator"})
+MODEL_VALIDATORS = frozenset({"model_validator", "root_validator"})
+SECRET_TYPES = frozenset({"SecretStr", "SecretBytes"})
+
+
+class DefaultKind(enum.Enum):
+    """What a setting or an environment read falls back to — never the value itself."""
+
+    ABSENT = "absent"  # required field / a read that raises when the variable is missing
+    NONE = "none"
+    EMPTY = "empty string"
+    LITERAL = "literal"
+    EXPRESSION = "expression"
+
+
+def default_kind(node: ast.expr | None) -> DefaultKind:
+    if node is None:
+        return DefaultKind.ABSENT
+    if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
+        node = node.operand
+    if isinstance(node, ast.Constant):
+        if node.value is None:
+            return DefaultKind.NONE
+        if node.value in ("", b""):
+            return DefaultKind.EMPTY
+        return DefaultKind.ABSENT if node.value is Ellipsis else DefaultKind.LITERAL
+    return DefaultKind.EXPRESSION
+
+
+@dataclass(frozen=True)
+class SettingsField:
+    name: str
+    env_names: tuple[str, ...]  # first is the primary name
+    path: str  # where the field is declared (a base class may live in another module)
+    line: int
+    annotation: str
+    default: DefaultKind
+    validated: bool
+    secret: bool
+    nested: bool = False  # a field of a nested model (``PARENT__CHILD``)
+
+    @property
+    def required(self) -> bool:
+        return self.default is DefaultKind.ABSENT
+
+    @property
+    def env_name(self) -> str:
+        return self.env_names[0]
+
+
+@dataclass(frozen=True)
+class SettingsClass:
+    app: str
+    path: str
+    name: str
+    line: int
+    version: int  # pydantic major version of the base
+    env_prefix: str
+    case_sensitive: bool
+    env_nested_delimiter: str | None
+    fields: tuple[SettingsField, ...]
+    test_code: bool
+
+    def field_for(self, variable: str) -> SettingsField | None:
+        """The (top-level or nested) field that reads ``variable``, if any."""
+        wanted = variable if self.case_sensitive else variable.upper()
+        return next((f for f in self.fields if wanted in f.env_names), None)
+
+
+def accepted_env(
+    classes: tuple[SettingsClass, ...], variable: str
+) -> tuple[SettingsClass, SettingsField] | None:
+    for cls in classes:
+        found = cls.field_for(variable)
+        if found is not None:
+            return cls, found
+    return None
+
+
+@dataclass
+class _Class:
+    path: str
+    node: ast.ClassDef
+    bases: list[tuple[str, str | None] | str]  # resolved import binding or local class name
+
+
+def _annotation_names(node: ast.expr | None) -> set[str]:
+    if node is None:
+        return set()
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} | {
+        n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)
+    }
+
+
+def _call_name(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Call):
+        node = node.func
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
+def _const(node: ast.expr | None) -> object:
+    return node.value if isinstance(node, ast.Constant) else None
+
+
+def _config_of(node: ast.ClassDef) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for stmt in node.body:
+        if isinstance(stmt, ast.ClassDef) and stmt.name == "Config":
+            for inner in stmt.body:
+                if isinstance(inner, ast.Assign | ast.AnnAssign):
+                    targets = inner.targets if isinstance(inner, ast.Assign) else [inner.target]
+                    for t in targets:
+                        if isinstance(t, ast.Name):
+                            out[t.id] = _const(inner.value)
+        targets = (
+            stmt.targets
+            if isinstance(stmt, ast.Assign)
+            else [stmt.target]
+            if isinstance(stmt, ast.AnnAssign)
+            else []
+        )
+        value = stmt.value if isinstance(stmt, ast.Assign | ast.AnnAssign) else None
+        if any(isinstance(t, ast.Name) and t.id == "model_config" for t in targets):
+            if isinstance(value, ast.Call):
+                out.update({k.arg: _const(k.value) for k in value.keywords if k.arg})
+            elif isinstance(value, ast.Dict):
+                for k, v in zip(value.keys, value.values, strict=True):
+                    if isinstance(k, ast.Constant) and isinstance(k.value, str):
+                        out[k.value] = _const(v)
+    return out
+
+
+def _alias_names(call: ast.Call, version: int) -> list[str] | None:
+    """Names from ``Field(validation_alias=/alias=/env=)``; None when the field name is used."""
+    kw = {k.arg: k.value for k in call.keywords if k.arg}
+    if version == 1:
+        env = kw.get("env")
+        if isinstance(env, ast.Constant) and isinstance(env.value, str):
+            return [env.value]
+        if isinstance(env, ast.List | ast.Tuple | ast.Set):
+            return [str(e.value) for e in env.elts if isinstance(e, ast.Constant)]
+        return None
+    alias = kw.get("validation_alias", kw.get("alias"))
+    if alias is None:
+        return None
+    if isinstance(alias, ast.Constant) and isinstance(alias.value, str):
+        return [alias.value]
+    if isinstance(alias, ast.Call) and _call_name(alias) in ("AliasChoices", "AliasPath"):
+        choices = alias.args if _call_name(alias) == "AliasChoices" else alias.args[:1]
+        names: list[str] = []
+        for choice in choices:
+            if isinstance(choice, ast.Call) and choice.args:
+                choice = choice.args[0]  # AliasPath("A", 0) inside AliasChoices
+            if isinstance(choice, ast.Constant) and isinstance(choice.value, str):
+                names.append(choice.value)
+        return names
+    return None
+
+
+class _Resolver:
+    def __init__(self, project: Project, app: PythonApp) -> None:
+        self.project = project
+        self.app = app
+        self.index = module_index(project, app)
+        self.classes: dict[tuple[str, str], _Class] = {}  # (path, name)
+        for path in app.python_files:
+            tree = project.parse_python(path)
+            if tree is None:
+                continue
+            imports: dict[str, tuple[str, str | None]] = {}
+            for stmt in top_level(tree.body):
+                if isinstance(stmt, ast.Import | ast.ImportFrom):
+                    imports.update(import_bindings(stmt, self.index, path))
+                elif isinstance(stmt, ast.ClassDef):
+                    bases: list[tuple[str, str | None] | str] = []
+                    for base in stmt.bases:
+                        if isinstance(base, ast.Name):
+                            bases.append(imports.get(base.id, base.id))
+                        elif isinstance(base, ast.Attribute) and isinstance(base.value, ast.Name):
+                            bound = imports.get(base.value.id)
+                            if bound is not None and bound[1] is None:
+                                bases.append((bound[0], base.attr))
+                            elif bound is not None:
+                                bases.append((f"{bound[0]}.{bound[1]}", base.attr))
+                    self.classes[(path, stmt.name)] = _Class(path, stmt, bases)
+        self._kind: dict[tuple[str, str], tuple[str, int] | None] = {}
+
+    def target(
+        self, owner: str, base: tuple[str, str | None] | str, depth: int = 0
+    ) -> _Class | None:
+        if isinstance(base, str):
+            return self.classes.get((owner, base))
+        module, attr = base
+        path = self.index.path_of(module)
+        if attr is None or path is None or depth > 10:
+            return None
+        found = self.classes.get((path, attr))
+        if found is not None:
+            return found
+        again = self._reexport(path, attr)  # ``from .config import Settings`` in an __init__
+        return self.target(owner, again, depth + 1) if again is not None else None
+
+    def _reexport(self, path: str, name: str) -> tuple[str, str | None] | None:
+        tree = self.project.parse_python(path)
+        for stmt in top_level(tree.body if tree else []):
+            if isinstance(stmt, ast.ImportFrom):
+                for local, bound in import_bindings(stmt, self.index, path):
+                    if local == name:
+                        return bound
+        return None
+
+    def kind(self, cls: _Class, depth: int = 0) -> tuple[str, int] | None:
+        """("settings"|"model", pydantic version) for a pydantic class, else None."""
+        key = (cls.path, cls.node.name)
+        if key in self._kind:
+            return self._kind[key]
+        self._kind[key] = None
+        result: tuple[str, int] | None = None
+        for base in cls.bases:
+            if isinstance(base, tuple) and base in V2_BASES:
+                result = ("settings", 2)
+            elif isinstance(base, tuple) and base in V1_BASES:
+                result = ("settings", 1)
+            elif isinstance(base, tuple) and base in MODEL_BASES:
+                result = result or ("model", 1 if base[0].endswith("v1") else 2)
+            else:
+                parent = self.target(cls.path, base)
+                found = self.kind(parent, depth + 1) if parent is not None and depth < 20 else None
+                if found is not None and (result is None or found[0] == "settings"):
+                    result = found
+            if result is not None and result[0] == "settings":
+                break
+        self._kind[key] = result
+        return result
+
+    def mro(self, cls: _Class) -> list[_Class]:
+        """Base classes of the app first (so subclasses override), ``cls`` last."""
+        out: list[_Class] = []
+        seen: set[tuple[str, str]] = set()
+
+        def visit(c: _Class, depth: int) -> None:
+            for base in reversed(cls_bases(c)):
+                parent = self.target(c.path, base)
+                if parent is not None and depth < 20:
+                    visit(parent, depth + 1)
+            key = (c.path, c.node.name)
+            if key not in seen:
+                seen.add(key)
+                out.append(c)
+
+        def cls_bases(c: _Class) -> list[tuple[str, str | None] | str]:
+            return c.bases
+
+        visit(cls, 0)
+        return out
+
+    def build(self, cls: _Class, version: int) -> SettingsClass:
+        chain = self.mro(cls)
+        config: dict[str, object] = {}
+        for c in chain:
+            config.update(
+                {
+                    k: v
+                    for k, v in _config_of(c.node).items()
+                    if v is not None or k == "env_nested_delimiter"
+                }
+            )
+        prefix = str(config.get("env_prefix") or "")
+        sensitive = bool(config.get("case_sensitive", False))
+        delimiter = config.get("env_nested_delimiter")
+        delim = delimiter if isinstance(delimiter, str) and delimiter else None
+        by_name = bool(config.get("populate_by_name") or config.get("validate_by_name"))
+        target = str(config.get("env_prefix_target") or "variable")
+        norm = (lambda s: s) if sensitive else str.upper
+        fields = self._fields(chain, version)
+        out: list[SettingsField] = []
+        for name, (path, stmt, validated) in fields.items():
+            aliases = (
+                _alias_names(stmt.value, version) if isinstance(stmt.value, ast.Call) else None
+            )
+            if aliases is not None and version == 2:
+                names = [(prefix if target in ("alias", "all") else "") + a for a in aliases]
+                if by_name:
+                    names.append(prefix + name)
+            elif aliases is not None:
+                names = list(aliases)
+            else:
+                names = [(prefix if target in ("variable", "all") else "") + name]
+            names = [norm(n) for n in names]
+            default = self._default(stmt, version)
+            secret = bool(_annotation_names(stmt.annotation) & SECRET_TYPES)
+            text = ast.unparse(stmt.annotation)
+            out.append(
+                SettingsField(
+                    name,
+                    tuple(dict.fromkeys(names)),
+                    path,
+                    stmt.lineno,
+                    text,
+                    default,
+                    validated,
+                    secret,
+                )
+            )
+            model = self._model_of(path, stmt.annotation)
+            if model is not None and delim:
+                for child, (cpath, cstmt, cval) in self._fields(self.mro(model), version).items():
+                    cnames = tuple(norm(f"{n}{delim}{child}") for n in names)
+                    ctext = ast.unparse(cstmt.annotation)
+                    cdefault = self._default(cstmt, version)
+                    csecret = bool(_annotation_names(cstmt.annotation) & SECRET_TYPES)
+                    out.append(
+                        SettingsField(
+                            f"{name}.{child}",
+                            cnames,
+                            cpath,
+                            cstmt.lineno,
+                            ctext,
+                            cdefault,
+                            cval,
+                            csecret,
+                            nested=True,
+                        )
+                    )
+        return SettingsClass(
+            app=self.app.name,
+            path=cls.path,
+            name=cls.node.name,
+            line=cls.node.lineno,
+            version=version,
+            env_prefix=prefix,
+            case_sensitive=sensitive,
+            env_nested_delimiter=delim,
+            fields=tuple(out),
+            test_code=cls.path in set(self.app.test_files),
+        )
+
+    def _model_of(self, path: str, annotation: ast.expr) -> _Class | None:
+        imports: dict[str, tuple[str, str | None]] = {}
+        tree = self.project.parse_python(path)
+        for stmt in top_level(tree.body if tree else []):
+            if isinstance(stmt, ast.Import | ast.ImportFrom):
+                imports.update(import_bindings(stmt, self.index, path))
+        for name in sorted(_annotation_names(annotation)):
+            found = self.target(path, imports.get(name, name))
+            if found is not None and self.kind(found) is not None:
+                return found
+        return None
+
+    @staticmethod
+    def _default(stmt: ast.AnnAssign, version: int) -> DefaultKind:
+        value = stmt.value
+        if isinstance(value, ast.Call) and _call_name(value) == "Field":
+            kw = {k.arg: k.value for k in value.keywords if k.arg}
+            if "default_factory" in kw:
+                return DefaultKind.EXPRESSION
+            value = value.args[0] if value.args else kw.get("default")
+        kind = default_kind(value)
+        optional = "None" in ast.unparse(stmt.annotation) or "Optional" in ast.unparse(
+            stmt.annotation
+        )
+        if kind is DefaultKind.ABSENT and version == 1 and optional and stmt.value is None:
+            return DefaultKind.NONE  # pydantic v1: Optional[X] without a default defaults to None
+        return kind
+
+    @staticmethod
+    def _fields(chain: list[_Class], version: int) -> dict[str, tuple[str, ast.AnnAssign, bool]]:
+        fields: dict[str, tuple[str, ast.AnnAssign]] = {}
+        named: set[str] = set()
+        whole: set[str] = set()  # names mentioned by model validators
+        for c in chain:
+            for stmt in c.node.body:
+                if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                    name = stmt.target.id
+                    if (
+                        not name.startswith("_")
+                        and name != "model_config"
+                        and "ClassVar" not in ast.unparse(stmt.annotation)
+                    ):
+                        fields[name] = (c.path, stmt)
+                elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+                    for deco in stmt.decorator_list:
+                        called = _call_name(deco)
+                        if called in FIELD_VALIDATORS and isinstance(deco, ast.Call):
+                            named.update(
+                                str(a.value) for a in deco.args if isinstance(a, ast.Constant)
+                            )
+                        elif called in MODEL_VALIDATORS:
+                            for n in ast.walk(stmt):
+                                if isinstance(n, ast.Attribute):
+                                    whole.add(n.attr)
+                                elif isinstance(n, ast.Constant) and isinstance(n.value, str):
+                                    whole.add(n.value)
+        return {
+            name: (path, stmt, name in named or "*" in named or name in whole)
+            for name, (path, stmt) in fields.items()
+        }
+
+
+@facet
+def settings_classes(project: Project) -> tuple[SettingsClass, ...]:
+    """Every pydantic-settings class of every Python app, sorted by (app, path, line)."""
+    found: list[SettingsClass] = []
+    for app in python_apps(project):
+        resolver = _Resolver(project, app)
+        for (_path, _name), cls in sorted(resolver.classes.items()):
+            kind = resolver.kind(cls)
+            if kind is not None and kind[0] == "settings":
+                found.append(resolver.build(cls, kind[1]))
+    return tuple(sorted(found, key=lambda c: (c.app, c.path, c.line)))

@@ -1,0 +1,343 @@
+"""Every production start path: what runs, in order, from the moment a deploy starts the app.
+
+``start_paths(project) -> tuple[StartPath, ...]`` is the public facet (used by the migration and
+replica checks). Each :class:`StartPath` has a stable ``subject`` (``backend/Dockerfile``,
+``docker-compose.yml:backend``, ``Procfile:web``, ``fly.toml:app``, ``k8s/api.yaml:Deployment/api``,
+``.github/workflows/deploy.yml:deploy``), the file:line it comes from, its kind, the working
+directory, the full sequence of commands (``sh -c "…"`` split, ``entrypoint.sh`` / ``prestart.sh``
+and ``python prestart.py`` followed, ``exec "$@"`` replaced by the CMD), the ASGI server command
+with its target and flags, and the Alembic upgrade that runs before the server — in the path
+itself or provided by the platform (a Procfile ``release:`` phase, ``release_command``,
+``preDeployCommand``, a compose one-shot service it ``depends_on``, a Kubernetes initContainer
+or Job, a deploy workflow, or the app's own lifespan calling ``alembic.command.upgrade``).
+"""
+
+from __future__ import annotations
+
+import enum
+import posixpath
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from pytest_kabul.model import Location
+from pytest_kabul.project import shell_commands as sh
+from pytest_kabul.project.core import Project, facet
+from pytest_kabul.project.dockerfiles import Dockerfile, dockerfiles
+from pytest_kabul.project.schema_bootstrap import scan_module, schema_bootstrap
+
+_MAX_DEPTH = 6
+_KEYWORDS = frozenset(
+    {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "case", "esac",
+     "{", "}", "!", "[", "[[", "test", "true", "false", ":"}
+)  # fmt: skip
+_NOT_PRODUCTION = re.compile(
+    r"(^|[._-])(dev|develop|development|local|test|tests|ci|override)([._-]|$)"
+)
+_NESTED_MIGRATION = re.compile(
+    r"\balembic\b[^\n;&|]*\bupgrade\b|\bflask\s+db\s+upgrade\b", re.IGNORECASE
+)
+
+
+class StartKind(enum.Enum):
+    DOCKERFILE = "dockerfile"
+    COMPOSE = "compose"
+    PROCFILE = "procfile"
+    PAAS = "paas"
+    K8S = "k8s"
+    CI = "ci"
+    LIFESPAN = "lifespan"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One simple command of a start path, with the file:line it was read from."""
+
+    argv: tuple[str, ...]
+    location: Location
+    migration: str | None = None  # e.g. "alembic upgrade head"
+    server: sh.ServerCommand | None = None
+
+
+@dataclass(frozen=True)
+class Migration:
+    description: str
+    location: Location
+    via: str  # "command", "release phase", "depends_on migrate", "initContainer", "lifespan" …
+
+
+@dataclass(frozen=True)
+class StartPath:
+    subject: str
+    kind: StartKind
+    location: Location
+    workdir: str | None
+    steps: tuple[Step, ...]
+    production: bool
+    source_dir: str  # project folder the deployed code comes from (build context, app dir)
+    migration: Migration | None = None  # an upgrade that runs before the server
+
+    @property
+    def server(self) -> sh.ServerCommand | None:
+        found = self.server_step
+        return found.server if found else None
+
+    @property
+    def server_step(self) -> Step | None:
+        return next((s for s in self.steps if s.server is not None), None)
+
+    @property
+    def migration_step(self) -> Step | None:
+        return next((s for s in self.steps if s.migration is not None), None)
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    project: Project
+    base_dir: str  # where relative script paths are looked up first
+    args: tuple[str, ...] = ()  # what "$@" expands to
+    depth: int = 0
+
+
+def find_file(project: Project, path: str, base_dir: str, suffix: str = "") -> str | None:
+    """The project file a container path (``/app/prestart.sh``, ``./x.sh``) most likely is."""
+    clean = path.strip().strip("\"'")
+    if "$" in clean or not clean:
+        return None
+    parts = [p for p in clean.split("/") if p not in ("", ".")]
+    if not parts or ".." in parts:
+        return None
+    files = project.files
+    for start in range(len(parts)):
+        tail = "/".join(parts[start:]) + suffix
+        direct = f"{base_dir}/{tail}" if base_dir else tail
+        if direct in files:
+            return direct
+        matches = sorted(
+            f for f in files if (f == tail or f.endswith("/" + tail)) and f.startswith(base_dir)
+        )
+        if matches:
+            return min(matches, key=len)
+        matches = sorted(f for f in files if f == tail or f.endswith("/" + tail))
+        if matches:
+            return min(matches, key=len)
+    return None
+
+
+def _script_steps(ctx: _Ctx, rel: str) -> list[Step]:
+    text = ctx.project.read_text(rel)
+    if text is None:
+        return []
+    steps: list[Step] = []
+    pending = ""
+    start = 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.rstrip()
+        if not pending:
+            start = number
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        full = (pending + line).strip()
+        pending = ""
+        if not full or full.startswith("#"):
+            continue
+        steps.extend(expand_text(replace(ctx, depth=ctx.depth + 1), full, Location(rel, start)))
+    return steps
+
+
+def _python_steps(ctx: _Ctx, argv: list[str], rel: str, where: Location) -> list[Step]:
+    tree = ctx.project.parse_python(rel)
+    if tree is None:
+        return [Step(tuple(argv), where)]
+    _creates, upgrades = scan_module(tree)
+    migration = f"alembic.command.upgrade in {rel}" if upgrades else None
+    server = None
+    text = ctx.project.read_text(rel) or ""
+    match = re.search(r"uvicorn\.run\(\s*['\"]([\w.]+:[\w.()]+)['\"]", text)
+    if match or re.search(r"\buvicorn\.run\(", text):
+        server = sh.ServerCommand(
+            program="uvicorn.run",
+            target=match.group(1) if match else None,
+            factory="factory=True" in text,
+            workers=None,
+            reload="reload=True" in text,
+            argv=tuple(argv),
+        )
+    loc = Location(rel, upgrades[0][0]) if upgrades else where
+    return [Step(tuple(argv), loc if migration else where, migration, server)]
+
+
+def expand_argv(ctx: _Ctx, argv: list[str], where: Location) -> list[Step]:
+    """Steps for one command: follows ``sh -c``, shell scripts and Python prestart scripts."""
+    args = sh.normalise(argv)
+    if not args:
+        return []
+    if args[0] in ("$@", "${@}"):
+        return expand_argv(replace(ctx, args=()), list(ctx.args), where) if ctx.args else []
+    if ctx.depth > _MAX_DEPTH or sh.base(args[0]) in _KEYWORDS or args[0] in ("set", "echo"):
+        return []
+    text = sh.shell_c(args)
+    if text is not None:
+        return expand_text(replace(ctx, depth=ctx.depth + 1), text, where)
+    found_server = sh.server(args)
+    found_migration = sh.migration(args)
+    if found_server or found_migration:
+        return [Step(tuple(args), where, found_migration, found_server)]
+    script = sh.shell_script(args)
+    if script is not None:
+        rel = find_file(ctx.project, script, ctx.base_dir)
+        if rel is not None:
+            inner = _Ctx(ctx.project, ctx.base_dir, tuple(args[1:]) or ctx.args, ctx.depth + 1)
+            return [Step(tuple(args), where), *_script_steps(inner, rel)]
+    module, _rest = sh.python_module(args)
+    py = sh.python_script(args)
+    rel = None
+    if module is not None:
+        path = module.replace(".", "/")
+        rel = find_file(ctx.project, path, ctx.base_dir, ".py") or find_file(
+            ctx.project, path + "/__main__", ctx.base_dir, ".py"
+        )
+    elif py is not None:
+        rel = find_file(ctx.project, py, ctx.base_dir)
+    if rel is not None:
+        return _python_steps(ctx, args, rel, where)
+    nested = next((a for a in args[1:] if _NESTED_MIGRATION.search(a)), None)
+    joined = " ".join(args)
+    if nested or _NESTED_MIGRATION.search(joined):  # ssh host "…", docker compose run … alembic
+        return [Step(tuple(args), where, _NESTED_MIGRATION.search(nested or joined).group(0))]  # type: ignore[union-attr]
+    return [Step(tuple(args), where)]
+
+
+def expand_text(ctx: _Ctx, text: str, where: Location) -> list[Step]:
+    """Steps of a piece of shell text (one command per line, continuations joined)."""
+    steps: list[Step] = []
+    for line in text.replace("\\\n", " ").splitlines():
+        for argv in sh.split(line):
+            steps.extend(expand_argv(ctx, argv, where))
+    return steps
+
+
+def argv_of(value: object) -> list[str] | None:
+    """A compose/k8s/PaaS command value (string or list) as argv; strings are shell text."""
+    if isinstance(value, str):
+        return ["/bin/sh", "-c", value]
+    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        return [str(v) for v in value]
+    return None
+
+
+def build_path(
+    project: Project,
+    *,
+    subject: str,
+    kind: StartKind,
+    location: Location,
+    argv: list[str],
+    base_dir: str,
+    workdir: str | None = None,
+    production: bool = True,
+) -> StartPath:
+    steps = expand_argv(_Ctx(project, base_dir), argv, location)
+    own = _own_migration(steps)
+    return StartPath(
+        subject=subject,
+        kind=kind,
+        location=location,
+        workdir=workdir,
+        steps=tuple(steps),
+        production=production and not any(s.server and s.server.reload for s in steps),
+        source_dir=base_dir,
+        migration=own,
+    )
+
+
+def _own_migration(steps: Iterable[Step]) -> Migration | None:
+    for step in steps:
+        if step.server is not None:
+            return None
+        if step.migration is not None:
+            return Migration(step.migration, step.location, "command")
+    return None
+
+
+def is_production_file(rel: str) -> bool:
+    return not _NOT_PRODUCTION.search(rel.rsplit("/", 1)[-1].lower())
+
+
+def dockerfile_argv(dockerfile: Dockerfile, stage_name: str | None = None) -> tuple[list[str], int]:
+    """ENTRYPOINT + CMD in force for the final (or named) stage, and the line to cite."""
+    stage = next(
+        (
+            s
+            for s in dockerfile.stages
+            if stage_name and (s.name or "").lower() == stage_name.lower()
+        ),
+        dockerfile.final,
+    )
+    entry = dockerfile.effective("ENTRYPOINT", stage)
+    cmd = dockerfile.effective("CMD", stage)
+    argv: list[str] = []
+    if entry is not None:
+        argv = entry.argv()
+    if cmd is not None and (entry is None or entry.exec_form() is not None):
+        argv = [*argv, *cmd.argv()]
+    line = cmd.line if cmd is not None else entry.line if entry is not None else 1
+    return argv, line
+
+
+@facet
+def start_paths(project: Project) -> tuple[StartPath, ...]:
+    """Every production start path, sorted by subject, with migrations judged in context."""
+    from pytest_kabul.project import deploy_configs
+
+    paths: list[StartPath] = []
+    for dockerfile in dockerfiles(project):
+        argv, line = dockerfile_argv(dockerfile)
+        if not argv:
+            continue
+        workdir = dockerfile.effective("WORKDIR")
+        paths.append(
+            build_path(
+                project,
+                subject=dockerfile.path,
+                kind=StartKind.DOCKERFILE,
+                location=Location(dockerfile.path, line),
+                argv=argv,
+                base_dir=dockerfile.directory,
+                workdir=workdir.value if workdir else None,
+                production=is_production_file(dockerfile.path),
+            )
+        )
+    paths.extend(deploy_configs.all_paths(project))
+    return tuple(sorted(_apply_lifespan(project, paths), key=lambda p: p.subject))
+
+
+def _apply_lifespan(project: Project, paths: list[StartPath]) -> list[StartPath]:
+    hooks = [u for u in schema_bootstrap(project).upgrades if u.in_startup]
+    out = []
+    for path in paths:
+        if path.migration is None and path.server is not None:
+            hook = next(
+                (
+                    u
+                    for u in hooks
+                    if not u.app_root
+                    or path.source_dir == u.app_root
+                    or path.source_dir.startswith(u.app_root + "/")
+                    or u.app_root.startswith(path.source_dir + "/")
+                    or not path.source_dir
+                ),
+                None,
+            )
+            if hook is not None:
+                loc = Location(hook.path, hook.line)
+                path = replace(
+                    path, migration=Migration("alembic.command.upgrade", loc, "lifespan")
+                )
+        out.append(path)
+    return out
+
+
+def rel_dir(path: str) -> str:
+    return posixpath.dirname(path)

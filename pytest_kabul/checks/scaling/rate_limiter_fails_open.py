@@ -1,0 +1,61 @@
+"""KAB403 rate-limiter-fails-open: a Redis-backed limiter lets every request through on errors.
+
+What it checks
+    Rate limiters with shared storage (Redis, Memcached, a database): an ``except`` around the
+    storage call that neither re-raises nor rejects the request (``pass``, ``return await
+    call_next(request)``, logging only), and slowapi ``Limiter(swallow_errors=True)``.
+
+Why it matters
+    When Redis is down, overloaded or unreachable, the limiter silently stops limiting: the
+    moment an attacker saturates Redis is the moment the protection disappears.
+
+Example
+    ``backend/app/middleware/limit.py:31 custom rate limiter RedisRateLimit lets requests
+    through when its storage fails``
+
+Fix
+    Fail closed on storage errors (answer 503 or 429), or fall back to a local limit with an
+    alert, and monitor the limiter's storage errors.
+"""
+
+from __future__ import annotations
+
+from pytest_kabul.model import Area, Finding, Location, Severity
+from pytest_kabul.project.core import Project
+from pytest_kabul.project.limiters import Storage, rate_limiters
+from pytest_kabul.registry import Check, Evaluation
+
+check = Check(
+    code="KAB403",
+    name="rate-limiter-fails-open",
+    area=Area.SCALING,
+    severity=Severity.WARNING,
+    summary="A rate limiter with shared storage lets every request through when storage fails.",
+    doc=__doc__,
+)
+
+
+@check.evaluator
+def evaluate(project: Project) -> Evaluation:
+    limiters = [lim for lim in rate_limiters(project) if lim.storage is Storage.SHARED]
+    if not limiters:
+        return Evaluation.skip("no rate limiter with shared storage found")
+    findings = [
+        Finding(
+            code=check.code,
+            severity=check.severity,
+            subject=lim.subject,
+            message=(
+                f"{lim.kind.value} rate limiter {lim.name} lets requests through when its"
+                " storage fails"
+            ),
+            remediation=(
+                f"In {lim.path}, answer 503 (or 429) when the limiter's storage call fails instead"
+                " of passing the request on, and alert on those errors."
+            ),
+            location=Location(lim.path, lim.fails_open_line),
+        )
+        for lim in limiters
+        if lim.fails_open_line is not None
+    ]
+    return Evaluation.build(subjects=[lim.subject for lim in limiters], findings=findings)

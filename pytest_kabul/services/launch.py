@@ -1,0 +1,91 @@
+"""``ReplicaFactory``: start replicas of a discovered app with a complete, generated environment.
+
+The object behind the ``kabul_replicas`` fixture (and the live checks), usable without pytest::
+
+    factory = ReplicaFactory(project, redis=redis_service)
+    with factory.start(n=2) as replicas: ...
+    factory.stop_all()
+
+Every start gets a freshly emptied Redis database (when a Redis is provided), the database URL
+from ``database_url(app)`` (a fresh database, when a Postgres provider is wired in), generated
+values for required Settings fields, ``[tool.kabul.live.env]`` and finally the caller's ``env``;
+``unset`` removes variables (KAB251 starts the app without the ones it should refuse to miss).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from pytest_kabul.project.asgi import AsgiApp, asgi_apps, health_path
+from pytest_kabul.project.core import Project
+from pytest_kabul.registry import CheckSkipped
+from pytest_kabul.services.appenv import replica_env
+from pytest_kabul.services.redis import RedisService
+from pytest_kabul.services.replicas import AppReplicas, AppTarget
+
+
+def find_app(project: Project, app: AsgiApp | str | None) -> AsgiApp:
+    if isinstance(app, AsgiApp):
+        return app
+    apps = asgi_apps(project)
+    for candidate in apps:
+        if app is None or app in {candidate.subject, candidate.target}:
+            return candidate
+    wanted = f" {app!r}" if app else ""
+    raise CheckSkipped(
+        f'no ASGI app{wanted} found; set [tool.kabul.live] app = "module:app" and app_dir'
+    )
+
+
+@dataclass
+class ReplicaFactory:
+    project: Project
+    redis: RedisService | None = None
+    database_url: Callable[[AsgiApp], str | None] = lambda _app: None
+    python: str = sys.executable
+    started: list[AppReplicas] = field(default_factory=list)
+
+    def environment(
+        self, app: AsgiApp, env: Mapping[str, str] | None = None, unset: Iterable[str] = ()
+    ) -> dict[str, str]:
+        values = replica_env(
+            self.project,
+            app,
+            database_url=self.database_url(app),
+            redis_url=self.redis.url if self.redis else None,
+        )
+        values.update(env or {})
+        for name in unset:
+            values.pop(name, None)
+        return values
+
+    def start(
+        self,
+        n: int = 2,
+        env: Mapping[str, str] | None = None,
+        *,
+        app: AsgiApp | str | None = None,
+        unset: Iterable[str] = (),
+        health: str | None = None,
+    ) -> AppReplicas:
+        """Start ``n`` replicas and wait until all answer; stopped by :meth:`stop_all` too."""
+        target = find_app(self.project, app)
+        if self.redis is not None:
+            self.redis.reset()
+        replicas = AppReplicas(
+            AppTarget(target.target, self.project.root / target.app_dir, target.factory),
+            n=n,
+            env=self.environment(target, env, unset),
+            python=self.python,
+            health_path=health or health_path(self.project, target) or "/",
+            startup_timeout=self.project.config.live.startup_timeout,
+        )
+        self.started.append(replicas)
+        replicas.__enter__()
+        return replicas
+
+    def stop_all(self) -> None:
+        for replicas in self.started:
+            replicas.stop()

@@ -1,0 +1,132 @@
+"""Process helpers shared by the live services: free ports, process groups, log tails.
+
+Every child is started in its own session (``start_new_session=True``), so it leads its own
+process group and stopping it also stops whatever it forked (uvicorn's reloader or workers,
+``sh -c`` wrappers). Groups still alive when the interpreter exits are stopped by an ``atexit``
+hook: a crashed or interrupted test run never leaves a server behind.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+_LIVE: dict[int, subprocess.Popen[bytes]] = {}
+_LOCK = threading.Lock()
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nothing listens on right now (the kernel picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def port_open(host: str, port: int, timeout: float = 0.2) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def tail(path: Path, lines: int = 40) -> str:
+    """The last ``lines`` lines of a log file ('' when it does not exist)."""
+    try:
+        data = path.read_bytes()[-64 * 1024 :]
+    except OSError:
+        return ""
+    text = data.decode("utf-8", errors="replace")
+    return "\n".join(text.splitlines()[-lines:])
+
+
+@dataclass(frozen=True)
+class Spawned:
+    """A child process leading its own process group, with its output in ``log``."""
+
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self, grace: float = 5.0) -> None:
+        stop_group(self.process, grace)
+
+
+def spawn(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], log: Path) -> Spawned:
+    """Start ``argv`` as the leader of a new process group, stdout+stderr into ``log``."""
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            list(argv),
+            cwd=cwd,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    with _LOCK:
+        _LIVE[process.pid] = process
+    return Spawned(process, log)
+
+
+def stop_group(process: subprocess.Popen[bytes], grace: float = 5.0) -> None:
+    """SIGTERM the process group, wait ``grace`` seconds, then SIGKILL it."""
+    pgid = process.pid  # the leader of its own session: pgid == pid
+    try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=grace)
+        # Children (uvicorn workers) may outlive the leader; the group is killed either way.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=grace)
+    finally:
+        with _LOCK:
+            _LIVE.pop(process.pid, None)
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, interval: float = 0.05) -> bool:
+    """Poll ``predicate()`` until it is true or ``timeout`` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if predicate():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(interval)
+
+
+@atexit.register
+def _stop_leftovers() -> None:
+    with _LOCK:
+        leftovers = list(_LIVE.values())
+    for process in leftovers:
+        stop_group(process, grace=2.0)

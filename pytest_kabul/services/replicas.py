@@ -1,0 +1,196 @@
+"""``AppReplicas``: N real uvicorn processes of the app under check, on free loopback ports.
+
+Each replica is a separate OS process leading its own process group (never a thread: threads
+share memory and would make an in-memory limiter look shared), started with the same
+environment. The environment is built from scratch (PATH, HOME, locale, the virtualenv) plus
+what the caller passes, so a developer's own ``DATABASE_URL`` never leaks into a live check.
+Output goes to one log file per replica; readiness is an HTTP answer on the health route within
+``startup_timeout``, and a replica that exits or never answers raises :class:`ReplicaStartError`
+carrying its log tail. Every process group is stopped on exit (SIGTERM, then SIGKILL), also when
+the ``with`` body fails or is interrupted, and at interpreter exit as a last resort.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+from pytest_kabul.services.procs import Spawned, free_port, spawn, tail
+
+BASE_ENV_KEYS = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT", "VIRTUAL_ENV", "TZ")
+
+
+class ReplicaStartError(Exception):
+    """A replica exited or never answered; ``log_tail`` holds the end of its output."""
+
+    def __init__(self, message: str, log_tail: str, exit_code: int | None) -> None:
+        super().__init__(message)
+        self.log_tail = log_tail
+        self.exit_code = exit_code
+
+    def __str__(self) -> str:
+        return f"{self.args[0]}\n--- log tail ---\n{self.log_tail}"
+
+
+@dataclass(frozen=True)
+class AppTarget:
+    """What to run: ``uvicorn <target> [--factory]`` from ``app_dir``."""
+
+    target: str
+    app_dir: Path
+    factory: bool = False
+
+
+@dataclass
+class Replica:
+    index: int
+    port: int
+    spawned: Spawned
+    ready_status: int | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        return self.spawned.pid
+
+    def log_tail(self, lines: int = 40) -> str:
+        return tail(self.spawned.log, lines)
+
+
+def base_env() -> dict[str, str]:
+    env = {k: os.environ[k] for k in BASE_ENV_KEYS if k in os.environ}
+    env["PYTHONUNBUFFERED"] = "1"
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def uvicorn_argv(python: str, app: AppTarget, port: int) -> list[str]:
+    argv = [python, "-m", "uvicorn", app.target, "--host", "127.0.0.1", "--port", str(port)]
+    argv += ["--app-dir", str(app.app_dir), "--no-access-log", "--log-level", "info"]
+    argv += ["--timeout-graceful-shutdown", "2"]
+    if app.factory:
+        argv.append("--factory")
+    return argv
+
+
+def http_status(port: int, path: str, timeout: float = 1.0) -> int | None:
+    """GET ``path`` on a loopback port: the status, or None when nothing answers."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path, headers={"Connection": "close"})
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    except (OSError, http.client.HTTPException):
+        return None
+    finally:
+        conn.close()
+
+
+@dataclass
+class AppReplicas:
+    """``with AppReplicas(app, n=2, env=...) as replicas:`` — all ready, or an error."""
+
+    app: AppTarget
+    n: int = 2
+    env: Mapping[str, str] = field(default_factory=dict)
+    python: str = sys.executable
+    health_path: str = "/"
+    startup_timeout: float = 30.0
+    log_dir: Path | None = None
+    replicas: list[Replica] = field(default_factory=list)
+    tails: dict[int, str] = field(default_factory=dict)
+    _tmp: tempfile.TemporaryDirectory[str] | None = None
+    _stopped: bool = False
+
+    def __enter__(self) -> AppReplicas:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def environment(self) -> dict[str, str]:
+        return {**base_env(), **self.env}
+
+    def start(self) -> None:
+        if self.log_dir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="kabul-replicas-")
+            self.log_dir = Path(self._tmp.name)
+        env = self.environment
+        # Start all first, then wait: the replicas import the app in parallel.
+        for index in range(self.n):
+            port = free_port()
+            log = self.log_dir / f"replica-{index}.log"
+            argv = uvicorn_argv(self.python, self.app, port)
+            child = spawn(argv, cwd=self.app.app_dir, env=env, log=log)
+            self.replicas.append(Replica(index, port, child))
+        deadline = time.monotonic() + self.startup_timeout
+        for replica in self.replicas:
+            self._wait_ready(replica, deadline)
+
+    def _wait_ready(self, replica: Replica, deadline: float) -> None:
+        while True:
+            status = http_status(replica.port, self.health_path, timeout=1.0)
+            if status is not None:
+                replica.ready_status = status
+                return
+            code = replica.spawned.process.poll()
+            if code is not None:
+                raise ReplicaStartError(
+                    f"replica {replica.index} ({self.app.target}) exited with code {code}"
+                    " before answering",
+                    replica.log_tail(),
+                    code,
+                )
+            if time.monotonic() >= deadline:
+                raise ReplicaStartError(
+                    f"replica {replica.index} ({self.app.target}) did not answer"
+                    f" GET {self.health_path} within {self.startup_timeout:g}s",
+                    replica.log_tail(),
+                    None,
+                )
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        """Stop every replica's process group; safe to call more than once."""
+        if self._stopped:
+            return
+        self._stopped = True
+        for replica in self.replicas:
+            replica.spawned.stop(grace=3.0)
+        if self._tmp is not None:
+            self._keep_tails()
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def _keep_tails(self) -> None:
+        # Log files live in a temp dir that is about to go; keep the tails for reports.
+        self.tails = {r.index: r.log_tail() for r in self.replicas}
+
+    def log_tails(self, lines: int = 40) -> str:
+        blocks = []
+        for replica in self.replicas:
+            text = self.tails.get(replica.index) or replica.log_tail(lines)
+            blocks.append(f"--- replica {replica.index} (port {replica.port}) ---\n{text}")
+        return "\n".join(blocks)

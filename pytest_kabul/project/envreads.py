@@ -274,7 +274,6 @@ def _app_reads(project: Project, app: PythonApp, settings: dict[str, set[str]]) 
             read.path,
             read.line,
             read.resolved,
-            read.kind,
             read.via,
             read.settings_class,
             read.expression,

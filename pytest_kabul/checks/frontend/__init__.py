@@ -1,0 +1,1 @@
+"""Frontend checks: Next.js apps, their images and middleware."""

@@ -11,7 +11,8 @@ still runtime: we cannot know, and a crash in them is still a crash).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from pytest_kabul.project.core import Project, facet
 
@@ -28,6 +29,11 @@ class PythonApp:
     runtime_files: tuple[str, ...]
     test_files: tuple[str, ...]
     local_modules: frozenset[str]  # top-level importable names the app itself provides
+    # folder (project-relative) -> module/package names directly inside it
+    folder_modules: Mapping[str, frozenset[str]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
+    package_dirs: frozenset[str] = frozenset()  # folders holding an ``__init__.py``
 
     def rel(self, path: str) -> str:
         """A project-relative path made relative to the app root."""
@@ -35,6 +41,22 @@ class PythonApp:
 
     def path(self, rel_to_app: str) -> str:
         return f"{self.root}/{rel_to_app}" if self.root else rel_to_app
+
+    def sibling_modules(self, path: str, *, script: bool) -> frozenset[str]:
+        """Names importable from ``path``'s own folder when Python puts that folder on sys.path.
+
+        ``python dir/x.py`` puts ``dir`` first on ``sys.path`` (``script``); pytest's default
+        ``prepend`` import mode inserts the first folder above the test file that is not a
+        package. A module inside a regular package gets nothing: ``import stripe`` in
+        ``app/services/billing.py`` is the third-party ``stripe``, never ``app/services/stripe.py``.
+        """
+        folder = _dir(path)
+        if folder in self.package_dirs:
+            if script:
+                return frozenset()
+            while folder in self.package_dirs and folder != self.root:
+                folder = _dir(folder)
+        return self.folder_modules.get(folder, frozenset())
 
     @property
     def python_files(self) -> tuple[str, ...]:
@@ -62,24 +84,41 @@ def _owner(rel: str, roots: list[str]) -> str | None:
 
 
 def local_modules_of(project: Project, root: str, files: list[str]) -> frozenset[str]:
-    """Top-level names importable from the app: flat layout, ``src/`` layout, sibling modules."""
+    """Top-level names importable from the app: its root and its ``src/`` folder.
+
+    A folder counts whether or not it has an ``__init__.py`` (namespace packages); names deeper
+    in the tree are *not* top-level (see :meth:`PythonApp.sibling_modules` for scripts).
+    """
     names: set[str] = set()
     for rel in files:
         inner = rel[len(root) + 1 :] if root else rel
         parts = inner.split("/")
         if parts[0] == "src" and len(parts) > 1:
             parts = parts[1:]
-        top = parts[0]
-        if len(parts) == 1:
-            names.add(top.removesuffix(".py"))
-        else:
-            names.add(top)
-        # Scripts run from a sub-folder import their siblings (``python scripts/seed.py``).
-        if len(parts) > 1:
-            names.add(parts[-1].removesuffix(".py"))
-            for d in parts[:-1]:
-                names.add(d)
+        names.add(parts[0].removesuffix(".py") if len(parts) == 1 else parts[0])
     return frozenset(n for n in names if n.isidentifier())
+
+
+def _folder_modules(files: list[str]) -> tuple[dict[str, frozenset[str]], frozenset[str]]:
+    found: dict[str, set[str]] = {}
+    packages: set[str] = set()
+    for rel in files:
+        folder = _dir(rel)
+        name = rel.rsplit("/", 1)[-1]
+        if name == "__init__.py":
+            packages.add(folder)
+        found.setdefault(folder, set()).add(name.removesuffix(".py"))
+        child = folder
+        while child:
+            parent = _dir(child)
+            sub = child.rsplit("/", 1)[-1]
+            bucket = found.setdefault(parent, set())
+            if sub in bucket:
+                break
+            bucket.add(sub)
+            child = parent
+    modules = {k: frozenset(n for n in v if n.isidentifier()) for k, v in found.items()}
+    return modules, frozenset(packages)
 
 
 @facet
@@ -109,6 +148,7 @@ def python_apps(project: Project) -> tuple[PythonApp, ...]:
         ]
         tests = [f for f in files if f not in set(runtime)]
         tests = [f for f in tests if is_test_file(f[len(root) + 1 :] if root else f)]
+        folder_modules, package_dirs = _folder_modules(files)
         apps.append(
             PythonApp(
                 name=root or project.root.name,
@@ -117,6 +157,8 @@ def python_apps(project: Project) -> tuple[PythonApp, ...]:
                 runtime_files=tuple(sorted(runtime)),
                 test_files=tuple(sorted(tests)),
                 local_modules=local_modules_of(project, root, files),
+                folder_modules=folder_modules,
+                package_dirs=package_dirs,
             )
         )
     return tuple(apps)

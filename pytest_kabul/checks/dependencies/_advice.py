@@ -1,0 +1,81 @@
+"""Remediation text for the dependency checks: which manifest, which table, which line."""
+
+from __future__ import annotations
+
+from pytest_kabul.project.core import Project
+from pytest_kabul.project.installs import ImageInstall, app_manifests
+from pytest_kabul.project.manifests import (
+    Declared,
+    DepKind,
+    Manifest,
+    ManifestKind,
+    is_dev_name,
+    manifest,
+)
+from pytest_kabul.project.pyapps import PythonApp
+
+
+def describe(d: Declared) -> str:
+    if d.kind is DepKind.EXTRA:
+        return (
+            f"the extra '{d.group}' of {d.source}"
+            if d.group
+            else f"an optional dependency of {d.source}"
+        )
+    if d.kind is DepKind.GROUP:
+        return f"the '{d.group}' group of {d.source}"
+    return d.source
+
+
+def where_declared(
+    project: Project, app: PythonApp, cands: tuple[str, ...], install: ImageInstall
+) -> str | None:
+    places = sorted(
+        {describe(d) for m in app_manifests(project, app) for d in m.deps if d.name in cands}
+    )
+    return " and ".join(places) if places else None
+
+
+def add_to(m: Manifest, dist: str) -> str:
+    if m.kind is ManifestKind.REQUIREMENTS:
+        return f'Add the line "{dist}" to {m.path}'
+    if m.kind is ManifestKind.SETUP_CFG:
+        return f'Add "{dist}" to install_requires under [options] in {m.path}'
+    if m.kind is ManifestKind.SETUP_PY:
+        return f'Add "{dist}" to install_requires in the setup() call of {m.path}'
+    if m.kind is ManifestKind.PIPFILE:
+        return f'Add {dist} = "*" under [packages] in {m.path}'
+    if m.style == "poetry":
+        return f'Add {dist} = "*" under [tool.poetry.dependencies] in {m.path} (poetry add {dist})'
+    return f'Add "{dist}" to [project].dependencies in {m.path}'
+
+
+def add_advice(project: Project, app: PythonApp, install: ImageInstall, dist: str) -> str:
+    targets = [m for m in (manifest(project, p) for p in install.manifests) if m is not None]
+    if not targets:
+        targets = [
+            m for m in app_manifests(project, app) if m.kind is not ManifestKind.REQUIREMENTS
+        ]
+    if not targets:
+        return f'Declare "{dist}" in {app.path("pyproject.toml")} under [project].dependencies'
+    text = add_to(targets[0], dist)
+    if install.dockerfile:
+        text += f" (the manifest {install.dockerfile} installs)"
+    return text + ", with the version range you deploy."
+
+
+def test_advice(project: Project, app: PythonApp, dist: str) -> str:
+    for m in app_manifests(project, app):
+        groups = [g for g in m.group_names(DepKind.GROUP) if is_dev_name(g)]
+        extras = [g for g in m.group_names(DepKind.EXTRA) if is_dev_name(g)]
+        if m.kind is ManifestKind.REQUIREMENTS and is_dev_name(m.path.rsplit("/", 1)[-1]):
+            return f'Add the line "{dist}" to {m.path}'
+        if m.kind is ManifestKind.PYPROJECT and groups:
+            if m.style == "poetry":
+                table = f"[tool.poetry.group.{groups[0]}.dependencies]"
+                return f'Add {dist} = "*" under {table} in {m.path}'
+            if any(d.source == m.path and d.group == groups[0] for d in m.deps):
+                return f'Add "{dist}" to the "{groups[0]}" dependency group in {m.path}'
+        if m.kind is ManifestKind.PYPROJECT and extras:
+            return f'Add "{dist}" to [project.optional-dependencies].{extras[0]} in {m.path}'
+    return f'Add "{dist}" to [dependency-groups].dev in {app.path("pyproject.toml")}'

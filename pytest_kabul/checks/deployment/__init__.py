@@ -1,0 +1,1 @@
+"""Deployment checks on the compose model: reverse proxy/TLS, datastore ports, backups, logs."""

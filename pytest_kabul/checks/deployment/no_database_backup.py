@@ -1,0 +1,191 @@
+"""KAB503 no-database-backup: nothing backs up the Postgres data.
+
+What it checks
+    Per compose model that starts a Postgres service: is there a backup?
+
+    - a started backup service: postgres-backup-local/-s3, pgBackRest, WAL-G, Barman,
+      db-backup/volume-backup images, restic/borgmatic/kopia, or any service whose command runs
+      ``pg_dump``/``pg_dumpall``/``pgbackrest``/``wal-g`` (a cron sidecar);
+    - WAL archiving on the database itself (``archive_command``, ``WALG_*``/``PGBACKREST_*``);
+    - anywhere in the project: a backup script (shell, Python, Makefile, crontab, systemd unit,
+      Ansible, GitLab CI) that runs ``pg_dump``/``pg_dumpall``/``pgbackrest``/``wal-g``/
+      ``barman``, or a *scheduled* GitHub Actions workflow (``on: schedule``) that does.
+
+    None of these: ERROR. A backup service that only runs under a compose profile a plain
+    ``docker compose up`` never starts: WARNING. ``[tool.kabul] managed_database = "…"`` (RDS,
+    Cloud SQL, Neon, Supabase … which back up for you) skips the check with that reason.
+
+Why it matters
+    A deleted volume, a bad migration or ransomware on an exposed port loses every order and
+    customer for good. Backups that are never scheduled do not exist.
+
+Example
+    ``docker-compose.yml:2 nothing backs up the Postgres service db``
+
+Fix
+    Add a scheduled backup service (e.g. ``prodrigestivill/postgres-backup-local`` or
+    ``eeshugerman/postgres-backup-s3``) to the production compose file, copying dumps off the
+    host; or declare ``managed_database`` when the provider backs it up.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pytest_kabul.model import Area, Finding, Location, Severity
+from pytest_kabul.project.compose import ComposeModel, ComposeService, compose_models
+from pytest_kabul.project.compose_roles import (
+    Datastore,
+    base_image,
+    command_text,
+    datastore_kind,
+    dev_reason,
+)
+from pytest_kabul.project.core import Project, facet
+from pytest_kabul.project.pyapps import is_test_file
+from pytest_kabul.registry import Check, Evaluation
+
+check = Check(
+    code="KAB503",
+    name="no-database-backup",
+    area=Area.DEPLOYMENT,
+    severity=Severity.ERROR,
+    summary="No backup service, script or scheduled job backs up the Postgres data.",
+    doc=__doc__,
+)
+
+_BACKUP_IMAGE_RE = re.compile(
+    r"(backup|pgbackrest|wal-g|walg|barman|restic|borgmatic|kopia|duplicati|pg_dump|pgdump)"
+)
+_DUMP_RE = re.compile(
+    r"\b(pg_dump|pg_dumpall|pg_basebackup|pgbackrest|wal-g|barman|pg_probackup)\b"
+)
+_SCRIPT_NAME_RE = re.compile(
+    r"(\.(sh|bash|py|cron|service|timer|ps1)$|(^|/)(Makefile|justfile|crontab|Taskfile\.ya?ml"
+    r"|\.gitlab-ci\.yml|Procfile)$|(^|/)(ansible|playbooks?|roles|deploy|ops|infra|scripts)/"
+    r"[^/]*\.ya?ml$)"
+)
+_WAL_ENV_RE = re.compile(r"^(WALG_|WALE_|PGBACKREST_|BARMAN_)")
+
+
+def _is_backup_service(project: Project, service: ComposeService) -> bool:
+    if datastore_kind(project, service) is Datastore.POSTGRES and not service.command:
+        return False
+    image = base_image(project, service)
+    return bool(_BACKUP_IMAGE_RE.search(image) or _DUMP_RE.search(command_text(project, service)))
+
+
+def _archives_wal(project: Project, service: ComposeService) -> bool:
+    return "archive_command" in command_text(project, service) or any(
+        _WAL_ENV_RE.match(k) for k in service.environment
+    )
+
+
+@facet
+def backup_jobs(project: Project) -> tuple[str, ...]:
+    """Project files that run a Postgres backup tool (scripts, crontabs, scheduled workflows)."""
+    found: list[str] = []
+    for rel in project.files:
+        name = rel.rsplit("/", 1)[-1]
+        if rel.startswith(".github/workflows/") and name.endswith((".yml", ".yaml")):
+            text = project.read_text(rel) or ""
+            if _DUMP_RE.search(text) and re.search(r"^\s*schedule\s*:", text, re.MULTILINE):
+                found.append(rel)
+        elif _SCRIPT_NAME_RE.search(rel) and not is_test_file(rel):
+            text = project.read_text(rel) or ""
+            if _DUMP_RE.search(text):
+                found.append(rel)
+    return tuple(sorted(found))
+
+
+def judge(project: Project, model: ComposeModel) -> tuple[list[Finding], str] | None:
+    """None when the model starts no Postgres; else (findings, note for a pass)."""
+    databases = [s for s in model.started if datastore_kind(project, s) is Datastore.POSTGRES]
+    if not databases:
+        return None
+    db = databases[0]
+    started = [s.name for s in model.started if _is_backup_service(project, s)]
+    archived = [s.name for s in databases if _archives_wal(project, s)]
+    if started or archived:
+        what = ", ".join(started) or f"WAL archiving on {', '.join(archived)}"
+        return [], f"backed up by {what}"
+    jobs = backup_jobs(project)
+    if jobs:
+        return [], f"backup job(s): {', '.join(jobs[:5])}"
+    idle = [
+        s
+        for _, s in sorted(model.services.items())
+        if not model.is_started(s) and _is_backup_service(project, s)
+    ]
+    path, line = db.where()
+    if idle:
+        backup = idle[0]
+        profiles = ", ".join(backup.profiles)
+        return [
+            Finding(
+                code=check.code,
+                severity=Severity.WARNING,
+                subject=model.subject,
+                message=(
+                    f"the backup service {backup.name} only runs under profile {profiles},"
+                    " which a plain 'docker compose up' never starts"
+                ),
+                remediation=(
+                    f"Remove 'profiles:' from {backup.name} in {backup.file}, or start it in"
+                    f" production (COMPOSE_PROFILES={backup.profiles[0]} in the server's .env)."
+                ),
+                location=Location(backup.file, backup.line),
+            )
+        ], ""
+    names = ", ".join(s.name for s in databases)
+    return [
+        Finding(
+            code=check.code,
+            severity=Severity.ERROR,
+            subject=model.subject,
+            message=f"nothing backs up the Postgres service {names}",
+            remediation=(
+                f"Add a scheduled backup service to {model.files[-1]} (e.g."
+                " prodrigestivill/postgres-backup-local or eeshugerman/postgres-backup-s3) that"
+                " copies dumps off the host, or a scheduled pg_dump job; if the database is"
+                ' managed, set [tool.kabul] managed_database = "<provider>".'
+            ),
+            location=Location(path, line),
+        )
+    ], ""
+
+
+@check.evaluator
+def evaluate(project: Project) -> Evaluation:
+    managed = project.config.managed_database
+    models = compose_models(project)
+    subjects: list[str] = []
+    findings: list[Finding] = []
+    skipped: dict[str, str] = {}
+    notes: dict[str, str] = {}
+    for model in models:
+        if managed:
+            if any(datastore_kind(project, s) is Datastore.POSTGRES for s in model.started):
+                skipped[model.subject] = (
+                    f"the database is managed by {managed} ([tool.kabul] managed_database)"
+                )
+            continue
+        dev = dev_reason(project, model)
+        result = judge(project, model)
+        if result is None:
+            continue
+        if dev:
+            skipped[model.subject] = f"development stack: {dev}"
+            continue
+        found, note = result
+        subjects.append(model.subject)
+        findings.extend(found)
+        if note:
+            notes[model.subject] = note
+    if managed and not skipped:
+        return Evaluation.skip(
+            f"the database is managed by {managed} ([tool.kabul] managed_database)"
+        )
+    if not subjects and not skipped:
+        return Evaluation.skip("no compose model starts a Postgres service")
+    return Evaluation.build(subjects=subjects, findings=findings, skipped=skipped, notes=notes)

@@ -345,7 +345,13 @@ def load_models(project: Project) -> tuple[ComposeModel, ...]:
                 enabled_profiles=tuple(p for p in profiles if p),
             )
         )
-    kept = [m for m in models if not set(m.files) <= shared.referenced]
+    # A model with an unreadable -f file is not judged (KAB001 reports the file): judging what
+    # is left would be a false pass.
+    kept = [
+        m
+        for m in models
+        if not set(m.files) <= shared.referenced and all(shared.parse(f) for f in m.files)
+    ]
     return tuple(sorted(kept, key=lambda m: (m.directory, m.kind, m.files)))
 
 

@@ -1,0 +1,1 @@
+"""Storage checks: what the database is made to hold."""

@@ -1,0 +1,113 @@
+"""KAB601 images-stored-in-database: image payloads written into database columns.
+
+What it checks
+    SQLAlchemy/SQLModel model columns of text, binary or JSON type (``Text``, ``String``,
+    ``LargeBinary``, ``BYTEA``, ``JSON``/``JSONB``, ``Mapped[str]``/``Mapped[bytes]``) that
+    receive an image payload: a ``data:image/...;base64,`` string (literal or f-string) or
+    ``base64.b64encode(...)`` of file/upload bytes, flowing (within one function, through local
+    variables) into ``Model(column=...)``, ``obj.column = ...``, ``setattr``,
+    ``Model.model_validate({...})`` or ``insert(Model).values(...)``. Password hashes, checksums,
+    encrypted secrets and random tokens are not image payloads, and columns named like them
+    (``password_hash``, ``checksum_base64``, ``api_token``) are never reported.
+
+Why it matters
+    Base64 inflates every image by a third and puts it in the hottest store you have: the
+    database balloons, backups and migrations slow down, every ``SELECT *`` drags megabytes,
+    and the images cannot be served by a CDN.
+
+Example
+    ``backend/app/api/routes/images.py:39 ProcessedImage.original_url receives a data:image
+    base64 URL``
+
+Fix
+    Upload the bytes to object storage (S3, GCS, R2, MinIO) and store only the object key or URL
+    in the column.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pytest_kabul.checks.storage._image_flow import Write, module_writes
+from pytest_kabul.model import Area, Evidence, Finding, Location, Severity
+from pytest_kabul.project.core import Project
+from pytest_kabul.project.models_sqla import Column, Model, python_sources, sqla_models
+from pytest_kabul.registry import Check, Evaluation
+
+check = Check(
+    code="KAB601",
+    name="images-stored-in-database",
+    area=Area.STORAGE,
+    severity=Severity.ERROR,
+    summary="Base64/data-URL image payloads are written into database columns.",
+    doc=__doc__,
+)
+
+_EXCLUDED_NAME = re.compile(
+    r"hash|password|passwd|checksum|digest|secret|token|salt|nonce|encrypt|cipher|signature|"
+    r"hmac|otp|api_key",
+    re.I,
+)
+
+
+def _targets(write: Write, models: dict[str, list[Model]]) -> list[Column]:
+    if write.model is not None and write.model in models:
+        candidates = models[write.model]
+    elif write.model is None or write.model[:1].islower():
+        candidates = [m for ms in models.values() for m in ms]  # obj.col: class unknown
+    else:
+        return []
+    cols = [c for m in candidates if (c := m.column(write.attr)) is not None]
+    return [c for c in cols if c.kind.holds_payloads and not _EXCLUDED_NAME.search(c.attr)]
+
+
+@check.evaluator
+def evaluate(project: Project) -> Evaluation:
+    models = sqla_models(project)
+    if not models:
+        return Evaluation.skip("no SQLAlchemy/SQLModel model classes found")
+    by_name: dict[str, list[Model]] = {}
+    for model in models:
+        by_name.setdefault(model.name, []).append(model)
+    subjects = sorted(
+        {
+            c.subject
+            for m in models
+            for c in m.columns
+            if c.kind.holds_payloads and not _EXCLUDED_NAME.search(c.attr)
+        }
+    )
+    findings: list[Finding] = []
+    for rel in python_sources(project):
+        text = project.read_text(rel)
+        if text is None or not re.search(r"b64encode|encodebytes|data:", text):
+            continue
+        tree = project.parse_python(rel)
+        if tree is None:
+            continue
+        for write in module_writes(tree, text):
+            for column in _targets(write, by_name):
+                findings.append(_finding(column, write, rel))
+    return Evaluation.build(subjects=subjects, findings=findings)
+
+
+def _finding(column: Column, write: Write, rel: str) -> Finding:
+    return Finding(
+        code=check.code,
+        severity=check.severity,
+        subject=column.subject,
+        message=f"{column.subject} ({column.type_name}) receives a {write.taint.kind.value}",
+        remediation=(
+            f"Upload the image bytes to object storage (S3/GCS/R2) in {rel} and store only the"
+            f" object key or URL in {column.subject}."
+        ),
+        location=Location(rel, write.line),
+        evidence=(
+            Evidence(
+                "image payload written to a column",
+                f"column: {column.subject} {column.type_name} at {column.file}:{column.line}\n"
+                f"write:  {rel}:{write.line} {write.code}\n"
+                f"value:  {write.taint.why}",
+            ),
+        ),
+    )

@@ -331,7 +331,8 @@ def test_bad_input_is_a_problem_not_a_crash(tmp_path: Path) -> None:
             "a/compose.yml": "services:\n  x: [unclosed\n",
             "b/compose.yml": bomb,
             "c/compose.yml": (
-                "include: [missing.yml]\nservices:\n  s:\n    extends: {file: gone.yml, service: x}\n"
+                "include: [missing.yml]\nservices:\n"
+                "  s:\n    extends: {file: gone.yml, service: x}\n"
                 "  t:\n    extends: t\n  u:\n    extends: nothere\n  v: just-a-string\n"
                 "  w:\n    build: ./nodir\n"
             ),

@@ -16,28 +16,48 @@ from typing import Any
 
 import pytest
 
+from pytest_kabul.gate import Decision, Outcome, State
 from pytest_kabul.model import Finding, Severity
 from pytest_kabul.project.core import Project
 from pytest_kabul.registry import Check, CheckSkipped, Evaluation, ServiceUnavailable
 
 USER_PROPERTY = "kabul"
+# One JUnit XML property per finding (``--junitxml``), readable without parsing JSON.
+FINDING_PROPERTY = "kabul_finding"
 _UNSAFE = re.compile(r"\s+")
 
 
 class KabulFailed(Exception):
-    def __init__(self, findings: tuple[Finding, ...]) -> None:
+    def __init__(self, findings: tuple[Finding, ...], decision: Decision | None = None) -> None:
         super().__init__(f"{len(findings)} finding(s)")
         self.findings = findings
+        self.decision = decision
 
 
 class KabulInternalError(Exception):
     """A check crashed: a bug in pytest-kabul, reported on that item only."""
 
 
-def render_findings(findings: Iterable[Finding]) -> str:
+_STATE_NOTE = {
+    State.BELOW_LEVEL: "below fail-level, not failing",
+    State.KNOWN: "known in baseline, not failing",
+    State.WAIVED: "waived",
+}
+
+
+def finding_tag(finding: Finding, state: State | None = None) -> str:
+    note = _STATE_NOTE.get(state) if state is not None else None
+    return f"[{finding.severity.label}; {note}]" if note else f"[{finding.severity.label}]"
+
+
+def render_findings(findings: Iterable[Finding], decision: Decision | None = None) -> str:
     lines: list[str] = []
-    for finding in findings:
-        lines.append(f"{finding.headline()} [{finding.severity.label}]")
+    if decision is not None and (expiry := decision.expiry_message()):
+        lines.append(expiry)
+    states = decision.states if decision is not None else ()
+    for index, finding in enumerate(findings):
+        state = states[index] if index < len(states) else None
+        lines.append(f"{finding.headline()} {finding_tag(finding, state)}")
         lines.append(f"  fix: {finding.remediation}")
         for block in finding.evidence:
             lines.append(f"  {block.title}:")
@@ -58,14 +78,14 @@ class KabulItem(pytest.Function):
     kabul_check: Check
     kabul_subject: str | None
 
-    def repr_failure(  # type: ignore[override]
-        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
+    def repr_failure(  # type: ignore[override]  # pytest 9.2 dropped `style` here
+        self, excinfo: pytest.ExceptionInfo[BaseException]
     ) -> str | Any:
         if isinstance(excinfo.value, KabulFailed):
-            return render_findings(excinfo.value.findings)
+            return render_findings(excinfo.value.findings, excinfo.value.decision)
         if isinstance(excinfo.value, KabulInternalError):
             return str(excinfo.value)
-        return super().repr_failure(excinfo, style=style)
+        return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, self.name
@@ -103,7 +123,7 @@ class ItemFactory:
         parent: pytest.Collector,
         project: Project,
         *,
-        gate: Callable[[pytest.Item, Check, str | None, tuple[Finding, ...]], None],
+        gate: Callable[[Check, str | None, tuple[Finding, ...]], Decision],
         require_live: bool,
     ) -> None:
         self.parent = parent
@@ -120,7 +140,7 @@ class ItemFactory:
                 f"internal error in {check.code} {check.name} (a bug in pytest-kabul; the other"
                 f" checks are unaffected):\n{detail}"
             )
-            return [self._make(check, None, self._raiser(KabulInternalError(message)))]
+            return [self._make(check, None, self._raiser(check, KabulInternalError(message)))]
         if evaluation.not_applicable is not None:
             return [self._make(check, None, self._skipper(check, None, evaluation.not_applicable))]
         items: list[pytest.Item] = []
@@ -142,15 +162,18 @@ class ItemFactory:
             item.add_marker(pytest.mark.kabul_live)
         return item
 
-    def _raiser(self, exc: Exception) -> Callable[..., None]:
+    def _raiser(self, check: Check, exc: Exception) -> Callable[..., None]:
         def kabul_check(request: pytest.FixtureRequest) -> None:
+            payload = {"code": check.code, "subject": None, "error": str(exc)}
+            record(request.node, {**payload, "area": check.area.value})
             raise exc
 
         return kabul_check
 
     def _skipper(self, check: Check, subject: str | None, reason: str) -> Callable[..., None]:
         def kabul_check(request: pytest.FixtureRequest) -> None:
-            record(request.node, {"code": check.code, "subject": subject, "skipped": reason})
+            payload = {"code": check.code, "subject": subject, "skipped": reason}
+            record(request.node, {**payload, "area": check.area.value})
             pytest.skip(f"{check.code}: {reason}")
 
         return kabul_check
@@ -165,6 +188,7 @@ class ItemFactory:
             else:
                 findings = evaluation.findings_for(subject) if subject else evaluation.findings
             note = evaluation.notes.get(subject or "")
+            decision = self.gate(check, subject, findings)
             record(
                 item,
                 {
@@ -172,9 +196,17 @@ class ItemFactory:
                     "subject": subject,
                     "findings": [f.to_dict() for f in findings],
                     "note": note,
+                    "area": check.area.value,
+                    "states": [s.value for s in decision.states],
+                    "fingerprints": list(decision.fingerprints),
+                    "waiver": decision.waiver.to_dict() if decision.waiver else None,
                 },
             )
-            self.gate(item, check, subject, findings)
+            record_finding_properties(item, findings, decision)
+            if decision.outcome is Outcome.WAIVED:
+                pytest.skip(decision.skip_reason(check.code))
+            if decision.outcome is Outcome.FAIL:
+                raise KabulFailed(findings, decision)
 
         return kabul_check
 
@@ -194,3 +226,13 @@ class ItemFactory:
 
 def failing(findings: Iterable[Finding], level: Severity) -> tuple[Finding, ...]:
     return tuple(f for f in findings if f.severity >= level)
+
+
+def record_finding_properties(
+    item: pytest.Item, findings: tuple[Finding, ...], decision: Decision
+) -> None:
+    """One ``kabul_finding`` user property per finding; junitxml writes them as properties."""
+    for index, finding in enumerate(findings):
+        state = decision.states[index] if index < len(decision.states) else None
+        value = f"{finding.headline()} {finding_tag(finding, state)} fix: {finding.remediation}"
+        item.user_properties.append((FINDING_PROPERTY, value))

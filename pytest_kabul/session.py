@@ -9,18 +9,15 @@ from typing import Any
 
 import pytest
 
-from pytest_kabul.collect import (
-    USER_PROPERTY,
-    ItemFactory,
-    KabulCollector,
-    KabulFailed,
-    failing,
-)
+from pytest_kabul.collect import USER_PROPERTY, ItemFactory, KabulCollector
 from pytest_kabul.config import ConfigError, KabulConfig, load_config
+from pytest_kabul.gate import Decision, Gate
 from pytest_kabul.model import Finding, Severity
 from pytest_kabul.project.core import Project
 from pytest_kabul.registry import Check, all_checks, is_selected
+from pytest_kabul.report.baseline import BaselineError, load_baseline
 from pytest_kabul.report.results import ItemResult, Results
+from pytest_kabul.report.scorecard import Scorecard, build_scorecard
 
 
 def _split(values: Sequence[str]) -> tuple[str, ...]:
@@ -49,6 +46,24 @@ class KabulPlugin:
         self.results = Results()
         self._project: Project | None = None
         self.collected = 0
+        baseline_opt = opt("kabul_baseline")
+        self.baseline_path = Path(baseline_opt) if baseline_opt else None
+        self.baseline_write = bool(opt("kabul_baseline_write"))
+        if self.baseline_write and self.baseline_path is None:
+            raise pytest.UsageError("--kabul-baseline-write needs --kabul-baseline PATH")
+        baseline = None
+        if self.baseline_path is not None and not self.baseline_write:
+            try:
+                baseline = load_baseline(self.baseline_path)
+            except BaselineError as exc:
+                raise pytest.UsageError(f"pytest-kabul: {exc}") from None
+        self._gate = Gate(self.fail_level, self.kabul_config.waivers, baseline)
+        self.exitstatus: int | None = None
+        if config.pluginmanager.hasplugin("html"):
+            # pytest-html is optional: its hooks live in a module only imported when it is there.
+            from pytest_kabul.report.html import KabulHtml
+
+            config.pluginmanager.register(KabulHtml(self), "kabul-html")
 
     # -- configuration ------------------------------------------------------------------------
     def _merge(self, file_config: KabulConfig) -> KabulConfig:
@@ -118,12 +133,13 @@ class KabulPlugin:
         self.collected = len(ours)
         items.extend(sorted(ours, key=lambda i: i.name))
 
-    def gate(
-        self, item: pytest.Item, check: Check, subject: str | None, findings: tuple[Finding, ...]
-    ) -> None:
-        blocking = failing(findings, self.fail_level)
-        if blocking:
-            raise KabulFailed(findings)
+    def gate(self, check: Check, subject: str | None, findings: tuple[Finding, ...]) -> Decision:
+        return self._gate.decide(check.code, subject, findings)
+
+    def scorecard(self) -> Scorecard:
+        return build_scorecard(
+            self.results, self.checks, self.fail_level, self.kabul_config.waivers
+        )
 
     # -- results -----------------------------------------------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -139,12 +155,25 @@ class KabulPlugin:
         # A plain impl runs inside the terminal reporter's wrapper, so the summary can name it.
         if self.is_worker:
             return
+        from pytest_kabul.report.baseline import write_baseline
         from pytest_kabul.report.json_report import write_json
+        from pytest_kabul.report.sarif import write_sarif
 
+        self.exitstatus = int(exitstatus)
+        meta = self._report_meta()
+        card = self.scorecard()
         path = self.config.getoption("kabul_json")
         if path:
-            write_json(Path(path), self._report_meta(), self.results)
+            write_json(Path(path), meta, self.results, card)
             self.results.written.append(("JSON", str(path)))
+        sarif = self.config.getoption("kabul_sarif")
+        if sarif:
+            active = self.baseline_path is not None and not self.baseline_write
+            write_sarif(Path(sarif), self.checks, self.results, baseline_active=active)
+            self.results.written.append(("SARIF", str(sarif)))
+        if self.baseline_write and self.baseline_path is not None:
+            write_baseline(self.baseline_path, self.results.findings())
+            self.results.written.append(("Baseline", str(self.baseline_path)))
 
     def _report_meta(self) -> dict[str, Any]:
         return {
@@ -152,11 +181,16 @@ class KabulPlugin:
             "config": self.kabul_config.source,
             "fail_level": self.fail_level.label,
             "checks": [c.to_dict() for c in self.checks],
+            "baseline": {
+                "path": str(self.baseline_path) if self.baseline_path else None,
+                "mode": "write" if self.baseline_write else "read" if self.baseline_path else None,
+            },
         }
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         from pytest_kabul.report.terminal import summary_lines
 
         terminalreporter.section("kabul readiness")
-        for line in summary_lines(self.results, self.checks, self.fail_level):
+        area_of = {c.code: c.area.value for c in self.checks}
+        for line in summary_lines(self.results, self.scorecard(), area_of):
             terminalreporter.write_line(line)

@@ -2,6 +2,12 @@
 
 Stable key order, sorted findings and results, paths relative to the project root; consumers
 should check ``schema`` and ignore keys they do not know (new keys may be added within schema 1).
+
+Added by the gate (issue 6), all within schema 1: ``gate`` (fail-level, verdict, per-area
+scorecard, counts of blocking / below-level / known / waived findings), ``waivers`` (each with
+its status: applied, expired, stale, not-run), ``baseline`` (path, mode, known and new counts),
+``finding_states`` (every finding's fingerprint and gate state) and per-result ``status``,
+``finding_states`` and ``waiver``.
 """
 
 from __future__ import annotations
@@ -13,15 +19,18 @@ from typing import Any
 
 from pytest_kabul import __version__
 from pytest_kabul.report.results import Results
+from pytest_kabul.report.scorecard import Scorecard
 
 SCHEMA_VERSION = 1
 
 
-def build_report(meta: dict[str, Any], results: Results) -> dict[str, Any]:
+def build_report(
+    meta: dict[str, Any], results: Results, card: Scorecard | None = None
+) -> dict[str, Any]:
     findings = results.findings()
     areas = {c["code"]: c["area"] for c in meta["checks"]}
     outcomes = results.outcomes()
-    return {
+    report: dict[str, Any] = {
         "schema": SCHEMA_VERSION,
         "tool": {"name": "pytest-kabul", "version": __version__},
         "root": meta["root"],
@@ -38,9 +47,37 @@ def build_report(meta: dict[str, Any], results: Results) -> dict[str, Any]:
             "by_code": dict(sorted(Counter(f.code for f in findings).items())),
         },
     }
+    if card is None:
+        return report
+    states = results.finding_states()
+    report["gate"] = card.to_dict()
+    report["waivers"] = [w.to_dict() for w in card.waivers]
+    baseline = dict(meta.get("baseline") or {})
+    if baseline.get("mode") == "read":
+        baseline["known"] = sum(1 for _, state, _, _ in states if state == "known")
+        baseline["new"] = sum(
+            1 for f, state, _, _ in states if state == "blocking" and f.severity >= card.fail_level
+        )
+    report["baseline"] = baseline
+    report["finding_states"] = [
+        {
+            "code": f.code,
+            "subject": f.subject,
+            "path": f.location.path if f.location else None,
+            "line": f.location.line if f.location else None,
+            "severity": f.severity.label,
+            "fingerprint": fp,
+            "state": state,
+            "nodeid": item.nodeid,
+        }
+        for f, state, fp, item in states
+    ]
+    return report
 
 
-def write_json(path: Path, meta: dict[str, Any], results: Results) -> None:
+def write_json(
+    path: Path, meta: dict[str, Any], results: Results, card: Scorecard | None = None
+) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(build_report(meta, results), indent=2, sort_keys=False)
+    text = json.dumps(build_report(meta, results, card), indent=2, sort_keys=False)
     path.write_text(text + "\n", encoding="utf-8")

@@ -18,6 +18,10 @@ class ItemResult:
     findings: tuple[Finding, ...] = ()
     reason: str | None = None
     note: str | None = None
+    # The gate's decision (see pytest_kabul.gate), parallel to ``findings``.
+    states: tuple[str, ...] = ()
+    fingerprints: tuple[str, ...] = ()
+    waiver: dict[str, Any] | None = None
 
     @classmethod
     def from_report(cls, report: Any, payload: dict[str, Any]) -> ItemResult:
@@ -32,7 +36,22 @@ class ItemResult:
             findings=tuple(Finding.from_dict(f) for f in payload.get("findings", [])),
             reason=reason,
             note=payload.get("note"),
+            states=tuple(payload.get("states", ())),
+            fingerprints=tuple(payload.get("fingerprints", ())),
+            waiver=payload.get("waiver"),
         )
+
+    @property
+    def waived(self) -> bool:
+        return self.outcome == "skipped" and "waived" in self.states
+
+    @property
+    def status(self) -> str:
+        """passed / failed / skipped / waived (a waived item is a skip with a waiver)."""
+        return "waived" if self.waived else self.outcome
+
+    def state_of(self, index: int) -> str:
+        return self.states[index] if index < len(self.states) else "blocking"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -43,6 +62,9 @@ class ItemResult:
             "reason": self.reason,
             "note": self.note,
             "findings": len(self.findings),
+            "status": self.status,
+            "finding_states": dict(sorted(Counter(self.states).items())),
+            "waiver": self.waiver,
         }
 
 
@@ -63,6 +85,15 @@ class Results:
     def findings(self) -> list[Finding]:
         out = [f for r in self.items.values() for f in r.findings]
         return sorted(set(out), key=Finding.sort_key)
+
+    def finding_states(self) -> list[tuple[Finding, str, str, ItemResult]]:
+        """Every finding with its gate state, fingerprint and item, sorted."""
+        rows = [
+            (f, r.state_of(i), r.fingerprints[i] if i < len(r.fingerprints) else "", r)
+            for r in self.items.values()
+            for i, f in enumerate(r.findings)
+        ]
+        return sorted(rows, key=lambda row: (row[0].sort_key(), row[1], row[3].nodeid))
 
     def outcomes(self) -> Counter[str]:
         return Counter(r.outcome for r in self.items.values())

@@ -5,35 +5,48 @@ from __future__ import annotations
 from collections import Counter
 
 from pytest_kabul.model import Severity
-from pytest_kabul.registry import Check
 from pytest_kabul.report.results import Results
+from pytest_kabul.report.scorecard import Scorecard, WaiverStatus
 
 
-def summary_lines(results: Results, checks: tuple[Check, ...], fail_level: Severity) -> list[str]:
-    area_of = {c.code: c.area.value for c in checks}
-    rows: dict[str, Counter[str]] = {}
-    for result in results.items.values():
-        area = area_of.get(result.code, "?")
-        counts = rows.setdefault(area, Counter())
-        counts[result.outcome] += 1
-        for finding in result.findings:
-            counts[finding.severity.label] += 1
+def summary_lines(results: Results, card: Scorecard, area_of: dict[str, str]) -> list[str]:
+    rows = [row for row in card.rows if row.items]
     if not rows:
         return ["no readiness check ran"]
-    header = f"{'area':<14}{'passed':>7}{'failed':>7}{'skipped':>8}" + "".join(
+    severities: dict[str, Counter[str]] = {}
+    for finding, _state, _fp, item in results.finding_states():
+        area = area_of.get(item.code, "project")
+        severities.setdefault(area, Counter())[finding.severity.label] += 1
+    header = f"{'area':<14}{'passed':>7}{'failed':>7}{'skipped':>8}{'waived':>7}" + "".join(
         f"{s.label:>10}" for s in reversed(Severity)
     )
     lines = [header]
-    for area in sorted(rows):
-        c = rows[area]
+    for row in rows:
+        c = severities.get(row.area, Counter())
         lines.append(
-            f"{area:<14}{c['passed']:>7}{c['failed']:>7}{c['skipped']:>8}"
+            f"{row.area:<14}{row.passed:>7}{row.failed:>7}{row.skipped:>8}{row.waived:>7}"
             + "".join(f"{c[s.label]:>10}" for s in reversed(Severity))
         )
-    below = [f for f in results.findings() if f.severity < fail_level]
-    if below:
-        lines.append(f"findings below fail-level {fail_level.label} (not failing):")
-        lines.extend(f"  {f.headline()} [{f.severity.label}]" for f in below)
+    lines.append(f"verdict: {card.verdict.value} (fail-level {card.fail_level.label})")
+    groups = (
+        ("below-level", f"findings below fail-level {card.fail_level.label} (not failing):"),
+        ("known", "known findings (in the baseline, not failing):"),
+        ("waived", "waived findings:"),
+    )
+    states = results.finding_states()
+    for state, title in groups:
+        chosen = [(f, item) for f, s, _, item in states if s == state]
+        if chosen:
+            lines.append(title)
+            lines.extend(f"  {f.headline()} [{f.severity.label}]" for f, _ in chosen)
+    for waiver in card.waivers_with(WaiverStatus.EXPIRED):
+        until = waiver.waiver.until.isoformat() if waiver.waiver.until else "?"
+        lines.append(f"EXPIRED waiver {waiver.describe()}: expired on {until}")
+    for waiver in card.waivers_with(WaiverStatus.STALE):
+        lines.append(
+            f"STALE waiver {waiver.describe()}: matches no finding;"
+            " remove it from [tool.kabul.waivers]"
+        )
     for kind, path in results.written:
         lines.append(f"{kind} report written to {path}")
     return lines

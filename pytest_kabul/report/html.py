@@ -1,0 +1,169 @@
+"""pytest-html 4 hooks: the readiness scorecard, Code/Severity/Area columns, findings as extras.
+
+Imported and registered only when the ``html`` plugin (pytest-html) is present, so the plugin
+loads and runs without it (its ``pytest_html_*`` hook names would be unknown hooks otherwise).
+
+The scorecard goes into pytest-html's summary *prefix*, which the Jinja template renders on the
+server side: it is visible without JavaScript (and in ``--self-contained-html`` reports). The
+template inserts these strings raw (``|safe``), so every value we insert is escaped here.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from pytest_html import extras as html_extras
+
+from pytest_kabul.collect import USER_PROPERTY
+from pytest_kabul.model import Finding
+from pytest_kabul.report.results import ItemResult
+from pytest_kabul.report.scorecard import Scorecard, Verdict, WaiverStatus
+
+if TYPE_CHECKING:
+    from pytest_kabul.session import KabulPlugin
+
+_VERDICT_COLOURS = {
+    Verdict.NOT_READY: "#b00020",
+    Verdict.READY_WITH_WARNINGS: "#a05a00",
+    Verdict.READY: "#1b7f3b",
+}
+_STATE_LABEL = {
+    "blocking": "blocking",
+    "below-level": "below fail-level (not failing)",
+    "known": "known in baseline (not failing)",
+    "waived": "waived",
+}
+_STYLE = """<style>
+#kabul-scorecard { margin: 8px 0 16px; }
+#kabul-scorecard table { border-collapse: collapse; margin-top: 6px; }
+#kabul-scorecard th, #kabul-scorecard td { border: 1px solid #ccc; padding: 3px 8px; }
+#kabul-scorecard td.num { text-align: right; }
+#kabul-scorecard .verdict { font-weight: bold; font-size: 1.3em; }
+.kabul-finding { margin: 4px 0 10px; }
+.kabul-finding pre { white-space: pre-wrap; background: #f6f6f6; padding: 4px; }
+</style>"""
+
+
+def _payload(report: Any) -> dict[str, Any] | None:
+    for key, value in getattr(report, "user_properties", ()):
+        if key == USER_PROPERTY:
+            data: dict[str, Any] = json.loads(str(value))
+            return data
+    return None
+
+
+def scorecard_html(card: Scorecard) -> str:
+    colour = _VERDICT_COLOURS[card.verdict]
+    head = (
+        "<tr><th>Area</th><th>Passed</th><th>Failed</th><th>Skipped</th><th>Waived</th>"
+        "<th>Known</th><th>Below fail-level</th><th>Worst severity</th></tr>"
+    )
+    body = []
+    for row in card.rows:
+        cells = [row.passed, row.failed, row.skipped, row.waived, row.known, row.below_level]
+        worst = row.worst.label if row.worst else ("none" if row.items else "not checked")
+        body.append(
+            f'<tr class="kabul-area" data-area="{escape(row.area)}"><td>{escape(row.area)}</td>'
+            + "".join(f'<td class="num">{n}</td>' for n in cells)
+            + f"<td>{escape(worst)}</td></tr>"
+        )
+    notes = []
+    for waiver in card.waivers_with(WaiverStatus.EXPIRED):
+        until = waiver.waiver.until.isoformat() if waiver.waiver.until else "?"
+        notes.append(f"Expired waiver {waiver.describe()}: expired on {until}.")
+    for waiver in card.waivers_with(WaiverStatus.STALE):
+        notes.append(f"Stale waiver {waiver.describe()}: matches no finding; remove it.")
+    notes_html = "".join(f'<li class="kabul-waiver-note">{escape(n)}</li>' for n in notes)
+    return (
+        f'{_STYLE}<div id="kabul-scorecard">'
+        f'<h2>Production readiness: <span class="verdict" data-verdict="{card.verdict.slug}"'
+        f' style="color: {colour}">{escape(card.verdict.value)}</span></h2>'
+        f"<p>Fail-level <b>{escape(card.fail_level.label)}</b>: findings below it are listed but"
+        " do not fail their check.</p>"
+        f'<table class="kabul-scorecard"><thead>{head}</thead><tbody>{"".join(body)}</tbody>'
+        f"</table>{f'<ul>{notes_html}</ul>' if notes_html else ''}</div>"
+    )
+
+
+def findings_html(result: ItemResult) -> str:
+    parts = []
+    if result.waiver:
+        state = "expired" if result.waiver.get("expired") else "applied"
+        parts.append(
+            f'<p class="kabul-waiver">Waiver ({escape(state)}):'
+            f" {escape(str(result.waiver.get('reason', '')))}"
+            f" (until {escape(str(result.waiver.get('until') or 'no date'))})</p>"
+        )
+    for index, finding in enumerate(result.findings):
+        parts.append(_finding_html(finding, result.state_of(index)))
+    return '<div class="kabul-findings">' + "".join(parts) + "</div>"
+
+
+def _finding_html(finding: Finding, state: str) -> str:
+    where = str(finding.location) if finding.location else "(no location)"
+    evidence = "".join(
+        f"<p><b>{escape(block.title)}</b></p><pre>{escape(block.text.rstrip())}</pre>"
+        for block in finding.evidence
+    )
+    return (
+        f'<div class="kabul-finding" data-state="{escape(state)}">'
+        f"<p><b>{escape(finding.code)}</b> <code>{escape(where)}</code>"
+        f" [{escape(finding.severity.label)}; {escape(_STATE_LABEL.get(state, state))}]"
+        f" {escape(finding.message)}</p>"
+        f"<p>Fix: {escape(finding.remediation)}</p>{evidence}</div>"
+    )
+
+
+class KabulHtml:
+    """Registered as ``kabul-html`` next to the session plugin when pytest-html is loaded."""
+
+    def __init__(self, plugin: KabulPlugin) -> None:
+        self.plugin = plugin
+        self.area_of = {c.code: c.area.value for c in plugin.checks}
+
+    @property
+    def active(self) -> bool:
+        # Only the process writing the report (never an xdist worker) adds extras, once.
+        config = self.plugin.config
+        return bool(config.getoption("htmlpath", None)) and not self.plugin.is_worker
+
+    def pytest_html_results_summary(
+        self, prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session
+    ) -> None:
+        prefix.append(scorecard_html(self.plugin.scorecard()))
+
+    def pytest_html_results_table_header(self, cells: list[str]) -> None:
+        cells[2:2] = [
+            '<th class="sortable" data-column-type="code">Code</th>',
+            '<th class="sortable" data-column-type="severity">Severity</th>',
+            '<th class="sortable" data-column-type="area">Area</th>',
+        ]
+
+    def pytest_html_results_table_row(self, report: Any, cells: list[str]) -> None:
+        payload = _payload(report)
+        code = severity = area = ""
+        if payload is not None:
+            code = str(payload.get("code", ""))
+            area = str(payload.get("area") or self.area_of.get(code, ""))
+            findings = [Finding.from_dict(f) for f in payload.get("findings", [])]
+            if findings:
+                severity = max(f.severity for f in findings).label
+        cells[2:2] = [
+            f'<td class="col-code">{escape(code)}</td>',
+            f'<td class="col-severity">{escape(severity)}</td>',
+            f'<td class="col-area">{escape(area)}</td>',
+        ]
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if not self.active or report.when != "call":
+            return
+        payload = _payload(report)
+        if payload is None or not payload.get("findings"):
+            return
+        result = ItemResult.from_report(report, payload)
+        extra = html_extras.html(findings_html(result))
+        report.extras = [*getattr(report, "extras", []), extra]  # type: ignore[attr-defined]

@@ -1,0 +1,123 @@
+"""SARIF 2.1.0 output (``--kabul-sarif PATH``) for GitHub code scanning and other viewers.
+
+Rules come from the catalogue (the selected checks), results from the findings with their
+project-relative locations (``%SRCROOT%``). The gate's decisions map onto SARIF's own
+vocabulary: a waived finding carries an external, accepted *suppression* with the waiver's
+reason; under ``--kabul-baseline`` a known finding is ``baselineState: unchanged`` and a new one
+``new``. ``partialFingerprints`` holds the location-independent fingerprint, so code scanning
+tracks an alert across moves the same way the baseline does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pytest_kabul import __version__
+from pytest_kabul.model import Severity
+from pytest_kabul.registry import Check
+from pytest_kabul.report.results import Results
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+LEVELS = {
+    Severity.INFO: "note",
+    Severity.WARNING: "warning",
+    Severity.ERROR: "error",
+    Severity.CRITICAL: "error",
+}
+# GitHub orders alerts by this (0.0-10.0); CRITICAL must outrank ERROR though both are "error".
+SECURITY_SEVERITY = {
+    Severity.INFO: "1.0",
+    Severity.WARNING: "4.0",
+    Severity.ERROR: "7.0",
+    Severity.CRITICAL: "9.0",
+}
+
+
+def _first_paragraph(doc: str, fallback: str) -> str:
+    body = doc.split("\n\n", 1)
+    return " ".join(body[0].split()) if doc else fallback
+
+
+def _rule(check: Check) -> dict[str, Any]:
+    return {
+        "id": check.code,
+        "name": check.name,
+        "shortDescription": {"text": check.summary},
+        "fullDescription": {"text": _first_paragraph(check.doc, check.summary)},
+        "help": {"text": check.doc or check.summary},
+        "defaultConfiguration": {"level": LEVELS[check.severity]},
+        "properties": {
+            "area": check.area.value,
+            "tier": check.tier.value,
+            "severity": check.severity.label,
+            "tags": sorted({check.area.value, check.tier.value, "production-readiness"}),
+        },
+    }
+
+
+def build_sarif(
+    checks: Sequence[Check], results: Results, *, baseline_active: bool = False
+) -> dict[str, Any]:
+    rules = [_rule(c) for c in sorted(checks, key=lambda c: c.code)]
+    index = {rule["id"]: i for i, rule in enumerate(rules)}
+    out: list[dict[str, Any]] = []
+    for finding, state, fp, item in results.finding_states():
+        result: dict[str, Any] = {
+            "ruleId": finding.code,
+            "level": LEVELS[finding.severity],
+            "message": {"text": f"{finding.message}\nFix: {finding.remediation}"},
+            "partialFingerprints": {"kabulFingerprint/v1": fp},
+            "properties": {
+                "subject": finding.subject,
+                "severity": finding.severity.label,
+                "security-severity": SECURITY_SEVERITY[finding.severity],
+                "state": state,
+                "nodeid": item.nodeid,
+            },
+        }
+        if finding.code in index:
+            result["ruleIndex"] = index[finding.code]
+        loc = finding.location
+        if loc is not None:
+            physical: dict[str, Any] = {
+                "artifactLocation": {"uri": loc.path, "uriBaseId": "%SRCROOT%"}
+            }
+            if loc.line is not None and loc.line >= 1:
+                physical["region"] = {"startLine": loc.line}
+            result["locations"] = [{"physicalLocation": physical}]
+        if state == "waived" and item.waiver:
+            result["suppressions"] = [
+                {
+                    "kind": "external",
+                    "status": "accepted",
+                    "justification": str(item.waiver.get("reason", "")),
+                }
+            ]
+        if baseline_active and state in ("known", "blocking"):
+            result["baselineState"] = "unchanged" if state == "known" else "new"
+        out.append(result)
+    run = {
+        "tool": {
+            "driver": {
+                "name": "pytest-kabul",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "rules": rules,
+            }
+        },
+        "columnKind": "utf16CodeUnits",
+        "results": out,
+    }
+    return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
+
+
+def write_sarif(
+    path: Path, checks: Sequence[Check], results: Results, *, baseline_active: bool = False
+) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = build_sarif(checks, results, baseline_active=baseline_active)
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,172 @@
+"""The readiness scorecard: per-area counts, worst severity, waivers and the overall verdict.
+
+Shared by the terminal summary, the HTML report and the JSON/SARIF writers so that every output
+tells the same story.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pytest_kabul.config import Waiver
+from pytest_kabul.gate import waiver_dict
+from pytest_kabul.model import Area, Severity
+from pytest_kabul.registry import Check
+from pytest_kabul.report.results import ItemResult, Results
+
+
+class Verdict(enum.Enum):
+    NOT_READY = "Not ready"
+    READY_WITH_WARNINGS = "Ready with warnings"
+    READY = "Ready"
+
+    @property
+    def slug(self) -> str:
+        return self.name.lower().replace("_", "-")
+
+
+class WaiverStatus(enum.Enum):
+    APPLIED = "applied"  # waived at least one item with findings
+    EXPIRED = "expired"  # matched findings but its ``until`` date has passed
+    STALE = "stale"  # its check ran and it matched no finding: remove it
+    NOT_RUN = "not-run"  # its check did not run in this session (deselected)
+
+
+@dataclass(frozen=True)
+class AreaRow:
+    area: str
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    waived: int = 0
+    known: int = 0
+    below_level: int = 0
+    worst: Severity | None = None
+
+    @property
+    def items(self) -> int:
+        return self.passed + self.failed + self.skipped + self.waived
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "failed": self.failed,
+            "skipped": self.skipped,
+            "waived": self.waived,
+            "known": self.known,
+            "below_level": self.below_level,
+            "worst_severity": self.worst.label if self.worst else None,
+        }
+
+
+@dataclass(frozen=True)
+class WaiverReport:
+    index: int
+    waiver: Waiver
+    status: WaiverStatus
+    items: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**waiver_dict(self.waiver), "status": self.status.value, "items": list(self.items)}
+
+    def describe(self) -> str:
+        subject = f"[{self.waiver.subject}]" if self.waiver.subject else ""
+        return f"{self.waiver.code}{subject} ({self.waiver.reason})"
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    fail_level: Severity
+    rows: tuple[AreaRow, ...]
+    verdict: Verdict
+    states: Counter[str] = field(default_factory=Counter)
+    waivers: tuple[WaiverReport, ...] = ()
+
+    def waivers_with(self, status: WaiverStatus) -> tuple[WaiverReport, ...]:
+        return tuple(w for w in self.waivers if w.status is status)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "fail_level": self.fail_level.label,
+            "verdict": self.verdict.value,
+            "passed": self.verdict is not Verdict.NOT_READY,
+            "finding_states": {
+                k: self.states.get(k, 0) for k in ("blocking", "below-level", "known", "waived")
+            },
+            "areas": {row.area: row.to_dict() for row in self.rows},
+        }
+
+
+AREA_ORDER = (
+    Area.DEPENDENCIES,
+    Area.SETTINGS,
+    Area.MIGRATIONS,
+    Area.SCALING,
+    Area.DEPLOYMENT,
+    Area.STORAGE,
+    Area.FRONTEND,
+    Area.PROJECT,
+)
+
+
+def _row(area: str, results: Sequence[ItemResult]) -> AreaRow:
+    status = Counter(r.status for r in results)
+    states = Counter(s for r in results for s in r.states)
+    severities = [f.severity for r in results for f in r.findings]
+    return AreaRow(
+        area=area,
+        passed=status["passed"],
+        failed=status["failed"],
+        skipped=status["skipped"],
+        waived=status["waived"],
+        known=states["known"],
+        below_level=states["below-level"],
+        worst=max(severities) if severities else None,
+    )
+
+
+def waiver_reports(waivers: Sequence[Waiver], results: Results) -> tuple[WaiverReport, ...]:
+    out: list[WaiverReport] = []
+    ran = results.sorted()
+    for index, waiver in enumerate(waivers):
+        hits = [r for r in ran if r.waiver is not None and r.waiver.get("index") == index]
+        candidates = [
+            r
+            for r in ran
+            if r.code.startswith(waiver.code)
+            and (waiver.subject is None or r.subject == waiver.subject)
+        ]
+        if any(h.waiver and h.waiver.get("expired") for h in hits):
+            status = WaiverStatus.EXPIRED
+        elif hits:
+            status = WaiverStatus.APPLIED
+        elif any(r.code.startswith(waiver.code) for r in ran):
+            status = WaiverStatus.STALE
+        else:
+            status = WaiverStatus.NOT_RUN
+        items = tuple(r.nodeid for r in (hits or candidates))
+        out.append(WaiverReport(index, waiver, status, items if hits else ()))
+    return tuple(out)
+
+
+def build_scorecard(
+    results: Results, checks: Sequence[Check], fail_level: Severity, waivers: Sequence[Waiver]
+) -> Scorecard:
+    area_of = {c.code: c.area.value for c in checks}
+    by_area: dict[str, list[ItemResult]] = {a.value: [] for a in AREA_ORDER}
+    for result in results.sorted():
+        by_area.setdefault(area_of.get(result.code, Area.PROJECT.value), []).append(result)
+    rows = tuple(_row(area, items) for area, items in by_area.items())
+    states = Counter(s for r in results.items.values() for s in r.states)
+    reports = waiver_reports(waivers, results)
+    if any(row.failed for row in rows):
+        verdict = Verdict.NOT_READY
+    elif sum(states.values()) or any(w.status is WaiverStatus.STALE for w in reports):
+        verdict = Verdict.READY_WITH_WARNINGS
+    else:
+        verdict = Verdict.READY
+    return Scorecard(fail_level, rows, verdict, states, reports)

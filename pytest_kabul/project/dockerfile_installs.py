@@ -116,7 +116,7 @@ class _Reader:
             elif rel in self.project.files:
                 target = posixpath.join(dest_abs, posixpath.basename(rel)) if into_dir else dest_abs
                 state.copies += ((target, rel, False),)
-            else:
+            elif self.is_dir(rel):
                 state.copies += ((dest_abs, rel, True),)
 
     def resolve(self, state: _State, image_path: str) -> str | None:
@@ -154,6 +154,8 @@ class _Reader:
     def run(self, state: _State, ins: Instruction) -> None:
         form = ins.exec_form()
         text = " ".join(form) if form else ins.value
+        while text.startswith("--"):  # RUN --mount=... --network=... flags
+            text = text.split(None, 1)[1] if " " in text.strip() else ""
         cwd = state.workdir
         for argv in split_shell(text):
             while argv and (
@@ -289,4 +291,8 @@ def install_steps(project: Project, df: Dockerfile, context: str) -> list[Instal
             del reader.steps[before:]
         if stage.name:
             states[stage.name.lower()] = state
-    return reader.steps
+    return [
+        s
+        for s in reader.steps
+        if s.names or (s.manifest is not None and s.manifest in project.files)
+    ]

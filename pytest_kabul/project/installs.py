@@ -97,16 +97,16 @@ def _from_steps(
         if step.manifest is None:
             continue
         m = manifest(project, step.manifest)
-        if m is None:
+        if m is None or step.no_deps:
             continue
         manifests.append(m.path)
         every_group = set(m.group_names(DepKind.GROUP)) - set(step.without)
-        wanted_groups = tuple(sorted(every_group)) if step.all_groups else step.groups
+        wanted_groups = (
+            tuple(sorted(every_group - {"build-system"})) if step.all_groups else step.groups
+        )
         wanted_extras = m.group_names(DepKind.EXTRA) if step.all_extras else step.extras
         extras.update(wanted_extras)
         groups.update(wanted_groups)
-        if step.no_deps:
-            continue
         for d in m.deps:
             if (
                 (d.kind is DepKind.RUNTIME and step.main)

@@ -213,6 +213,9 @@ def parse_pyproject(project: Project, path: str) -> Manifest | None:
         if isinstance(optional, dict):
             for extra, values in optional.items():
                 _reqs(b, values, DepKind.EXTRA, str(canonicalize_name(extra)))
+    build = data.get("build-system")
+    if isinstance(build, dict):
+        _reqs(b, build.get("requires"), DepKind.GROUP, "build-system")
     groups = data.get("dependency-groups")
     if isinstance(groups, dict):
         _groups_735(b, groups)
@@ -301,6 +304,8 @@ def parse_setup_py(project: Project, path: str) -> Manifest | None:
     if tree is None or text is None:
         return None
     b = _Builder(project, path, text)
+    # A setup.py is built with setuptools (implicitly, without a pyproject build-system).
+    b.deps.append(Declared("setuptools", path, None, DepKind.GROUP, "build-system", "setuptools"))
     name: str | None = None
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):

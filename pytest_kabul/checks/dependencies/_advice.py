@@ -46,7 +46,7 @@ def add_to(m: Manifest, dist: str) -> str:
     if m.kind is ManifestKind.PIPFILE:
         return f'Add {dist} = "*" under [packages] in {m.path}'
     if m.style == "poetry":
-        return f'Add {dist} = "*" under [tool.poetry.dependencies] in {m.path} (poetry add {dist})'
+        return f"Add {dist} under [tool.poetry.dependencies] in {m.path} (poetry add {dist})"
     return f'Add "{dist}" to [project].dependencies in {m.path}'
 
 
@@ -58,10 +58,29 @@ def add_advice(project: Project, app: PythonApp, install: ImageInstall, dist: st
         ]
     if not targets:
         return f'Declare "{dist}" in {app.path("pyproject.toml")} under [project].dependencies'
-    text = add_to(targets[0], dist)
+    text = add_to(targets[0], dist) + ", with the version range you deploy"
     if install.dockerfile:
-        text += f" (the manifest {install.dockerfile} installs)"
-    return text + ", with the version range you deploy."
+        text += f" ({install.dockerfile} installs this manifest)"
+    return text + "."
+
+
+def optional_advice(install: ImageInstall, d: Declared) -> str:
+    """The import is declared, but only in an extra or group the image does not install."""
+    if d.kind is DepKind.EXTRA and d.group:
+        return (
+            f"Install the extra '{d.group}' in {install.dockerfile} (pip install \".[{d.group}]\","
+            f" uv sync --extra {d.group}, poetry install --extras {d.group}), or move"
+            f' "{d.requirement}" to the runtime dependencies of {d.source}.'
+        )
+    return f'Move "{d.requirement}" from {describe(d)} to its runtime dependencies.'
+
+
+def optional_declaration(install: ImageInstall, app_decls: list[Declared]) -> Declared | None:
+    """A declaration in a manifest the image installs, in an extra/group it does not install."""
+    for d in sorted(app_decls):
+        if d.source in install.manifests and d.kind is not DepKind.RUNTIME:
+            return d
+    return None
 
 
 def test_advice(project: Project, app: PythonApp, dist: str) -> str:

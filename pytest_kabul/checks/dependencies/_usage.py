@@ -10,6 +10,8 @@ from pytest_kabul.project.imports import Import, imports_in
 from pytest_kabul.project.installs import app_manifests
 from pytest_kabul.project.pyapps import PythonApp, python_apps
 
+# Build and task-runner files: judged with the dev/test dependencies, not the image's.
+TOOLING_FILES = frozenset({"setup.py", "noxfile.py", "fabfile.py", "tasks.py", "manage_dev.py"})
 SCRIPT_DIRS = frozenset({"scripts", "script", "bin", "tools", "tasks", "management", "commands"})
 
 
@@ -93,7 +95,7 @@ def app_usages(project: Project, app: PythonApp) -> tuple[Usage, ...]:
         found = imports_in(project, path)
         if not found:
             continue
-        test = path in tests
+        test = path in tests or app.rel(path) in TOOLING_FILES
         script = not test and _is_script(app, path, project.read_text(path))
         siblings = app.sibling_modules(path, script=script) if (test or script) else frozenset()
         for imp in found:

@@ -30,7 +30,14 @@ Fix
 
 from __future__ import annotations
 
-from pytest_kabul.checks.dependencies._advice import add_advice, test_advice, where_declared
+from pytest_kabul.checks.dependencies._advice import (
+    add_advice,
+    describe,
+    optional_advice,
+    optional_declaration,
+    test_advice,
+    where_declared,
+)
 from pytest_kabul.checks.dependencies._usage import Site, Usage, usages
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity
 from pytest_kabul.project.core import Project
@@ -83,6 +90,26 @@ def _judge(
                     _evidence(runtime),
                 )
             ]
+        decls = [d for m in app_manifests(project, app) for d in m.deps if d.name in cands]
+        optional = optional_declaration(install, decls) if install.dockerfile else None
+        if optional is not None:
+            message = (
+                f"'{first.name}' is imported but '{usage.key}' is only declared in"
+                f" {describe(optional)}, which {install.dockerfile} does not install"
+            )
+            if all(s.guarded for s in runtime):
+                message += SILENT
+            return [
+                Finding(
+                    check.code,
+                    Severity.ERROR,
+                    usage.subject,
+                    message,
+                    optional_advice(install, optional),
+                    Location(first.path, first.line),
+                    _evidence(usage.sites),
+                )
+            ]
         elsewhere = where_declared(project, app, cands, install)
         message = head + (
             f"; it is declared in {elsewhere}, which the image does not install"
@@ -116,8 +143,8 @@ def _judge(
             check.code,
             Severity.WARNING,
             usage.subject,
-            f"'{first.name}' is imported by test code but '{usage.key}' is not declared in any"
-            f" manifest of {app.name} ({paths})",
+            f"'{first.name}' is imported by test/tooling code but '{usage.key}' is not declared"
+            f" in any manifest of {app.name} ({paths})",
             test_advice(project, app, usage.key),
             Location(first.path, first.line),
             _evidence(usage.test_sites),

@@ -1,0 +1,2 @@
+def banner() -> str:
+    return "seed"

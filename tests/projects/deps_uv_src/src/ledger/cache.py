@@ -1,0 +1,3 @@
+import redis.asyncio as aioredis
+
+client = aioredis.Redis

@@ -1,0 +1,3 @@
+import asyncpg
+
+pool = asyncpg.create_pool

@@ -288,42 +288,76 @@ class _Scanner:
             self.visit(stmt, inner)
 
     def visit(self, node: ast.AST, ctx: _Ctx) -> None:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            self.function(node, ctx)
+        kind = type(node)
+        if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+            self.function(node, ctx)  # type: ignore[arg-type]
             return
-        if isinstance(node, ast.ClassDef):
-            inner = _Ctx(
-                (*ctx.qual, node.name),
-                ctx.function,
-                ctx.params,
-                (*ctx.classes, node.name),
-                in_class_body=True,
-            )
-            for base in (*node.bases, *node.decorator_list):
-                self.visit(base, ctx)
-            for stmt in node.body:
-                self.visit(stmt, inner)
+        if kind is ast.ClassDef:
+            self.klass(node, ctx)  # type: ignore[arg-type]
             return
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            self.out.imports.update(import_bindings(node, self.index, self.path))
+        if kind is ast.Import or kind is ast.ImportFrom:
+            self.out.imports.update(import_bindings(node, self.index, self.path))  # type: ignore[arg-type]
             return
-        if isinstance(node, ast.Call):
-            self.call(node, ctx)
-        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
-            if self.qualified(node.value) in ENVIRON:
-                self.site(ctx, node, node.slice, None, "ENVIRON_ITEM", missing=DefaultKind.ABSENT)
-        elif isinstance(node, ast.Compare):
-            for op, right in zip(node.ops, node.comparators, strict=True):
-                if isinstance(op, ast.In | ast.NotIn) and self.qualified(right) in ENVIRON:
-                    self.site(ctx, node, node.left, None, "CONTAINS", missing=DefaultKind.ABSENT)
-                    break
-        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+        if kind is ast.Call:
+            self.call(node, ctx)  # type: ignore[arg-type]
+        elif kind is ast.Subscript:
+            self.subscript(node, ctx)  # type: ignore[arg-type]
+        elif kind is ast.Compare:
+            self.compare(node, ctx)  # type: ignore[arg-type]
+        elif kind is ast.Assign:
+            self.assign(node)  # type: ignore[arg-type]
+        # Hand-rolled child iteration: skips leaves (names, constants, operators, contexts),
+        # which are most of a tree and can never hold a read.
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, ast.AST) and type(item) not in _LEAVES:
+                        self.visit(item, ctx)
+            elif isinstance(value, ast.AST) and type(value) not in _LEAVES:
+                self.visit(value, ctx)
+
+    def klass(self, node: ast.ClassDef, ctx: _Ctx) -> None:
+        inner = _Ctx(
+            (*ctx.qual, node.name),
+            ctx.function,
+            ctx.params,
+            (*ctx.classes, node.name),
+            in_class_body=True,
+        )
+        for base in (*node.bases, *node.decorator_list):
+            self.visit(base, ctx)
+        for stmt in node.body:
+            self.visit(stmt, inner)
+
+    def subscript(self, node: ast.Subscript, ctx: _Ctx) -> None:
+        if isinstance(node.ctx, ast.Load) and self.qualified(node.value) in ENVIRON:
+            self.site(ctx, node, node.slice, None, "ENVIRON_ITEM", missing=DefaultKind.ABSENT)
+
+    def compare(self, node: ast.Compare, ctx: _Ctx) -> None:
+        for op, right in zip(node.ops, node.comparators, strict=True):
+            if isinstance(op, ast.In | ast.NotIn) and self.qualified(right) in ENVIRON:
+                self.site(ctx, node, node.left, None, "CONTAINS", missing=DefaultKind.ABSENT)
+                return
+
+    def assign(self, node: ast.Assign) -> None:
+        if isinstance(node.value, ast.Call):
             family = READER_CLASSES.get(self.qualified(node.value.func) or "")
             for tgt in node.targets:
                 if family and isinstance(tgt, ast.Name):
                     self.instances[tgt.id] = family
-        for child in ast.iter_child_nodes(node):
-            self.visit(child, ctx)
+
+
+def _subclasses(*bases: type[ast.AST]) -> frozenset[type[ast.AST]]:
+    found: set[type[ast.AST]] = set()
+    for base in bases:
+        found.update(base.__subclasses__())
+    return frozenset(found)
+
+
+_LEAVES = frozenset({ast.Name, ast.Constant, ast.Pass, ast.Break, ast.Continue, ast.alias}) | (
+    _subclasses(ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+)
 
 
 def scan_file(tree: ast.Module, index: ModuleIndex, path: str) -> FileScan:

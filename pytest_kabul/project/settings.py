@@ -19,45 +19,36 @@ Consumers: KAB201 (which env names a Settings class accepts), KAB202 (silent def
 from __future__ import annotations
 
 import ast
-import enum
 from dataclasses import dataclass
 
 from pytest_kabul.project.appmodules import import_bindings, module_index, top_level
 from pytest_kabul.project.core import Project, facet
 from pytest_kabul.project.pyapps import PythonApp, python_apps
+from pytest_kabul.project.settings_ast import (
+    SECRET_TYPES,
+    DefaultKind,
+    alias_names,
+    annotation_names,
+    collect_fields,
+    config_of,
+    default_kind,
+    field_default,
+)
+
+__all__ = [
+    "DefaultKind",
+    "SettingsClass",
+    "SettingsField",
+    "accepted_env",
+    "default_kind",
+    "settings_classes",
+]
 
 V2_BASES = frozenset(
     {("pydantic_settings", "BaseSettings"), ("pydantic_settings.main", "BaseSettings")}
 )
 V1_BASES = frozenset({("pydantic", "BaseSettings"), ("pydantic.v1", "BaseSettings")})
 MODEL_BASES = frozenset({("pydantic", "BaseModel"), ("pydantic.v1", "BaseModel")})
-FIELD_VALIDATORS = frozenset({"field_validator", "validator"})
-MODEL_VALIDATORS = frozenset({"model_validator", "root_validator"})
-SECRET_TYPES = frozenset({"SecretStr", "SecretBytes"})
-
-
-class DefaultKind(enum.Enum):
-    """What a setting or an environment read falls back to — never the value itself."""
-
-    ABSENT = "absent"  # required field / a read that raises when the variable is missing
-    NONE = "none"
-    EMPTY = "empty string"
-    LITERAL = "literal"
-    EXPRESSION = "expression"
-
-
-def default_kind(node: ast.expr | None) -> DefaultKind:
-    if node is None:
-        return DefaultKind.ABSENT
-    if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
-        node = node.operand
-    if isinstance(node, ast.Constant):
-        if node.value is None:
-            return DefaultKind.NONE
-        if node.value in ("", b""):
-            return DefaultKind.EMPTY
-        return DefaultKind.ABSENT if node.value is Ellipsis else DefaultKind.LITERAL
-    return DefaultKind.EXPRESSION
 
 
 @dataclass(frozen=True)
@@ -115,83 +106,6 @@ class _Class:
     path: str
     node: ast.ClassDef
     bases: list[tuple[str, str | None] | str]  # resolved import binding or local class name
-
-
-def _annotation_names(node: ast.expr | None) -> set[str]:
-    if node is None:
-        return set()
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} | {
-        n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)
-    }
-
-
-def _call_name(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Call):
-        node = node.func
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return None
-
-
-def _const(node: ast.expr | None) -> object:
-    return node.value if isinstance(node, ast.Constant) else None
-
-
-def _config_of(node: ast.ClassDef) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for stmt in node.body:
-        if isinstance(stmt, ast.ClassDef) and stmt.name == "Config":
-            for inner in stmt.body:
-                if isinstance(inner, ast.Assign | ast.AnnAssign):
-                    targets = inner.targets if isinstance(inner, ast.Assign) else [inner.target]
-                    for t in targets:
-                        if isinstance(t, ast.Name):
-                            out[t.id] = _const(inner.value)
-        targets = (
-            stmt.targets
-            if isinstance(stmt, ast.Assign)
-            else [stmt.target]
-            if isinstance(stmt, ast.AnnAssign)
-            else []
-        )
-        value = stmt.value if isinstance(stmt, ast.Assign | ast.AnnAssign) else None
-        if any(isinstance(t, ast.Name) and t.id == "model_config" for t in targets):
-            if isinstance(value, ast.Call):
-                out.update({k.arg: _const(k.value) for k in value.keywords if k.arg})
-            elif isinstance(value, ast.Dict):
-                for k, v in zip(value.keys, value.values, strict=True):
-                    if isinstance(k, ast.Constant) and isinstance(k.value, str):
-                        out[k.value] = _const(v)
-    return out
-
-
-def _alias_names(call: ast.Call, version: int) -> list[str] | None:
-    """Names from ``Field(validation_alias=/alias=/env=)``; None when the field name is used."""
-    kw = {k.arg: k.value for k in call.keywords if k.arg}
-    if version == 1:
-        env = kw.get("env")
-        if isinstance(env, ast.Constant) and isinstance(env.value, str):
-            return [env.value]
-        if isinstance(env, ast.List | ast.Tuple | ast.Set):
-            return [str(e.value) for e in env.elts if isinstance(e, ast.Constant)]
-        return None
-    alias = kw.get("validation_alias", kw.get("alias"))
-    if alias is None:
-        return None
-    if isinstance(alias, ast.Constant) and isinstance(alias.value, str):
-        return [alias.value]
-    if isinstance(alias, ast.Call) and _call_name(alias) in ("AliasChoices", "AliasPath"):
-        choices = alias.args if _call_name(alias) == "AliasChoices" else alias.args[:1]
-        names: list[str] = []
-        for choice in choices:
-            if isinstance(choice, ast.Call) and choice.args:
-                choice = choice.args[0]  # AliasPath("A", 0) inside AliasChoices
-            if isinstance(choice, ast.Constant) and isinstance(choice.value, str):
-                names.append(choice.value)
-        return names
-    return None
 
 
 class _Resolver:
@@ -298,7 +212,7 @@ class _Resolver:
             config.update(
                 {
                     k: v
-                    for k, v in _config_of(c.node).items()
+                    for k, v in config_of(c.node).items()
                     if v is not None or k == "env_nested_delimiter"
                 }
             )
@@ -309,12 +223,10 @@ class _Resolver:
         by_name = bool(config.get("populate_by_name") or config.get("validate_by_name"))
         target = str(config.get("env_prefix_target") or "variable")
         norm = (lambda s: s) if sensitive else str.upper
-        fields = self._fields(chain, version)
+        fields = collect_fields([(c.path, c.node) for c in chain])
         out: list[SettingsField] = []
         for name, (path, stmt, validated) in fields.items():
-            aliases = (
-                _alias_names(stmt.value, version) if isinstance(stmt.value, ast.Call) else None
-            )
+            aliases = alias_names(stmt.value, version) if isinstance(stmt.value, ast.Call) else None
             if aliases is not None and version == 2:
                 names = [(prefix if target in ("alias", "all") else "") + a for a in aliases]
                 if by_name:
@@ -324,8 +236,8 @@ class _Resolver:
             else:
                 names = [(prefix if target in ("variable", "all") else "") + name]
             names = [norm(n) for n in names]
-            default = self._default(stmt, version)
-            secret = bool(_annotation_names(stmt.annotation) & SECRET_TYPES)
+            default = field_default(stmt, version)
+            secret = bool(annotation_names(stmt.annotation) & SECRET_TYPES)
             text = ast.unparse(stmt.annotation)
             out.append(
                 SettingsField(
@@ -341,11 +253,13 @@ class _Resolver:
             )
             model = self._model_of(path, stmt.annotation)
             if model is not None and delim:
-                for child, (cpath, cstmt, cval) in self._fields(self.mro(model), version).items():
+                for child, (cpath, cstmt, cval) in collect_fields(
+                    [(c.path, c.node) for c in self.mro(model)]
+                ).items():
                     cnames = tuple(norm(f"{n}{delim}{child}") for n in names)
                     ctext = ast.unparse(cstmt.annotation)
-                    cdefault = self._default(cstmt, version)
-                    csecret = bool(_annotation_names(cstmt.annotation) & SECRET_TYPES)
+                    cdefault = field_default(cstmt, version)
+                    csecret = bool(annotation_names(cstmt.annotation) & SECRET_TYPES)
                     out.append(
                         SettingsField(
                             f"{name}.{child}",
@@ -378,60 +292,11 @@ class _Resolver:
         for stmt in top_level(tree.body if tree else []):
             if isinstance(stmt, ast.Import | ast.ImportFrom):
                 imports.update(import_bindings(stmt, self.index, path))
-        for name in sorted(_annotation_names(annotation)):
+        for name in sorted(annotation_names(annotation)):
             found = self.target(path, imports.get(name, name))
             if found is not None and self.kind(found) is not None:
                 return found
         return None
-
-    @staticmethod
-    def _default(stmt: ast.AnnAssign, version: int) -> DefaultKind:
-        value = stmt.value
-        if isinstance(value, ast.Call) and _call_name(value) == "Field":
-            kw = {k.arg: k.value for k in value.keywords if k.arg}
-            if "default_factory" in kw:
-                return DefaultKind.EXPRESSION
-            value = value.args[0] if value.args else kw.get("default")
-        kind = default_kind(value)
-        optional = "None" in ast.unparse(stmt.annotation) or "Optional" in ast.unparse(
-            stmt.annotation
-        )
-        if kind is DefaultKind.ABSENT and version == 1 and optional and stmt.value is None:
-            return DefaultKind.NONE  # pydantic v1: Optional[X] without a default defaults to None
-        return kind
-
-    @staticmethod
-    def _fields(chain: list[_Class], version: int) -> dict[str, tuple[str, ast.AnnAssign, bool]]:
-        fields: dict[str, tuple[str, ast.AnnAssign]] = {}
-        named: set[str] = set()
-        whole: set[str] = set()  # names mentioned by model validators
-        for c in chain:
-            for stmt in c.node.body:
-                if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
-                    name = stmt.target.id
-                    if (
-                        not name.startswith("_")
-                        and name != "model_config"
-                        and "ClassVar" not in ast.unparse(stmt.annotation)
-                    ):
-                        fields[name] = (c.path, stmt)
-                elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
-                    for deco in stmt.decorator_list:
-                        called = _call_name(deco)
-                        if called in FIELD_VALIDATORS and isinstance(deco, ast.Call):
-                            named.update(
-                                str(a.value) for a in deco.args if isinstance(a, ast.Constant)
-                            )
-                        elif called in MODEL_VALIDATORS:
-                            for n in ast.walk(stmt):
-                                if isinstance(n, ast.Attribute):
-                                    whole.add(n.attr)
-                                elif isinstance(n, ast.Constant) and isinstance(n.value, str):
-                                    whole.add(n.value)
-        return {
-            name: (path, stmt, name in named or "*" in named or name in whole)
-            for name, (path, stmt) in fields.items()
-        }
 
 
 @facet

@@ -6,13 +6,17 @@ nothing at start-up.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 if TYPE_CHECKING:
+    from pytest_kabul.project.asgi import AsgiApp
     from pytest_kabul.project.core import Project
+    from pytest_kabul.services.launch import ReplicaFactory
+    from pytest_kabul.services.redis import RedisService
 
 
 @pytest.fixture(scope="session")
@@ -26,3 +30,65 @@ def kabul_project(pytestconfig: pytest.Config) -> Project:
 
     root = pytestconfig.getoption("kabul_root")
     return Project(Path(root) if root else pytestconfig.rootpath)
+
+
+def _unavailable(config: pytest.Config, reason: str) -> None:
+    if config.getoption("kabul_require_live"):
+        pytest.fail(f"live service unavailable: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def kabul_redis(pytestconfig: pytest.Config, kabul_project: Project) -> Iterator[RedisService]:
+    """A Redis for live checks: --kabul-redis-url/KABUL_REDIS_URL (an unused database number,
+    flushed on teardown), the project's compose service when Docker answers, else an embedded
+    ``redis-server`` on a free loopback port."""
+    from pytest_kabul.registry import ServiceUnavailable
+    from pytest_kabul.services.redis import RedisService, compose_redis
+
+    try:
+        with RedisService.start(
+            url=pytestconfig.getoption("kabul_redis_url"),
+            compose=compose_redis(kabul_project),
+        ) as service:
+            yield service
+    except ServiceUnavailable as exc:
+        _unavailable(pytestconfig, str(exc))
+
+
+@pytest.fixture
+def kabul_replicas(
+    request: pytest.FixtureRequest, kabul_project: Project, kabul_redis: RedisService
+) -> Iterator[ReplicaFactory]:
+    """A factory: ``kabul_replicas.start(n=2, env={...})`` starts real uvicorn replicas of the
+    discovered app (separate process groups, free loopback ports), all stopped on teardown."""
+    from pytest_kabul.services.launch import ReplicaFactory
+
+    factory = ReplicaFactory(
+        kabul_project, redis=kabul_redis, database_url=_database_provider(request)
+    )
+    try:
+        yield factory
+    finally:
+        factory.stop_all()
+
+
+def _database_provider(request: pytest.FixtureRequest) -> Callable[[AsgiApp], str | None]:
+    """A fresh database per app start from ``kabul_postgres`` when that provider is available."""
+
+    def provide(app: AsgiApp) -> str | None:
+        from pytest_kabul.services.appenv import database_scheme
+
+        try:
+            postgres = request.getfixturevalue("kabul_postgres")
+        except pytest.FixtureLookupError:
+            return None
+        create = getattr(postgres, "create_database", None)
+        if create is None:
+            return None
+        url = create()
+        scheme = database_scheme(request.getfixturevalue("kabul_project"), app)
+        text = str(url)
+        return scheme + text[text.index("://") :] if "://" in text else text
+
+    return provide

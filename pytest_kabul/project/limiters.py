@@ -39,7 +39,14 @@ STORAGE_CALLS = frozenset(
      "evalsha", "eval", "execute", "pipeline", "get", "set", "setex", "ttl", "hincrby",
      "fcall", "script_load", "run_script"}
 )  # fmt: skip
-SPOOFABLE = ("x-forwarded-for", "x_forwarded_for", "x-real-ip", "x_real_ip", "forwarded")
+SPOOFABLE = {
+    "x-forwarded-for": "X-Forwarded-For",
+    "x-real-ip": "X-Real-IP",
+    "forwarded": "Forwarded",
+    "x-client-ip": "X-Client-IP",
+    "cf-connecting-ip": "CF-Connecting-IP",
+    "true-client-ip": "True-Client-IP",
+}
 SHARED_SCHEMES = ("redis", "rediss", "memcached", "mongodb", "etcd", "async+redis", "valkey")
 
 
@@ -177,10 +184,9 @@ def key_source(scopes: Iterable[ast.AST]) -> tuple[KeySource, str, int | None]:
     for scope in scopes:
         for node in ast.walk(scope):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                text = node.value.lower()
-                if text in SPOOFABLE or text.replace("_", "-") in SPOOFABLE:
-                    header = "-".join(p.capitalize() for p in text.replace("_", "-").split("-"))
-                    return KeySource.FORWARDED_HEADER, f'header "{header}"', node.lineno
+                text = node.value.lower().replace("_", "-").removeprefix("http-")
+                if text in SPOOFABLE:
+                    return KeySource.FORWARDED_HEADER, f'header "{SPOOFABLE[text]}"', node.lineno
             if client is None and _client_address(node):
                 client = getattr(node, "lineno", None)
             if isinstance(node, ast.Name) and node.id == "get_ipaddr":

@@ -1,0 +1,154 @@
+"""Run Alembic for one live check; executed as a standalone script in a subprocess.
+
+``python alembic_helper.py '<json>'`` from the folder the deploy runs Alembic in. The JSON has
+``config`` (the ini path), ``name`` (``-n`` section or null), ``url`` (the throwaway database)
+and ``actions`` (any of ``upgrade``, ``check``, ``roundtrip``). The project's own ``env.py``
+runs unchanged (async engines included); the URL is also set as ``sqlalchemy.url`` for the
+env.py files that read it from the config. The last stdout line is ``KABUL-RESULT <json>``.
+
+This file imports nothing from pytest-kabul: it runs in the project's interpreter.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import sys
+import traceback
+from typing import Any
+
+MARK = "KABUL-RESULT "
+_STEP = re.compile(r"Running (upgrade|downgrade) (.*?) -> ([^,\s]*)")
+
+
+class _StepLog:
+    """Stands in for ``alembic.runtime.migration.log``: env.py's fileConfig cannot mute it."""
+
+    def __init__(self) -> None:
+        self.steps: list[tuple[str, str, str]] = []
+
+    def info(self, msg: str, *args: Any, **_kw: Any) -> None:
+        text = msg % args if args else str(msg)
+        m = _STEP.search(text)
+        if m:
+            self.steps.append((m.group(1), m.group(2).strip(), m.group(3).strip()))
+
+    def debug(self, *_a: Any, **_kw: Any) -> None:
+        pass
+
+    warning = error = debug
+
+    def isEnabledFor(self, _level: int) -> bool:
+        return True
+
+
+def _describe(diff: Any) -> str:
+    if isinstance(diff, list):
+        return "; ".join(_describe(d) for d in diff)
+    if not isinstance(diff, tuple) or not diff:
+        return repr(diff)[:200]
+    kind, rest = diff[0], diff[1:]
+    parts: list[str] = []
+    for item in rest:
+        table = getattr(item, "table", None)
+        if hasattr(item, "columns") and hasattr(item, "name") and table is None:
+            parts.append(f"table {item.name}")
+        elif table is not None and hasattr(item, "type") and hasattr(item, "name"):
+            parts.append(f"{getattr(table, 'name', '?')}.{item.name} {item.type}")
+        elif table is not None and hasattr(item, "name"):
+            parts.append(f"{type(item).__name__.lower()} {item.name} on {table.name}")
+        elif item is None or isinstance(item, dict):
+            continue
+        else:
+            parts.append(repr(item)[:120])
+    return f"{kind} " + " ".join(parts)
+
+
+def _tables(diff: Any) -> set[str]:
+    out: set[str] = set()
+    items = diff if isinstance(diff, list) else [diff]
+    for d in items:
+        for item in d[1:] if isinstance(d, tuple) else ():
+            table = getattr(item, "table", None)
+            name = getattr(table, "name", None) if table is not None else None
+            if name is None and hasattr(item, "columns"):
+                name = getattr(item, "name", None)
+            if isinstance(item, str):
+                out.add(item)
+            if name:
+                out.add(str(name))
+    return out
+
+
+def main() -> int:
+    args = json.loads(sys.argv[1])
+    result: dict[str, Any] = {"ok": True}
+    from alembic import command
+    from alembic.config import Config
+    from alembic.runtime import migration
+    from alembic.script import ScriptDirectory
+
+    steps = _StepLog()
+    migration.log = steps  # type: ignore[assignment]
+    out = io.StringIO()
+    if args["config"].endswith(".toml"):  # [tool.alembic] (Alembic >= 1.16)
+        cfg = Config(toml_file=args["config"], stdout=out)
+    else:
+        cfg = Config(args["config"], ini_section=args.get("name") or "alembic", stdout=out)
+    cfg.set_main_option("sqlalchemy.url", args["url"].replace("%", "%%"))
+    script = ScriptDirectory.from_config(cfg)
+    heads = sorted(script.get_heads())
+    result["heads"] = heads
+    target = "heads" if len(heads) > 1 else "head"
+    stage = "upgrade"
+    try:
+        if "upgrade" in args["actions"] or "check" in args["actions"]:
+            command.upgrade(cfg, target)
+            out.seek(0)
+            out.truncate()
+            command.current(cfg)
+            result["current"] = sorted(re.findall(r"^([0-9A-Za-z_]+)", out.getvalue(), re.M))
+        if "check" in args["actions"]:
+            stage = "check"
+            from alembic.operations import ops
+
+            captured: list[Any] = []
+            original = ops.UpgradeOps.as_diffs
+
+            def as_diffs(self: Any) -> Any:
+                found = original(self)
+                captured.extend(found)
+                return found
+
+            ops.UpgradeOps.as_diffs = as_diffs  # type: ignore[method-assign]
+            exclude = set(args.get("exclude_tables") or ())
+            try:
+                command.check(cfg)
+            except Exception as exc:
+                if "DiffsDetected" not in type(exc).__name__:
+                    raise
+            result["diffs"] = sorted(_describe(d) for d in captured if not (_tables(d) & exclude))
+        if "roundtrip" in args["actions"]:
+            stage = "upgrade"
+            command.upgrade(cfg, target)
+            stage = "downgrade"
+            order = [r.revision for r in script.walk_revisions()]  # head first
+            for _ in order:
+                command.downgrade(cfg, "-1")
+            stage = "re-upgrade"
+            command.upgrade(cfg, target)
+    except BaseException as exc:  # report everything, including SystemExit from env.py
+        result.update(
+            ok=False,
+            stage=stage,
+            error_type=type(exc).__name__,
+            error="".join(traceback.format_exception(exc))[-6000:],
+        )
+    result["steps"] = steps.steps
+    sys.stdout.write("\n" + MARK + json.dumps(result) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,291 @@
+"""Running the project's own Alembic environment against a throwaway database.
+
+:func:`plan_for` decides, from the static model only, how the deploy runs Alembic: the folder
+(the build context / app folder of a start path that migrates, else the config file's folder),
+the ``-c``/``-n`` arguments, the environment variables that must carry the database URL (the
+``sqlalchemy.url`` of the ini is overridden anyway; ``os.environ[...]`` reads in ``env.py``; the
+Settings fields that look like a database URL or its parts; ``[tool.kabul.live] database_env``),
+the driver the project uses (``postgresql+asyncpg://`` …), harmless generated values for other
+required Settings fields, and ``[tool.kabul.live.env]``. :func:`run` executes
+``alembic_helper.py`` in a subprocess with the project's interpreter. Nothing here prints the
+environment; evidence is redacted with :func:`scrub`.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pytest_kabul.project.alembic_envs import AlembicEnv
+from pytest_kabul.project.core import Project
+from pytest_kabul.services.postgres import Database
+from pytest_kabul.services.procs import free_port
+
+HELPER = Path(__file__).with_name("alembic_helper.py")
+_URL_FIELD = re.compile(
+    r"(DATABASE|DB|POSTGRES|PG|SQLALCHEMY|SQL)\w*_(URL|URI|DSN)$|^(DATABASE|DB|POSTGRES(QL)?|PG)_?(URL|URI|DSN)$",
+    re.I,
+)  # noqa: E501
+_PARTS = {
+    "host": re.compile(r"^(POSTGRES|PG|DB|DATABASE)_?(SERVER|HOST|HOSTNAME)$", re.I),
+    "port": re.compile(r"^(POSTGRES|PG|DB|DATABASE)_?PORT$", re.I),
+    "user": re.compile(r"^(POSTGRES|PG|DB|DATABASE)_?(USER|USERNAME)$", re.I),
+    "password": re.compile(r"^(POSTGRES|PG|DB|DATABASE)_?(PASSWORD|PASS)$", re.I),
+    "name": re.compile(r"^(POSTGRES|PG|DB|DATABASE)_?(DB|NAME|DATABASE)$", re.I),
+}
+_DB_ENV = re.compile(r"^(PG[A-Z]+|DATABASE_\w+|\w*_DATABASE_URL|POSTGRES_\w+|DB_\w+)$")
+_DRIVER = re.compile(r"postgres(?:ql)?\+(\w+)://")
+_SECRETISH = re.compile(r"://([^:/@\s]+):([^@\s]+)@")
+
+
+@dataclass(frozen=True)
+class Plan:
+    cwd: Path
+    config: str  # path of the config file, relative to cwd
+    name: str | None
+    url_vars: tuple[str, ...]
+    part_vars: Mapping[str, tuple[str, ...]]
+    driver: str | None
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    heads: tuple[str, ...]
+    current: tuple[str, ...]
+    steps: tuple[tuple[str, str, str], ...]
+    diffs: tuple[str, ...]
+    stage: str | None
+    error: str | None  # scrubbed traceback text
+    returncode: int
+
+    @property
+    def failing_revision(self) -> str | None:
+        if not self.steps or self.ok:
+            return None
+        kind, down, up = self.steps[-1]
+        return down if kind == "downgrade" else up
+
+    def error_tail(self, lines: int = 12) -> str:
+        """The final exception of the traceback (its message and SQL), at most ``lines``."""
+        text = (self.error or "").strip().splitlines()
+        start = max(
+            (i for i, line in enumerate(text) if line[:1].strip() and line[:1] not in "[("),
+            default=0,
+        )
+        return "\n".join(text[start:][:lines])
+
+
+def scrub(text: str, secrets: Sequence[str] = ()) -> str:
+    """Hide passwords in URLs and any known secret value."""
+    text = _SECRETISH.sub(r"://\1:***@", text)
+    for value in secrets:
+        if value and len(value) >= 4:
+            text = text.replace(value, "***")
+    return text
+
+
+def _env_py_reads(project: Project, env: AlembicEnv) -> tuple[set[str], set[str]]:
+    """(environment variable names read in env.py, attribute names read off ``settings``)."""
+    names: set[str] = set()
+    attrs: set[str] = set()
+    tree = project.parse_python(env.env_py) if env.env_py else None
+    for node in ast.walk(tree) if tree is not None else ():
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            func = ast.unparse(node.func)
+            if func.endswith(("getenv", "environ.get")) and isinstance(node.args[0].value, str):
+                names.add(node.args[0].value)
+        elif isinstance(node, ast.Subscript) and ast.unparse(node.value).endswith("environ"):
+            if isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+                names.add(node.slice.value)
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name | ast.Call):
+            attrs.add(node.attr)
+    return names, attrs
+
+
+def _settings_fields(project: Project, app_dir: str) -> list[Any]:
+    try:
+        from pytest_kabul.project.settings import settings_classes
+    except ImportError:  # pragma: no cover - the settings facet is optional
+        return []
+    fields: list[Any] = []
+    for cls in settings_classes(project):
+        if cls.test_code or (app_dir and not cls.path.startswith(app_dir + "/")):
+            continue
+        fields.extend(cls.fields)
+    return fields
+
+
+def _driver(project: Project, env: AlembicEnv, app_dir: str) -> str | None:
+    counts: dict[str, int] = {}
+    texts = [env.options.get("sqlalchemy.url", "")]
+    for rel in project.files.under(app_dir) if app_dir else project.files:
+        if rel.endswith((".py", ".env", ".example", ".toml", ".ini", ".yml", ".yaml")):
+            texts.append(project.read_text(rel) or "")
+    for text in texts:
+        for match in _DRIVER.findall(text):
+            counts[match] = counts.get(match, 0) + 1
+    if counts:
+        return max(sorted(counts), key=lambda k: counts[k])
+    env_text = project.read_text(env.env_py) if env.env_py else ""
+    if env_text and ("async_engine_from_config" in env_text or "AsyncEngine" in env_text):
+        return "asyncpg"
+    return None
+
+
+def plan_for(project: Project, env: AlembicEnv, *, cwd_rel: str | None = None) -> Plan:
+    """How to run ``env`` the way the deploy does (see the module docstring)."""
+    from pytest_kabul.project.startpaths import start_paths
+
+    app_dir = cwd_rel
+    if app_dir is None:
+        for path in start_paths(project):
+            step = path.migration_step
+            inside = not path.source_dir or env.config_path.startswith(path.source_dir + "/")
+            if step is not None and inside and path.migration is not None:
+                app_dir = path.source_dir
+                break
+    if app_dir is None:
+        app_dir = env.config_dir
+    config = env.config_path[len(app_dir) + 1 :] if app_dir else env.config_path
+    names, attrs = _env_py_reads(project, env)
+    live = project.config.live
+    url_vars = {n for n in names if _URL_FIELD.search(n)} | {"DATABASE_URL"}
+    parts: dict[str, set[str]] = {key: set() for key in _PARTS}
+    extra: dict[str, str] = {}
+    for f in _settings_fields(project, app_dir):
+        env_name = f.env_name
+        if _URL_FIELD.search(f.name) or (f.name in attrs and "url" in f.name.lower()):
+            url_vars.add(env_name)
+            continue
+        part = next((k for k, rx in _PARTS.items() if rx.match(f.name)), None)
+        if part is not None:
+            parts[part].add(env_name)
+        elif f.required and not f.nested:
+            extra[env_name] = _placeholder(f.name, f.annotation)
+    if live.database_env:
+        url_vars.add(live.database_env)
+    extra.update(live.env)
+    return Plan(
+        cwd=project.root / app_dir if app_dir else project.root,
+        config=config,
+        name=env.ini_name,
+        url_vars=tuple(sorted(url_vars)),
+        part_vars={k: tuple(sorted(v)) for k, v in sorted(parts.items())},
+        driver=_driver(project, env, app_dir),
+        extra_env=dict(sorted(extra.items())),
+    )
+
+
+def _placeholder(name: str, annotation: str) -> str:
+    """A harmless value of the right shape for a required setting the migration does not use."""
+    lower, ann = name.lower(), annotation.lower()
+    if "bool" in ann:
+        return "false"
+    if "int" in ann or "float" in ann or lower.endswith(("_port", "_seconds", "_minutes")):
+        return str(free_port()) if lower.endswith("port") else "1"
+    if "list" in ann or "set[" in ann or "dict" in ann:
+        return "[]" if "dict" not in ann else "{}"
+    if "email" in ann or "email" in lower:
+        return "kabul@example.com"
+    if "url" in lower or "dsn" in lower or "http" in ann or "url" in ann:
+        return "http://127.0.0.1:9/kabul"
+    return f"kabul-placeholder-{lower.replace('_', '-')}-0123456789abcdef0123456789abcdef"
+
+
+def environment(plan: Plan, db: Database) -> dict[str, str]:
+    """The subprocess environment: ours, minus every database variable of the caller."""
+    env = {k: v for k, v in os.environ.items() if not _DB_ENV.match(k)}
+    env.update(plan.extra_env)
+    url = db.url(plan.driver)
+    for var in plan.url_vars:
+        env[var] = url
+    values = {"host": db.host, "port": str(db.port), "user": db.user,
+              "password": db.password or "", "name": db.name}  # fmt: skip
+    for part, variables in plan.part_vars.items():
+        for var in variables:
+            env[var] = values[part]
+    env.update(PGHOST=db.host, PGPORT=str(db.port), PGUSER=db.user, PGDATABASE=db.name)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(plan.cwd), env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def run(
+    plan: Plan,
+    db: Database,
+    actions: Sequence[str],
+    *,
+    exclude_tables: Sequence[str] = (),
+    timeout: float = 300.0,
+) -> Outcome:
+    from pytest_kabul.services import procs
+
+    payload = {
+        "config": plan.config,
+        "name": plan.name,
+        "url": db.url(plan.driver),
+        "actions": list(actions),
+        "exclude_tables": list(exclude_tables),
+    }
+    done = _run(
+        [sys.executable, str(HELPER), json.dumps(payload)],
+        env=environment(plan, db),
+        cwd=plan.cwd,
+        timeout=timeout,
+        procs=procs,
+    )
+    secrets = [db.password or "", *plan.extra_env.values()]
+    marker = next(
+        (line for line in reversed(done[1].splitlines()) if line.startswith("KABUL-RESULT ")), None
+    )
+    if marker is None:
+        text = scrub((done[1] + "\n" + done[2]).strip(), secrets)
+        return Outcome(False, (), (), (), (), "start", text[-6000:] or "no output", done[0])
+    data = json.loads(marker[len("KABUL-RESULT ") :])
+    error = data.get("error")
+    if error is not None:
+        error = scrub(error, secrets)
+    return Outcome(
+        ok=bool(data.get("ok")),
+        heads=tuple(data.get("heads", ())),
+        current=tuple(data.get("current", ())),
+        steps=tuple(tuple(s) for s in data.get("steps", ())),
+        diffs=tuple(data.get("diffs", ())),
+        stage=data.get("stage"),
+        error=error,
+        returncode=done[0],
+    )
+
+
+def _run(
+    argv: list[str], *, env: dict[str, str], cwd: Path, timeout: float, procs: Any
+) -> tuple[int, str, str]:
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="kabul-alembic-") as tmp:
+        log = Path(tmp) / "out.log"
+        err = Path(tmp) / "err.log"
+        with log.open("wb") as out, err.open("wb") as errf:
+            process = subprocess.Popen(
+                argv, cwd=cwd, env=env, stdout=out, stderr=errf,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )  # fmt: skip
+            try:
+                code = process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                procs.stop_group(process, grace=2.0)
+                code = -9
+            except BaseException:
+                procs.stop_group(process, grace=2.0)
+                raise
+        return code, log.read_text(errors="replace"), err.read_text(errors="replace")

@@ -1,0 +1,308 @@
+"""``PostgresService``: a Postgres server for the live checks, and throwaway databases in it.
+
+Providers (the pytest fixture tries them in this order; the Docker one lives in the fixture
+because it goes through pytest-docker):
+
+- :meth:`PostgresService.from_url` — an existing server (``--kabul-postgres-url``). A host
+  that is not loopback is refused unless ``allow_remote``.
+- :meth:`PostgresService.embedded` — local binaries: ``initdb`` into a temp dir and
+  ``pg_ctl start`` on a free 127.0.0.1 port (as the ``postgres`` user when we are root, since
+  ``pg_ctl`` refuses root), stopped with ``-m immediate`` and removed afterwards.
+
+Checks never touch the server's existing databases: :meth:`PostgresService.database` creates
+``kabul_<random>`` and drops it (``WITH (FORCE)``) when the block ends. Every created thing is
+registered with :mod:`cleanup` first, so exit, Ctrl-C and SIGTERM still remove it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import ipaddress
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+from pytest_kabul.services import cleanup
+from pytest_kabul.services.procs import free_port, tail
+from pytest_kabul.services.runas import as_user, chown_tree, unprivileged_user
+
+DB_PREFIX = "kabul_"
+_BIN_GLOBS = (
+    "/usr/lib/postgresql/*/bin",
+    "/usr/local/pgsql/bin",
+    "/usr/pgsql-*/bin",
+    "/opt/homebrew/opt/postgresql*/bin",
+    "/usr/local/opt/postgresql*/bin",
+)
+
+
+class PostgresUnavailable(Exception):
+    """No server could be provided; the message says why and how to provide one."""
+
+
+class RemoteDatabaseRefused(PostgresUnavailable):
+    """The URL points at a non-loopback host and remote databases were not allowed."""
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host or host.startswith("/") or host == "localhost":
+        return True  # unix socket or local name
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def redact(url: str) -> str:
+    """The URL with its password replaced by ``***`` (safe for messages)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+@dataclass(frozen=True)
+class Database:
+    """A throwaway database the plugin created (and will drop)."""
+
+    name: str
+    host: str
+    port: int
+    user: str
+    password: str | None = field(default=None, repr=False)
+
+    def url(self, driver: str | None = None) -> str:
+        """``postgresql[+driver]://user[:password]@host:port/name``."""
+        scheme = f"postgresql+{driver}" if driver else "postgresql"
+        auth = quote(self.user, safe="")
+        if self.password:
+            auth += ":" + quote(self.password, safe="")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{scheme}://{auth}@{host}:{self.port}/{self.name}"
+
+
+@dataclass
+class PostgresService:
+    provider: str  # "url", "docker" or "embedded"
+    host: str
+    port: int
+    user: str
+    password: str | None = field(default=None, repr=False)
+    admin_db: str = "postgres"
+    data_dir: Path | None = None  # embedded only
+    log: Path | None = None
+    start_seconds: float = 0.0
+    created: set[str] = field(default_factory=set)
+
+    # -- connections ---------------------------------------------------------------------
+    def _connect(self, dbname: str | None = None) -> object:
+        import psycopg
+
+        return psycopg.connect(
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            password=self.password,
+            dbname=dbname or self.admin_db,
+            autocommit=True,
+            connect_timeout=10,
+        )
+
+    def execute(self, sql: str, *, dbname: str | None = None) -> list[tuple[object, ...]]:
+        """Run one statement and return its rows (``[]`` for statements without rows)."""
+        with self._connect(dbname) as conn, conn.cursor() as cur:  # type: ignore[attr-defined]
+            cur.execute(sql)
+            return list(cur.fetchall()) if cur.description else []
+
+    def ping(self) -> bool:
+        try:
+            self.execute("SELECT 1")
+        except Exception:
+            return False
+        return True
+
+    def kabul_databases(self) -> list[str]:
+        """Names of ``kabul_*`` databases currently on the server (for leak checks)."""
+        rows = self.execute("SELECT datname FROM pg_database WHERE datname LIKE 'kabul\\_%'")
+        return sorted(str(r[0]) for r in rows)
+
+    # -- throwaway databases -------------------------------------------------------------
+    def create_database(self) -> Database:
+        name = DB_PREFIX + secrets.token_hex(6)
+        self.execute(f'CREATE DATABASE "{name}"')
+        self.created.add(name)
+        return Database(name, self.host, self.port, self.user, self.password)
+
+    def drop_database(self, name: str) -> None:
+        if not name.startswith(DB_PREFIX):
+            raise ValueError(f"refusing to drop {name!r}: not a database pytest-kabul created")
+        try:
+            self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        except Exception:  # Postgres < 13 has no FORCE
+            self.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                f" WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+            )
+            self.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        self.created.discard(name)
+
+    @contextlib.contextmanager
+    def database(self) -> Iterator[Database]:
+        """A fresh ``kabul_<random>`` database, dropped when the block ends (also on error)."""
+        db = self.create_database()
+        handle = cleanup.on_exit(lambda: self.drop_database(db.name))
+        try:
+            yield db
+        finally:
+            cleanup.run_cleanup(handle)
+
+    def log_tail(self, lines: int = 30) -> str:
+        return tail(self.log, lines) if self.log is not None else ""
+
+    # -- providers -----------------------------------------------------------------------
+    @classmethod
+    @contextlib.contextmanager
+    def from_url(
+        cls, url: str, *, allow_remote: bool = False, provider: str = "url"
+    ) -> Iterator[PostgresService]:
+        parts = urlsplit(url)
+        if not parts.scheme.startswith(("postgresql", "postgres")):
+            raise PostgresUnavailable(f"{redact(url)} is not a postgresql:// URL")
+        host = parts.hostname or "127.0.0.1"
+        if not is_loopback(host) and not allow_remote:
+            raise RemoteDatabaseRefused(
+                f"refusing Postgres host {host!r}: it is not loopback; pass"
+                " --kabul-allow-remote-db to run migrations on a remote server"
+            )
+        service = cls(
+            provider=provider,
+            host=host,
+            port=parts.port or 5432,
+            user=unquote(parts.username or "postgres"),
+            password=unquote(parts.password) if parts.password else None,
+            admin_db=parts.path.lstrip("/") or "postgres",
+        )
+        if not service.ping():
+            raise PostgresUnavailable(f"cannot connect to {redact(url)}")
+        try:
+            yield service
+        finally:
+            for name in sorted(service.created):
+                with contextlib.suppress(Exception):
+                    service.drop_database(name)
+
+    @classmethod
+    @contextlib.contextmanager
+    def embedded(
+        cls, *, bin_dir: Path | None = None, timeout: float = 30.0
+    ) -> Iterator[PostgresService]:
+        """A private server from local binaries, gone (process and files) after the block."""
+        found = bin_dir or find_binaries()
+        if found is None:
+            raise PostgresUnavailable(
+                "no initdb/pg_ctl on PATH or in /usr/lib/postgresql/*/bin; install PostgreSQL"
+                " server binaries or pass --kabul-postgres-url"
+            )
+        started = time.monotonic()
+        user = unprivileged_user()
+        tmp = Path(tempfile.mkdtemp(prefix="kabul-pg-"))
+        data, log = tmp / "data", tmp / "postgres.log"
+        handle = cleanup.on_exit(lambda: _stop_and_remove(found, tmp, user))
+        try:
+            chown_tree(tmp, user)
+            env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
+            _run_checked(
+                as_user([str(found / "initdb"), "-D", str(data), "-U", "postgres", "-A",
+                         "trust", "-E", "UTF8", "--no-sync"], user),
+                env, "initdb",
+            )  # fmt: skip
+            port = free_port()
+            options = (
+                f"-F -p {port} -k {tmp} -c listen_addresses=127.0.0.1"
+                " -c synchronous_commit=off -c full_page_writes=off"
+            )
+            _run_checked(
+                as_user([str(found / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t",
+                         str(int(timeout)), "-o", options, "start"], user),
+                env, "pg_ctl start", log,
+            )  # fmt: skip
+            service = cls(
+                provider="embedded",
+                host="127.0.0.1",
+                port=port,
+                user="postgres",
+                data_dir=data,
+                log=log,
+                start_seconds=time.monotonic() - started,
+            )
+            yield service
+        finally:
+            cleanup.run_cleanup(handle)
+
+
+def find_binaries() -> Path | None:
+    """The folder holding both ``initdb`` and ``pg_ctl``: PATH first, then known locations."""
+    initdb = shutil.which("initdb")
+    if initdb and shutil.which("pg_ctl"):
+        return Path(os.path.realpath(initdb)).parent
+    candidates = sorted(
+        (Path(p) for pattern in _BIN_GLOBS for p in glob.glob(pattern)),
+        key=lambda p: [int(x) if x.isdigit() else 0 for x in p.parent.name.split(".")],
+        reverse=True,
+    )
+    for folder in candidates:
+        if (folder / "initdb").is_file() and (folder / "pg_ctl").is_file():
+            return folder
+    return None
+
+
+def _run_checked(argv: list[str], env: dict[str, str], what: str, log: Path | None = None) -> None:
+    try:
+        done = subprocess.run(
+            argv,
+            env=env,
+            cwd=tempfile.gettempdir(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            start_new_session=True,
+        )
+    except subprocess.TimeoutExpired:
+        raise PostgresUnavailable(f"{what} did not finish within 120 s") from None
+    if done.returncode != 0:
+        output = (done.stdout + done.stderr).strip().splitlines()[-15:]
+        detail = "\n".join(output) + ("\n" + tail(log, 15) if log is not None else "")
+        raise PostgresUnavailable(f"{what} failed (exit {done.returncode}): {detail.strip()}")
+
+
+def _stop_and_remove(bin_dir: Path, tmp: Path, user: str | None) -> None:
+    data = tmp / "data"
+    if (data / "postmaster.pid").exists():
+        subprocess.run(
+            as_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
+                    user),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30, check=False,
+        )  # fmt: skip
+        _kill_postmaster(data)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _kill_postmaster(data: Path) -> None:
+    """Last resort when ``pg_ctl stop`` did not work: SIGKILL the pid in postmaster.pid."""
+    try:
+        pid = int((data / "postmaster.pid").read_text().splitlines()[0])
+    except (OSError, ValueError, IndexError):
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, signal.SIGKILL)

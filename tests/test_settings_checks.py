@@ -8,6 +8,7 @@ from pytest_kabul.checks.settings import env_read_outside_settings as kab201
 from pytest_kabul.checks.settings import settings_silent_default as kab202
 from pytest_kabul.model import Evidence, Finding, Location, Severity
 from pytest_kabul.project.core import Project
+from pytest_kabul.project.settings import settings_classes
 from tests.test_settings_envreads import make
 
 CONFIG = """\
@@ -209,3 +210,17 @@ def test_kab202_name_patterns_and_skip(tmp_path: Path) -> None:
     assert not kab202.looks_sensitive("KEYBOARD_LAYOUT")
     project = make(tmp_path, {"app/x.py": "import os\nos.getenv('A')\n"})
     assert kab202.check.evaluate(project).not_applicable == "no pydantic-settings class found"
+
+
+def test_kab201_remediation_targets_the_configured_settings_class(tmp_path: Path) -> None:
+    two = CONFIG + "\n\nclass WorkerSettings(BaseSettings):\n    concurrency: int = 2\n"
+    project = make(
+        tmp_path, {"app/config.py": two, "app/run.py": "import os\nos.getenv('QUEUE')\n"}
+    )
+    classes = tuple(c for c in settings_classes(project))
+    assert kab201.main_settings(classes).name == "Settings"  # type: ignore[union-attr]
+    chosen = kab201.main_settings(classes, "app.config:WorkerSettings")
+    assert chosen is not None
+    assert chosen.name == "WorkerSettings"
+    assert kab201.main_settings(classes, "other.module:WorkerSettings") is classes[0]
+    assert kab201.main_settings((), "app.config:Settings") is None

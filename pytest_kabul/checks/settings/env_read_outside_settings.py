@@ -54,10 +54,19 @@ check = Check(
 UNRESOLVED = "<unresolved>"
 
 
-def main_settings(classes: tuple[SettingsClass, ...]) -> SettingsClass | None:
-    """The class new fields belong in: one named ``Settings``, else the one with most fields."""
+def main_settings(
+    classes: tuple[SettingsClass, ...], configured: str | None = None
+) -> SettingsClass | None:
+    """The class new fields belong in: ``[tool.kabul] settings_class`` ("module:Class") when it
+    names one of ``classes``, else one named ``Settings``, else the one with most fields."""
     if not classes:
         return None
+    if configured:
+        module, _, name = configured.rpartition(":")
+        suffix = module.replace(".", "/") + ".py"
+        for cls in classes:
+            if cls.name == name and (not module or cls.path.endswith(suffix)):
+                return cls
     return min(classes, key=lambda c: (c.name != "Settings", -len(c.fields), c.path, c.line))
 
 
@@ -68,11 +77,14 @@ def _site(read: EnvRead) -> str:
 
 
 def _variable_finding(
-    app: str, variable: str, reads: list[EnvRead], classes: tuple[SettingsClass, ...]
+    app: str,
+    variable: str,
+    reads: list[EnvRead],
+    classes: tuple[SettingsClass, ...],
+    target: SettingsClass | None,
 ) -> Finding:
     first = reads[0]
     count = f"{len(reads)} site{'s' if len(reads) != 1 else ''}"
-    target = main_settings(classes)
     match = accepted_env(classes, variable)
     if match is not None:
         cls, fld = match
@@ -114,8 +126,7 @@ def _variable_finding(
     )
 
 
-def _unresolved_finding(app: str, read: EnvRead, classes: tuple[SettingsClass, ...]) -> Finding:
-    target = main_settings(classes)
+def _unresolved_finding(app: str, read: EnvRead, target: SettingsClass | None) -> Finding:
     where = (
         f"{target.path}'s {target.name}" if target else f"a new pydantic-settings class in {app}"
     )
@@ -161,10 +172,11 @@ def evaluate(project: Project) -> Evaluation:
     notes: dict[str, str] = {}
     for app in apps:
         classes = tuple(classes_by_app.get(app.name, ()))
+        target = main_settings(classes, project.config.settings_class)
         for variable, reads in sorted(reads_by_app[app.name].items()):
-            findings.append(_variable_finding(app.name, variable, sorted(reads), classes))
+            findings.append(_variable_finding(app.name, variable, sorted(reads), classes, target))
         for read in sorted(unresolved[app.name]):
-            findings.append(_unresolved_finding(app.name, read, classes))
+            findings.append(_unresolved_finding(app.name, read, target))
         for cls in classes:
             for fld in cls.fields:
                 if not fld.nested:

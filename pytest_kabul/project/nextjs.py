@@ -54,6 +54,7 @@ class NextApp:
     package_json: str
     manifest: Mapping[str, Mapping[str, str]]  # dependencies / devDependencies / optional...
     lockfile: Lockfile | None
+    lockfile_path: str | None  # the lockfile the image installs from, even if unparseable
     next_version: tuple[int, int, int] | None
     next_version_source: str  # "pnpm-lock.yaml (16.0.3)" / "package.json range ^14.2.3"
     config: NextConfig
@@ -140,7 +141,7 @@ def _depends_on_next(manifest: Mapping[str, Mapping[str, str]]) -> bool:
 
 def _choose_lockfile(
     project: Project, root: str, image: AppImage | None
-) -> tuple[Lockfile | None, str]:
+) -> tuple[Lockfile | None, str, str | None]:
     """The lockfile the image installs from (nearest folder up, preferring what it COPYs)."""
     folders = [root]
     while folders[-1]:
@@ -155,13 +156,13 @@ def _choose_lockfile(
         importer = root[len(folder) :].strip("/")
         text = project.read_text(rel)
         if text is None:
-            return None, importer
+            return None, importer, rel
         try:
-            return parse_lockfile(rel, text), importer
+            return parse_lockfile(rel, text), importer, rel
         except LockfileError as exc:
             project.problem(rel, f"malformed lockfile: {exc}", Severity.ERROR)
-            return None, importer
-    return None, ""
+            return None, importer, rel
+    return None, "", None
 
 
 def _app_dockerfile(project: Project, root: str) -> Dockerfile | None:
@@ -236,7 +237,7 @@ def _build_app(
         imports.extend((src, _line(code, m.start())) for m in _IMAGE_IMPORT_RE.finditer(code))
     dockerfile = _app_dockerfile(project, root)
     image = image_facts(project, dockerfile) if dockerfile else None
-    lockfile, importer = _choose_lockfile(project, root, image)
+    lockfile, importer, lockfile_path = _choose_lockfile(project, root, image)
     spec = manifest.get("dependencies", {}).get("next") or manifest.get("devDependencies", {}).get(
         "next", ""
     )
@@ -265,6 +266,7 @@ def _build_app(
         package_json=rel,
         manifest=manifest,
         lockfile=lockfile,
+        lockfile_path=lockfile_path,
         next_version=version,
         next_version_source=source,
         config=read_next_config(project, root),

@@ -52,7 +52,7 @@ def _finding(
     details: str = "",
 ) -> Finding:
     used = ", ".join(f"{p}:{line}" for p, line in app.image_imports[:3])
-    text = f"{rule}\nnext {app.next_version_source}; next/image imported at {used}"
+    text = f"{rule}\nnext version from {app.next_version_source}; next/image imported at {used}"
     if details:
         text += f"\n{details}"
     return Finding(
@@ -201,6 +201,8 @@ def _binaries(app: NextApp, code: str, base: str, *, required: bool) -> Verdict:
     lock = app.lockfile
     if image is None:
         return Verdict(note=f"{base}; no Dockerfile builds this app (platform not checked)")
+    if lock is None and app.lockfile_path is not None:
+        return Verdict(skip=f"{base}; {app.lockfile_path} could not be parsed (see KAB001)")
     if lock is None:
         return Verdict(
             note=f"{base}; no lockfile, so the install in {image.dockerfile} resolves"

@@ -1,0 +1,7 @@
+import type { NextConfig } from 'next';
+
+const config: NextConfig = {
+  images: { formats: ['image/avif', 'image/webp'] },
+};
+
+export default config;

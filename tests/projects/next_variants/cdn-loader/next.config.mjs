@@ -1,0 +1,6 @@
+export default {
+  images: {
+    loader: 'custom',
+    loaderFile: './image-loader.ts',
+  },
+};

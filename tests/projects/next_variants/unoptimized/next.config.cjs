@@ -1,0 +1,3 @@
+// output: 'standalone' is commented out, so it must not count
+// output: 'standalone',
+module.exports = { images: { unoptimized: true } };

@@ -1,0 +1,221 @@
+"""KAB203 env-contract-drift: compose, ``.env.example`` and the Settings class disagree.
+
+What it checks
+    For every compose service built from a Python app (``build:`` context = the app's folder),
+    in every non-development compose model:
+
+    - variables the service is given (``environment:`` and its ``env_file``) that no code of
+      the app reads — neither a Settings field (``env_prefix``, aliases, nested delimiters
+      resolved as pydantic-settings does) nor an ``os.getenv``/``os.environ``/decouple/environs
+      read, nor the start command, the Dockerfile or a shell script of the build context, nor a
+      well-known runtime/library variable (``WEB_CONCURRENCY``, ``PYTHONUNBUFFERED``, ``AWS_*``,
+      ``SENTRY_*``, ``OTEL_*`` …);
+    - required Settings fields (no default) that the service is given neither by compose, its
+      ``env_file``, nor the image (``ENV`` in its Dockerfile).
+
+    And per app with a ``.env.example`` (``.env.sample``, ``.env.template``, ``.env.dist``…) in
+    its folder: variables the example documents that the Settings class does not declare (or,
+    without a Settings class, that no code reads), and required Settings fields the example
+    lacks. Subjects are ``<service>:<VARIABLE>`` and ``<app>:<VARIABLE>``. Values are never read
+    into a message.
+
+Why it matters
+    A variable the code never reads is configuration that silently does nothing (a renamed
+    setting, a typo: ``LEGACY_CACHE_TTL`` is set and the cache still uses its default). A
+    required setting the deployment does not pass crashes the container at start. An example
+    file that drifts from Settings is how the next deployment misses a variable.
+
+Example
+    ``docker-compose.yml:37 api is given LEGACY_CACHE_TTL, but no code of backend reads it``
+
+Fix
+    Remove the variable, or declare it in the Settings class (and read it from there); pass
+    every required setting in the service's ``environment:``/``env_file``; keep
+    ``.env.example`` in line with the Settings fields.
+"""
+
+from __future__ import annotations
+
+from pytest_kabul.model import Area, Finding, Location, Severity
+from pytest_kabul.project.compose_env import (
+    EXAMPLE_NAMES,
+    ServiceApp,
+    app_reads,
+    env_file_vars,
+    example_lines,
+    image_env,
+    is_runtime_variable,
+    service_apps,
+    settings_of,
+    variable_line,
+)
+from pytest_kabul.project.core import Project
+from pytest_kabul.project.pyapps import PythonApp, python_apps
+from pytest_kabul.project.settings import SettingsClass
+from pytest_kabul.registry import Check, Evaluation
+
+check = Check(
+    code="KAB203",
+    name="env-contract-drift",
+    area=Area.SETTINGS,
+    severity=Severity.WARNING,
+    summary="Compose, .env.example and the Settings class disagree about environment variables.",
+    doc=__doc__,
+)
+
+
+def _accepts(classes: tuple[SettingsClass, ...], name: str) -> bool:
+    return any(c.field_for(name) is not None for c in classes)
+
+
+def _service_findings(project: Project, ref: ServiceApp) -> tuple[list[str], list[Finding]]:
+    service, app = ref.service, ref.app
+    assert service is not None
+    classes = settings_of(project, app)
+    reads = app_reads(project, ref)
+    given: dict[str, tuple[str, int | None]] = {}
+    env_path, env_line = service.where("environment")
+    for name in service.environment:
+        given[name] = (env_path, variable_line(project, env_path, env_line, name))
+    for env_file in service.env_files:
+        for name, number in env_file_vars(project, env_file).items():
+            given.setdefault(name, (env_file, number))
+    subjects: list[str] = []
+    findings: list[Finding] = []
+    for name, (path, at) in sorted(given.items()):
+        subject = f"{service.name}:{name}"
+        subjects.append(subject)
+        if name in reads or _accepts(classes, name) or is_runtime_variable(name):
+            continue
+        findings.append(
+            Finding(
+                code=check.code,
+                severity=Severity.WARNING,
+                subject=subject,
+                message=f"{service.name} is given {name}, but no code of {app.name} reads it",
+                remediation=(
+                    f"Remove {name} from {service.name} in {path}, or declare it as a field of"
+                    f" the Settings class of {app.name} and read it from there."
+                ),
+                location=Location(path, at),
+            )
+        )
+    provided = set(given) | image_env(project, service)
+    upper = {n.upper() for n in provided}
+    for cls in classes:
+        for field in cls.fields:
+            if not field.required or field.nested:
+                continue
+            subject = f"{service.name}:{field.env_name}"
+            subjects.append(subject)
+            names = field.env_names if cls.case_sensitive else [n.upper() for n in field.env_names]
+            pool = provided if cls.case_sensitive else upper
+            if any(n in pool for n in names):
+                continue
+            findings.append(
+                Finding(
+                    code=check.code,
+                    severity=Severity.WARNING,
+                    subject=subject,
+                    message=(
+                        f"required setting {field.env_name} ({cls.name}.{field.name}, no default)"
+                        f" is not given to {service.name} by compose, its env_file or its image"
+                    ),
+                    remediation=(
+                        f"Pass {field.env_name} to {service.name} in {service.file}"
+                        " (environment: or env_file:), or give the field a safe default."
+                    ),
+                    location=Location(field.path, field.line),
+                )
+            )
+    return subjects, findings
+
+
+def _example_findings(project: Project, app: PythonApp) -> tuple[list[str], list[Finding]]:
+    example = next(
+        (app.path(n) for n in EXAMPLE_NAMES if project.exists(app.path(n))),
+        None,
+    )
+    if example is None:
+        return [], []
+    classes = settings_of(project, app)
+    documented = example_lines(project, example)
+    reads = app_reads(project, ServiceApp(None, app))
+    subjects: list[str] = []
+    findings: list[Finding] = []
+    for name, line in sorted(documented.items()):
+        subject = f"{app.name}:{name}"
+        subjects.append(subject)
+        if _accepts(classes, name) or is_runtime_variable(name):
+            continue
+        if not classes and name in reads:
+            continue
+        where = "read outside Settings" if name in reads else "read by no code"
+        message = (
+            f"{example} documents {name}, which the Settings class does not declare ({where})"
+            if classes
+            else f"{example} documents {name}, which no code of {app.name} reads"
+        )
+        findings.append(
+            Finding(
+                code=check.code,
+                severity=Severity.WARNING,
+                subject=subject,
+                message=message,
+                remediation=(
+                    f"Declare {name} in the Settings class of {app.name}, or remove it from"
+                    f" {example}."
+                    if classes
+                    else f"Remove {name} from {example}, or read it in {app.name}."
+                ),
+                location=Location(example, line),
+            )
+        )
+    documented_upper = {n.upper() for n in documented}
+    for cls in classes:
+        for field in cls.fields:
+            if not field.required or field.nested:
+                continue
+            subject = f"{app.name}:{field.env_name}"
+            subjects.append(subject)
+            if any(n.upper() in documented_upper for n in field.env_names):
+                continue
+            findings.append(
+                Finding(
+                    code=check.code,
+                    severity=Severity.WARNING,
+                    subject=subject,
+                    message=(
+                        f"required setting {field.env_name} ({cls.name}.{field.name}) is"
+                        f" missing from {example}"
+                    ),
+                    remediation=f"Add {field.env_name}= with a placeholder to {example}.",
+                    location=Location(field.path, field.line),
+                )
+            )
+    return subjects, findings
+
+
+@check.evaluator
+def evaluate(project: Project) -> Evaluation:
+    subjects: list[str] = []
+    findings: list[Finding] = []
+    skipped: dict[str, str] = {}
+    for ref in service_apps(project):
+        more, found = _service_findings(project, ref)
+        subjects.extend(more)
+        findings.extend(found)
+    for app in python_apps(project):
+        more, found = _example_findings(project, app)
+        subjects.extend(more)
+        findings.extend(found)
+    if not subjects and not skipped:
+        return Evaluation.skip(
+            "no compose service built from a Python app and no .env.example next to one"
+        )
+    unique = {(f.subject, f.message): f for f in findings}
+    return Evaluation.build(
+        subjects=sorted(set(subjects)),
+        findings=list(unique.values()),
+        skipped=skipped,
+    )

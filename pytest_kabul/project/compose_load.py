@@ -18,57 +18,23 @@ included/extended files against their own directory (the compose specification's
 
 from __future__ import annotations
 
-import posixpath
-import re
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from pytest_kabul.model import Severity
-from pytest_kabul.project.compose import ComposeModel, ComposeService, PortMapping
+from pytest_kabul.project.compose import ComposeModel
+from pytest_kabul.project.compose_build import Svc, build_service
+from pytest_kabul.project.compose_discover import dir_of, join_dir, plans, read_env_file
 from pytest_kabul.project.compose_interp import (
     Interpolator,
     Parsed,
-    Partial,
     parse_compose_yaml,
-    parse_dotenv,
 )
-from pytest_kabul.project.compose_norm import merge, normalise_service, resolve_path, strip_tags
+from pytest_kabul.project.compose_norm import merge, normalise_service, resolve_path
 from pytest_kabul.project.core import Project
 
-BASE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
-OVERRIDE_NAMES = (
-    "compose.override.yml",
-    "compose.override.yaml",
-    "docker-compose.override.yml",
-    "docker-compose.override.yaml",
-)
-PROD_RE = re.compile(r"^(?:(?:docker-)?compose[._-])?(?:prod|production)(?:[._-]override)?\.ya?ml$")
 MAX_VALUES = 200_000
-
-
-def _dir(rel: str) -> str:
-    return rel.rsplit("/", 1)[0] if "/" in rel else ""
-
-
-def _join(directory: str, name: str) -> str:
-    return posixpath.normpath(posixpath.join(directory, name)) if directory else name
-
-
-@dataclass
-class _Svc:
-    data: dict[str, Any]
-    file: str
-    line: int | None
-    key_lines: dict[str, tuple[str, int]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class _Plan:
-    kind: str
-    directory: str
-    files: tuple[str, ...]
 
 
 class _Shared:
@@ -141,20 +107,20 @@ class _Loader:
         self.interp = Interpolator(env)
         self.interp.unknown = unknown
 
-    def load(self, files: tuple[str, ...], stack: tuple[str, ...] = ()) -> dict[str, _Svc]:
-        services: dict[str, _Svc] = {}
+    def load(self, files: tuple[str, ...], stack: tuple[str, ...] = ()) -> dict[str, Svc]:
+        services: dict[str, Svc] = {}
         for rel in files:
             for name, svc in self._file(rel, stack).items():
                 old = services.get(name)
                 services[name] = svc if old is None else _merge_svc(old, svc)
         return services
 
-    def _file(self, rel: str, stack: tuple[str, ...]) -> dict[str, _Svc]:
+    def _file(self, rel: str, stack: tuple[str, ...]) -> dict[str, Svc]:
         parsed = self.shared.parse(rel)
         if parsed is None or parsed.data is None:
             return {}
         data: dict[str, Any] = parsed.data
-        services: dict[str, _Svc] = {}
+        services: dict[str, Svc] = {}
         includes = data.get("include") or []
         for entry in includes if isinstance(includes, list) else [includes]:
             services.update(self._include(rel, entry, (*stack, rel)))
@@ -166,8 +132,8 @@ class _Loader:
             services[str(name)] = self._service(rel, str(name), self.directory, ())
         return services
 
-    def _include(self, rel: str, entry: Any, stack: tuple[str, ...]) -> dict[str, _Svc]:
-        here = _dir(rel)
+    def _include(self, rel: str, entry: Any, stack: tuple[str, ...]) -> dict[str, Svc]:
+        here = dir_of(rel)
         env_files: list[str] = []
         project_dir: str | None = None
         if isinstance(entry, dict):
@@ -193,16 +159,16 @@ class _Loader:
         if not files:
             return {}
         self.shared.referenced.update(files)
-        directory = resolve_path(here, str(project_dir)) if project_dir else _dir(files[0])
+        directory = resolve_path(here, str(project_dir)) if project_dir else dir_of(files[0])
         directory = "" if directory == "." else directory
-        env_paths = [resolve_path(here, str(e)) for e in env_files] or [_join(directory, ".env")]
+        env_paths = [resolve_path(here, str(e)) for e in env_files] or [join_dir(directory, ".env")]
         env: dict[str, str] = {}
         for env_path in env_paths:
             env.update(read_env_file(self.project, env_path))
         sub = _Loader(self.shared, directory, {**env, **self.env}, self.interp.unknown)
         return sub.load(tuple(files), stack)
 
-    def _service(self, rel: str, name: str, work_dir: str, stack: tuple[Any, ...]) -> _Svc:
+    def _service(self, rel: str, name: str, work_dir: str, stack: tuple[Any, ...]) -> Svc:
         parsed = self.shared.parse(rel)
         declared = (parsed.data or {}).get("services") if parsed else None
         raw = declared.get(name) if isinstance(declared, dict) else None
@@ -212,7 +178,7 @@ class _Loader:
             self.project.problem(rel, f"services.{name} is not a mapping", Severity.ERROR)
             raw = None
         data = normalise_service(self.interp.deep(raw or {}), work_dir)
-        svc = _Svc({}, rel, line, {k: (rel, n) for k, n in lines.items()})
+        svc = Svc({}, rel, line, {k: (rel, n) for k, n in lines.items()})
         extends = data.pop("extends", None)
         base = self._extends(rel, name, work_dir, extends, (*stack, (rel, name)))
         if base is not None:
@@ -223,7 +189,7 @@ class _Loader:
 
     def _extends(
         self, rel: str, name: str, work_dir: str, extends: Any, stack: tuple[Any, ...]
-    ) -> _Svc | None:
+    ) -> Svc | None:
         if extends is None:
             return None
         target_file, target_dir = rel, work_dir
@@ -231,8 +197,8 @@ class _Loader:
         if isinstance(extends, dict):
             target = extends.get("service")
             if extends.get("file"):
-                target_file = resolve_path(_dir(rel), str(extends["file"]))
-                target_dir = _dir(target_file)
+                target_file = resolve_path(dir_of(rel), str(extends["file"]))
+                target_dir = dir_of(target_file)
                 if not self.project.exists(target_file):
                     self.project.problem(
                         rel,
@@ -257,8 +223,8 @@ class _Loader:
         return self._service(target_file, target, target_dir, stack)
 
 
-def _merge_svc(old: _Svc, new: _Svc) -> _Svc:
-    return _Svc(
+def _merge_svc(old: Svc, new: Svc) -> Svc:
+    return Svc(
         merge(old.data, new.data),
         new.file,
         new.line,
@@ -266,75 +232,15 @@ def _merge_svc(old: _Svc, new: _Svc) -> _Svc:
     )
 
 
-def read_env_file(project: Project, rel: str) -> dict[str, str]:
-    """The variables of a ``.env``/``env_file`` (empty when absent). Values are secrets: never
-    print them."""
-    if not project.exists(rel):
-        return {}
-    text = project.read_text(rel)
-    return parse_dotenv(text) if text is not None else {}
-
-
-def _plans(project: Project, shared: _Shared) -> list[_Plan]:
-    configured = tuple(posixpath.normpath(f) for f in project.config.compose_files)
-    by_dir: dict[str, set[str]] = {}
-    for rel in project.files:
-        name = rel.rsplit("/", 1)[-1]
-        if name in BASE_NAMES or name in OVERRIDE_NAMES or PROD_RE.match(name):
-            by_dir.setdefault(_dir(rel), set()).add(name)
-    plans: list[_Plan] = []
-    if configured:
-        source = project.config.source or "pyproject.toml"
-        existing = tuple(f for f in configured if project.exists(f))
-        for missing in sorted(set(configured) - set(existing)):
-            project.problem(source, f"[tool.kabul] compose_files: {missing} does not exist")
-        if existing:
-            plans.append(_Plan("production", _dir(existing[0]), existing))
-        by_dir = {_dir(existing[0]): by_dir.get(_dir(existing[0]), set())} if existing else {}
-    for directory, names in sorted(by_dir.items()):
-        base = next((n for n in BASE_NAMES if n in names), None)
-        override = next((n for n in OVERRIDE_NAMES if n in names), None)
-        env = read_env_file(project, _join(directory, ".env"))
-        compose_file = env.get("COMPOSE_FILE")
-        default: tuple[str, ...] = ()
-        if compose_file:
-            separator = env.get("COMPOSE_PATH_SEPARATOR") or ":"
-            default = tuple(_join(directory, f) for f in compose_file.split(separator) if f)
-        elif base:
-            default = tuple(_join(directory, n) for n in (base, override) if n)
-        if default and all(project.exists(f) for f in default):
-            plans.append(_Plan("default", directory, default))
-        elif default:
-            project.problem(_join(directory, ".env"), "COMPOSE_FILE names a missing file")
-        if configured:
-            continue
-        for prod in sorted(n for n in names if PROD_RE.match(n)):
-            prod_rel = _join(directory, prod)
-            if base:
-                plans.append(_Plan("production", directory, (_join(directory, base), prod_rel)))
-            elif _is_compose(shared.parse(prod_rel)):
-                plans.append(_Plan("production", directory, (prod_rel,)))
-    unique: dict[tuple[str, ...], _Plan] = {}
-    for plan in plans:
-        if plan.files not in unique or plan.kind == "production":
-            unique[plan.files] = plan
-    return list(unique.values())
-
-
-def _is_compose(parsed: Parsed | None) -> bool:
-    data = parsed.data if parsed else None
-    return isinstance(data, dict) and ("services" in data or "include" in data)
-
-
 def load_models(project: Project) -> tuple[ComposeModel, ...]:
     shared = _Shared(project)
     models = []
-    for plan in _plans(project, shared):
-        env = read_env_file(project, _join(plan.directory, ".env"))
+    for plan in plans(project, shared.parse):
+        env = read_env_file(project, join_dir(plan.directory, ".env"))
         unknown: set[str] = set()
         services = _Loader(shared, plan.directory, env, unknown).load(plan.files)
         profiles = tuple(sorted({p.strip() for p in env.get("COMPOSE_PROFILES", "").split(",")}))
-        built = {n: _build_service(project, n, s, env) for n, s in sorted(services.items())}
+        built = {n: build_service(project, n, s, env) for n, s in sorted(services.items())}
         models.append(
             ComposeModel(
                 kind=plan.kind,
@@ -353,66 +259,3 @@ def load_models(project: Project) -> tuple[ComposeModel, ...]:
         if not set(m.files) <= shared.referenced and all(shared.parse(f) for f in m.files)
     ]
     return tuple(sorted(kept, key=lambda m: (m.directory, m.kind, m.files)))
-
-
-def _str_or_none(value: Any) -> str | None:
-    return str(value) if isinstance(value, str | int | float) else None
-
-
-def _command(value: Any) -> tuple[str, ...] | str | None:
-    if isinstance(value, list):
-        return tuple(str(v) for v in value)
-    return value if isinstance(value, str) else None
-
-
-def _replicas(data: dict[str, Any]) -> int | None:
-    deploy = data.get("deploy")
-    value = deploy.get("replicas") if isinstance(deploy, dict) else None
-    value = data.get("scale") if value is None else value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
-
-
-def _build_service(project: Project, name: str, svc: _Svc, env: dict[str, str]) -> ComposeService:
-    data = strip_tags(svc.data)
-    build = data.get("build")
-    context = dockerfile = None
-    if isinstance(build, dict):
-        context = _str_or_none(build.get("context"))
-        name_in_ctx = build.get("dockerfile") or "Dockerfile"
-        if context is not None and "://" not in context and not context.startswith("git@"):
-            if not build.get("dockerfile_inline"):
-                dockerfile = resolve_path(context, str(name_in_ctx))
-            if not (project.root / context).is_dir():
-                project.problem(svc.file, f"services.{name}.build: {context} does not exist")
-    environment: dict[str, str | None] = {}
-    for key, value in sorted((data.get("environment") or {}).items()):
-        if value is None:
-            environment[key] = env.get(key)
-        else:
-            environment[key] = None if isinstance(value, Partial) else str(value)
-    logging = data.get("logging")
-    labels = data.get("labels")
-    return ComposeService(
-        name=name,
-        file=svc.file,
-        line=svc.line,
-        image=_str_or_none(data.get("image")),
-        build_context=context,
-        dockerfile=dockerfile,
-        command=_command(data.get("command")),
-        entrypoint=_command(data.get("entrypoint")),
-        environment=environment,
-        env_files=tuple(e["path"] for e in data.get("env_file") or [] if isinstance(e, dict)),
-        ports=tuple(PortMapping(**p) for p in data.get("ports") or [] if isinstance(p, dict)),
-        profiles=tuple(str(p) for p in data.get("profiles") or []),
-        replicas=_replicas(data),
-        logging=logging if isinstance(logging, dict) else {},
-        labels={str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {},
-        volumes=tuple(str(v) for v in data.get("volumes") or [] if isinstance(v, str)),
-        raw=data,
-        key_lines=dict(sorted(svc.key_lines.items())),
-    )

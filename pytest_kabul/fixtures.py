@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from pytest_kabul.project.asgi import AsgiApp
     from pytest_kabul.project.core import Project
     from pytest_kabul.services.launch import ReplicaFactory
+    from pytest_kabul.services.postgres import PostgresService
     from pytest_kabul.services.redis import RedisService
 
 
@@ -92,3 +93,28 @@ def _database_provider(request: pytest.FixtureRequest) -> Callable[[AsgiApp], st
         return scheme + text[text.index("://") :] if "://" in text else text
 
     return provide
+
+
+@pytest.fixture(scope="session")
+def kabul_postgres(
+    pytestconfig: pytest.Config, kabul_project: Project
+) -> Iterator[PostgresService]:
+    """A Postgres server for live checks; ``kabul_postgres.database()`` gives a fresh
+    ``kabul_<random>`` database that is dropped afterwards. Providers: --kabul-postgres-url /
+    KABUL_POSTGRES_URL (loopback only unless --kabul-allow-remote-db), the project's compose
+    Postgres through pytest-docker when a Docker engine answers, else embedded local binaries
+    (initdb + pg_ctl on a free loopback port); otherwise a skip (an error under
+    --kabul-require-live). Never the project's own DATABASE_URL."""
+    from pytest_kabul.pg_fixture import provide
+    from pytest_kabul.registry import ServiceUnavailable
+
+    try:
+        with provide(
+            kabul_project,
+            url=pytestconfig.getoption("kabul_postgres_url"),
+            allow_remote=bool(pytestconfig.getoption("kabul_allow_remote_db")),
+            timeout=kabul_project.config.live.startup_timeout,
+        ) as service:
+            yield service
+    except ServiceUnavailable as exc:
+        _unavailable(pytestconfig, str(exc))

@@ -58,7 +58,7 @@ def _describe(diff: Any) -> str:
             parts.append(f"{getattr(table, 'name', '?')}.{item.name} {item.type}")
         elif table is not None and hasattr(item, "name"):
             parts.append(f"{type(item).__name__.lower()} {item.name} on {table.name}")
-        elif item is None or isinstance(item, dict):
+        elif item is None or isinstance(item, dict | str):
             continue
         else:
             parts.append(repr(item)[:120])

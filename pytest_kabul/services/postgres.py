@@ -81,6 +81,9 @@ class Database:
     user: str
     password: str | None = field(default=None, repr=False)
 
+    def __str__(self) -> str:
+        return self.url()
+
     def url(self, driver: str | None = None) -> str:
         """``postgresql[+driver]://user[:password]@host:port/name``."""
         scheme = f"postgresql+{driver}" if driver else "postgresql"

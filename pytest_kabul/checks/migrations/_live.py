@@ -1,0 +1,71 @@
+"""Shared plumbing of the live migration checks (KAB351-KAB353)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pytest_kabul.project.alembic_envs import AlembicEnv, RevisionFile, alembic_envs, graph
+from pytest_kabul.project.core import Project
+from pytest_kabul.registry import CheckSkipped, Evaluation, ServiceUnavailable
+from pytest_kabul.services.alembic_runner import Outcome, plan_for, run
+from pytest_kabul.services.postgres import PostgresService
+
+FIXTURE = "kabul_postgres"
+
+
+def subjects(project: Project) -> Evaluation:
+    """One subject per Alembic environment; broken or empty graphs are skipped with a reason."""
+    envs = alembic_envs(project)
+    if not envs:
+        return Evaluation.skip("no Alembic environment (alembic.ini / [tool.alembic])")
+    skipped: dict[str, str] = {}
+    for env in envs:
+        g = graph(env)
+        if not env.revisions:
+            skipped[env.subject] = "no revisions to run"
+        elif g.dangling or g.duplicates or g.cycles or g.error:
+            skipped[env.subject] = "the revision graph is broken (see KAB301)"
+        elif env.env_py is None:
+            skipped[env.subject] = "no env.py next to the revisions"
+    return Evaluation.build(subjects=[e.subject for e in envs], skipped=skipped)
+
+
+def env_for(project: Project, subject: str) -> AlembicEnv:
+    for env in alembic_envs(project):
+        if env.subject == subject:
+            return env
+    raise CheckSkipped(f"{subject}: Alembic environment not found")
+
+
+def server(services: Mapping[str, Any]) -> PostgresService:
+    pg = services.get(FIXTURE)
+    if not isinstance(pg, PostgresService):
+        raise ServiceUnavailable("no Postgres server for the live migration checks")
+    return pg
+
+
+def execute(
+    project: Project, subject: str, services: Mapping[str, Any], actions: list[str]
+) -> tuple[AlembicEnv, Outcome]:
+    env = env_for(project, subject)
+    pg = server(services)
+    plan = plan_for(project, env)
+    with pg.database() as db:
+        outcome = run(
+            plan,
+            db,
+            actions,
+            exclude_tables=project.config.live.exclude_tables,
+            timeout=max(project.config.live.startup_timeout * 10, 120.0),
+        )
+    return env, outcome
+
+
+def revision_file(env: AlembicEnv, revision: str | None) -> RevisionFile | None:
+    return next((r for r in env.revisions if r.revision == revision), None)
+
+
+def applied(outcome: Outcome) -> str:
+    lines = [f"{kind} {down or '<base>'} -> {up}" for kind, down, up in outcome.steps]
+    return "\n".join(lines) or "(no revision was applied)"

@@ -1,0 +1,193 @@
+"""Import extraction (pytest_kabul.project.imports) and import-name → distribution mapping."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+import pytest
+
+from pytest_kabul.project.distributions import (
+    candidates,
+    is_stdlib,
+    requires_closure,
+    targets_of,
+)
+from pytest_kabul.project.imports import Import, extract_imports
+
+
+def _imports(source: str) -> list[tuple[str, int, bool]]:
+    text = textwrap.dedent(source)
+    return [(i.module, i.line, i.guarded) for i in extract_imports(ast.parse(text), text)]
+
+
+def test_every_import_form_is_found() -> None:
+    source = """
+        import a.b, c as d
+        from e.f import g
+        from . import local
+        from .sibling import thing
+        import importlib
+        def fn():
+            import h
+            mod = importlib.import_module("i.j")
+            other = __import__("k")
+            rel = importlib.import_module(".rel", "pkg")
+            dyn = importlib.import_module(name)
+        class C:
+            import l
+        with open("x") as fh:
+            import m
+        for _ in range(1):
+            import n
+        match fh:
+            case 1:
+                import o
+    """
+    assert _imports(source) == [
+        ("a.b", 2, False),
+        ("c", 2, False),
+        ("e.f", 3, False),
+        ("importlib", 6, False),
+        ("h", 8, False),
+        ("i.j", 9, False),
+        ("k", 10, False),
+        ("l", 14, False),
+        ("m", 16, False),
+        ("n", 18, False),
+        ("o", 21, False),
+    ]
+
+
+def test_type_checking_imports_are_skipped_but_else_branch_counts() -> None:
+    source = """
+        import typing
+        from typing import TYPE_CHECKING
+        if TYPE_CHECKING:
+            import a
+        else:
+            import b
+        if typing.TYPE_CHECKING:
+            from c import d
+        if not TYPE_CHECKING:
+            import e
+    """
+    assert _imports(source) == [
+        ("typing", 2, False),
+        ("typing", 3, False),
+        ("b", 7, False),
+        ("e", 11, False),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("handler", "guarded"),
+    [
+        ("except ImportError:", True),
+        ("except ModuleNotFoundError:", True),
+        ("except (ValueError, ImportError):", True),
+        ("except Exception:", True),
+        ("except BaseException:", True),
+        ("except:", True),
+        ("except builtins.ImportError:", True),
+        ("except ValueError:", False),
+    ],
+)
+def test_guarded_imports(handler: str, guarded: bool) -> None:
+    source = f"""
+        try:
+            import a
+        {handler}
+            import b
+        else:
+            import c
+    """
+    assert _imports(source) == [("a", 3, guarded), ("b", 5, False), ("c", 7, False)]
+
+
+def test_nested_guard_survives_inner_try() -> None:
+    source = """
+        try:
+            def f():
+                try:
+                    import a
+                except ValueError:
+                    pass
+        except ImportError:
+            pass
+    """
+    assert _imports(source) == [("a", 5, True)]
+
+
+def test_from_import_records_names_for_namespace_packages() -> None:
+    found = extract_imports(ast.parse("from google.cloud import storage, bigquery\n"))
+    assert found == (Import("google.cloud", 1, False, ("bigquery", "storage")),)
+    assert targets_of("google.cloud", ("bigquery", "storage")) == (
+        "google.cloud.bigquery",
+        "google.cloud.storage",
+    )
+    assert targets_of("fastapi", ("FastAPI",)) == ("fastapi",)
+
+
+@pytest.mark.parametrize(
+    ("module", "first"),
+    [
+        ("PIL.Image", "pillow"),
+        ("yaml", "pyyaml"),
+        ("jose.jwt", "python-jose"),
+        ("jwt", "pyjwt"),
+        ("dateutil.parser", "python-dateutil"),
+        ("sklearn.linear_model", "scikit-learn"),
+        ("google.protobuf.json_format", "protobuf"),
+        ("dotenv", "python-dotenv"),
+        ("magic", "python-magic"),
+        ("cv2", "opencv-python"),
+        ("bs4", "beautifulsoup4"),
+        ("sentry_sdk.integrations.fastapi", "sentry-sdk"),
+        ("psycopg2.extras", "psycopg2"),
+        ("attr", "attrs"),
+        ("Crypto.Cipher", "pycryptodome"),
+        ("OpenSSL.crypto", "pyopenssl"),
+        ("multipart", "python-multipart"),
+        ("jinja2", "jinja2"),
+        ("pkg_resources", "setuptools"),
+        ("google.cloud.storage", "google-cloud-storage"),
+        ("google.cloud.firestore", "google-cloud-firestore"),
+        ("azure.storage.blob", "azure-storage-blob"),
+        ("pydantic_settings", "pydantic-settings"),
+        ("some_unknown_pkg.sub", "some-unknown-pkg"),
+    ],
+)
+def test_candidates_first_is_the_suggestion(module: str, first: str) -> None:
+    assert candidates(module, environment=False)[0] == first
+
+
+def test_renamed_distributions_are_alternatives() -> None:
+    assert "psycopg2-binary" in candidates("psycopg2", environment=False)
+    assert "opencv-python-headless" in candidates("cv2", environment=False)
+    assert "python-jose-cryptodome" in candidates("jose", environment=False)
+
+
+def test_stdlib() -> None:
+    assert is_stdlib("os.path")
+    assert is_stdlib("__future__")
+    assert is_stdlib("tomllib")
+    assert not is_stdlib("yaml")
+
+
+def test_requires_closure_follows_markers_and_extras() -> None:
+    meta = {
+        "fastapi": ("starlette>=0.36", "pydantic>=2", 'email-validator; extra == "all"'),
+        "starlette": ("anyio>=3", 'itsdangerous; extra == "full"'),
+        "pydantic": ("annotated-types",),
+        "anyio": ('trio; sys_platform == "nonexistent"',),
+    }
+    closure = requires_closure([("fastapi", ())], meta.get)
+    assert closure == {
+        "annotated-types": "fastapi",
+        "anyio": "fastapi",
+        "pydantic": "fastapi",
+        "starlette": "fastapi",
+    }
+    with_extra = requires_closure([("fastapi", ("all",))], meta.get)
+    assert with_extra["email-validator"] == "fastapi"

@@ -139,6 +139,9 @@ def test_subclasses_across_modules_inherit_fields_and_config(tmp_path: Path) -> 
 
             class Plain:
                 pass
+
+            class Keyword(_Base, env_prefix="KW_", case_sensitive=True):
+                token: str
             """,
             "app/worker.py": """\
             from pydantic import BaseModel
@@ -158,6 +161,7 @@ def test_subclasses_across_modules_inherit_fields_and_config(tmp_path: Path) -> 
     )
     got = {c.name: fields(c) for c in settings_classes(project)}
     assert got == {
+        "Keyword": [("token", ("KW_token",), "ABSENT", False)],
         "AppSettings": [
             ("secret_key", ("APP_SECRET_KEY",), "EMPTY", False),
             ("name", ("SERVICE_NAME", "APP_NAME"), "LITERAL", False),
@@ -173,7 +177,8 @@ def test_subclasses_across_modules_inherit_fields_and_config(tmp_path: Path) -> 
             ("concurrency", ("NESTED_CONCURRENCY",), "LITERAL", False),
         ],
     }
-    inherited = settings_classes(project)[1].fields[0]
+    worker = next(c for c in settings_classes(project) if c.name == "WorkerSettings")
+    inherited = worker.fields[0]
     assert (inherited.path, inherited.line) == ("svc/app/core/base.py", 5)
 
 

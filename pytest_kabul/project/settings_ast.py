@@ -84,6 +84,8 @@ def config_of(node: ast.ClassDef) -> dict[str, object]:
                 for k, v in zip(value.keys, value.values, strict=True):
                     if isinstance(k, ast.Constant) and isinstance(k.value, str):
                         out[k.value] = _const(v)
+    # pydantic v2 also takes config as class keywords: ``class S(BaseSettings, env_prefix=...)``
+    out.update({k.arg: _const(k.value) for k in node.keywords if k.arg and k.arg != "metaclass"})
     return out
 
 

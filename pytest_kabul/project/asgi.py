@@ -80,6 +80,7 @@ def _compose_commands(project: Project) -> list[tuple[list[str], Location, str]]
             if service.command is None or service.build_context is None:
                 continue
             context = project.rel(project.root / service.build_context)
+            context = "" if context == "." else context
             for argv in _argvs(service.command):
                 out.append((argv, Location(service.file, service.line), context))
     return out

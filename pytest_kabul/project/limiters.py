@@ -161,13 +161,36 @@ def _used_names(scope: ast.AST) -> set[str]:
     return names
 
 
-def _storage_call(node: ast.AST) -> bool:
+COUNTER_CALLS = frozenset(
+    {"incr", "incrby", "expire", "pexpire", "zadd", "zremrangebyscore", "zcard", "evalsha",
+     "pipeline", "hincrby", "setex", "fcall"}
+)  # fmt: skip
+STORAGE_MODULES = frozenset(
+    {"redis", "aioredis", "coredis", "valkey", "memcache", "pymemcache", "aiomcache", "pylibmc"}
+)
+
+
+def _storage_call(node: ast.AST, storage_module: bool = False) -> bool:
+    """A call on a Redis/Memcached/database client (by its name, or a counter command on any
+    object when the module imports a Redis/Memcached client library)."""
     if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
         return False
+    if storage_module and node.func.attr in COUNTER_CALLS:
+        return True
     if node.func.attr not in STORAGE_CALLS:
         return False
     owner = ast.unparse(node.func.value).lower()
     return any(hint in owner for hint in SHARED_HINTS)
+
+
+def imports_storage(tree: ast.Module) -> bool:
+    roots: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            roots.add(node.module.split(".")[0])
+        elif isinstance(node, ast.Import):
+            roots.update(a.name.split(".")[0] for a in node.names)
+    return bool(roots & STORAGE_MODULES)
 
 
 def _client_address(node: ast.AST) -> bool:
@@ -202,12 +225,12 @@ def key_source(scopes: Iterable[ast.AST]) -> tuple[KeySource, str, int | None]:
     return KeySource.UNKNOWN, "", None
 
 
-def fails_open(scope: ast.AST) -> int | None:
+def fails_open(scope: ast.AST, storage_module: bool = False) -> int | None:
     """The line of an ``except`` around a storage call that neither raises nor rejects."""
     for node in ast.walk(scope):
         if not isinstance(node, ast.Try):
             continue
-        if not any(_storage_call(n) for stmt in node.body for n in ast.walk(stmt)):
+        if not any(_storage_call(n, storage_module) for stmt in node.body for n in ast.walk(stmt)):
             continue
         for handler in node.handlers:
             rejects = any(
@@ -256,7 +279,8 @@ def custom_limiter(
     for name, (kind, line) in _module_containers(tree).items():
         if name in used and not _exempt_constant(name):
             memory.append((name, kind, line))
-    shared = any(_storage_call(n) for n in ast.walk(unit))
+    storage_module = imports_storage(tree)
+    shared = any(_storage_call(n, storage_module) for n in ast.walk(unit))
     if shared:
         storage, detail = Storage.SHARED, "shared storage (Redis/Memcached/database)"
     elif memory:
@@ -276,7 +300,7 @@ def custom_limiter(
         key=key,
         key_detail=key_detail,
         key_line=key_line,
-        fails_open_line=fails_open(unit) if shared else None,
+        fails_open_line=fails_open(unit, storage_module) if shared else None,
     )
 
 

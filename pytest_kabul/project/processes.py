@@ -39,6 +39,14 @@ def _services(project: Project) -> list[tuple[ComposeModel, ComposeService]]:
     return out
 
 
+def built_from(project: Project, service: ComposeService) -> str | None:
+    """The project-relative build context of a service ("" for the root), or None."""
+    if service.build_context is None:
+        return None
+    rel = project.rel(project.root / service.build_context)
+    return "" if rel == "." else rel
+
+
 def _int(value: object) -> int | None:
     text = str(value).strip() if value is not None else ""
     return int(text) if text.isdigit() else None
@@ -72,8 +80,7 @@ def process_facts(project: Project) -> tuple[ProcessFact, ...]:
     for _model, service in _services(project):
         file, line = service.file, service.line
         replicas = service.replicas
-        context = service.build_context
-        built_here = context is not None and project.rel(project.root / context) in app_roots
+        built_here = built_from(project, service) in app_roots
         if built_here and isinstance(replicas, int) and replicas > 1:
             name = service.name
             facts.add(ProcessFact(Location(file, line), replicas, f"{name}: {replicas} replicas"))
@@ -125,8 +132,7 @@ def published_app_ports(project: Project) -> tuple[tuple[Location, str], ...]:
     app_roots = {a.root for a in python_apps(project)}
     out: set[tuple[Location, str]] = set()
     for _model, service in _services(project):
-        context = service.build_context
-        if context is None or project.rel(project.root / context) not in app_roots:
+        if built_from(project, service) not in app_roots:
             continue
         for port in service.ports:
             if port.public:

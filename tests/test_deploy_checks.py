@@ -138,7 +138,7 @@ def test_kab501_proxy_with_tls_but_apps_still_published(tmp_path: Path) -> None:
             "KAB501",
             "warning",
             "docker-compose.yml",
-            "api publish their ports to the host next to the proxy proxy (nginx),"
+            "api publishes its ports to the host next to the proxy proxy (nginx),"
             " bypassing TLS and the proxy",
             "docker-compose.yml",
             9,

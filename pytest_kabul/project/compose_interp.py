@@ -20,7 +20,8 @@ from typing import Any
 
 import yaml
 
-MAX_ALIASES = 500
+from pytest_kabul.project.core import MAX_YAML_NODES
+
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -42,15 +43,32 @@ class Partial(str):
     __slots__ = ()
 
 
-class ComposeLoader(yaml.SafeLoader):
-    """YAML 1.2 scalars, alias limit, ``!reset``/``!override`` markers, other tags as plain."""
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """Node count with aliases expanded, memoised per distinct node (a bomb costs little)."""
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    memo[key] = 1  # a recursive anchor counts once here; compose_load refuses it later
+    size = 1
+    if isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded_size(child, memo) for child in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        size += sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    memo[key] = size
+    return size
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            self._kabul_aliases = getattr(self, "_kabul_aliases", 0) + 1
-            if self._kabul_aliases > MAX_ALIASES:
-                raise yaml.YAMLError(f"more than {MAX_ALIASES} aliases (an anchor bomb?)")
-        return super().compose_node(parent, index)
+
+class ComposeLoader(yaml.SafeLoader):
+    """YAML 1.2 scalars, ``!reset``/``!override`` markers, other tags as plain values, and the
+    same anchor-bomb bound (and message, so the Problem is reported once) as ``Project``'s."""
+
+    def compose_document(self) -> yaml.Node | None:
+        node: yaml.Node | None = super().compose_document()
+        if node is not None and _expanded_size(node, {}) > MAX_YAML_NODES:
+            raise yaml.YAMLError(
+                f"aliases expand to more than {MAX_YAML_NODES} nodes (an anchor bomb?); not loaded"
+            )
+        return node
 
 
 def _plain(loader: yaml.SafeLoader, node: yaml.Node) -> Any:

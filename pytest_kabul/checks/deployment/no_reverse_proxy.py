@@ -73,6 +73,7 @@ def judge(project: Project, model: ComposeModel) -> tuple[list[Finding], str]:
         f"{s.name}: {', '.join(str(p) for p in ports)} (non-loopback)" for s, ports in exposed
     )
     names = ", ".join(s.name for s, _ in exposed)
+    publish = "publishes its ports" if len(exposed) == 1 else "publish their ports"
     if not proxies and not exposed:
         return [], "no app service publishes a port to the host"
     evidence = tls_evidence(project, model, proxies) if proxies else []
@@ -85,7 +86,7 @@ def judge(project: Project, model: ComposeModel) -> tuple[list[Finding], str]:
             else f"the proxy {proxy_names} shows no TLS termination"
         )
         message = (
-            f"{what}, and {names} publish their ports to the host"
+            f"{what}, and {names} {publish} to the host"
             f" ({', '.join(_ports_text(p) for _, p in exposed)})"
         )
         fix = (
@@ -98,7 +99,7 @@ def judge(project: Project, model: ComposeModel) -> tuple[list[Finding], str]:
     if exposed:
         first = exposed[0][0]
         message = (
-            f"{names} publish their ports to the host next to the proxy {proxy_names},"
+            f"{names} {publish} to the host next to the proxy {proxy_names},"
             " bypassing TLS and the proxy"
         )
         fix = (

@@ -33,6 +33,8 @@ except AttributeError:  # pragma: no cover - PyYAML without libyaml
 LOCKFILE_NAMES = ("package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "yarn.lock")
 _ANCHOR_RE = re.compile(r"(?m)(?:^|[\s:\-\[,])[&*][A-Za-z0-9_]")
 _PEER_SUFFIX_RE = re.compile(r"[(_].*$")
+_NODE_SYNTAX = frozenset("{[&*!|>")
+_PNPM_V5_KEY = re.compile(r"^((?:@[^/]+/)?[^/@]+)/(\d[^/]*)$")
 
 
 class LockfileError(ValueError):
@@ -172,11 +174,13 @@ def _pnpm_key(key: str) -> tuple[str, str] | None:
     paren = key.find("(")
     if paren != -1:
         key = key[:paren]
+    v5 = _PNPM_V5_KEY.match(key)  # v5: /name/1.2.3_react@18.2.0
+    if v5:
+        return v5.group(1), _PEER_SUFFIX_RE.sub("", v5.group(2))
     at = key.find("@", 1)
     if at != -1:
         return key[:at], _PEER_SUFFIX_RE.sub("", key[at + 1 :])
-    name, _, ver = key.rpartition("/")  # v5: /name/1.2.3_peer
-    return (name, _PEER_SUFFIX_RE.sub("", ver)) if name and ver else None
+    return None
 
 
 def parse_pnpm_lock(path: str, text: str) -> Lockfile:
@@ -266,6 +270,8 @@ def _scan_pnpm(text: str) -> _Pnpm | None:
         if kv is None:
             return None
         key, value = kv
+        if value[:1] in _NODE_SYNTAX:
+            return None  # flow style, anchors, tags, block scalars: let YAML read it
         if indent == 0:
             section, importer, dep_section, dep_name = key, "", "", ""
             if key == "lockfileVersion":
@@ -338,6 +344,8 @@ def _scan_berry(text: str) -> _Berry | None:
         if kv is None:
             return None
         key, value = kv
+        if value[:1] in _NODE_SYNTAX:
+            return None
         if indent == 0:
             entry = key
         elif key == "version" and entry:

@@ -155,6 +155,32 @@ KNOWN: dict[str, tuple[str, ...]] = {
     "sklearn_crfsuite": ("sklearn-crfsuite",),
     "pkg_about": ("pkg-about",),
 }
+# Frameworks whose documented public API is another distribution: code is *meant* to import
+# these directly (FastAPI's docs import pydantic and starlette), so declaring the framework
+# declares them. Anything else that only arrives transitively is a KAB101 warning.
+GUARANTEED: dict[str, tuple[str, ...]] = {
+    "fastapi": ("starlette", "pydantic"),
+    "fastapi-slim": ("starlette", "pydantic"),
+    "pydantic-settings": ("pydantic",),
+    "sqlmodel": ("sqlalchemy", "pydantic"),
+    "flask": ("werkzeug", "jinja2", "click", "itsdangerous"),
+    "celery": ("kombu",),
+    "django-rest-framework": ("django",),
+    "djangorestframework": ("django",),
+    "litestar": ("msgspec",),
+    "typer": ("click",),
+}
+
+
+def guaranteed_by(installed: Iterable[str]) -> dict[str, str]:
+    """Distributions a framework in ``installed`` guarantees → that framework."""
+    out: dict[str, str] = {}
+    for name in sorted(installed):
+        for dep in GUARANTEED.get(name, ()):
+            out.setdefault(dep, name)
+    return out
+
+
 # Top-level names that are namespace packages shared by many distributions.
 NAMESPACES = frozenset(
     {"google", "azure", "zope", "jaraco", "backports", "ruamel", "sphinxcontrib", "opentelemetry"}

@@ -10,6 +10,9 @@ What it checks
     manifest its Dockerfile installs with the extras and groups it selects (or, without a
     Dockerfile, the declared runtime dependencies). Test code is judged against every manifest of
     the app, dev/test groups included. One subject per (app, distribution): ``backend:sentry-sdk``.
+    A framework whose public API is another distribution declares it too (``fastapi`` →
+    ``pydantic``, ``starlette``; ``flask`` → ``werkzeug``, ``jinja2``); anything else that is only
+    pulled in by a declared distribution (read from installed metadata) is a WARNING.
 
 Why it matters
     An import that is not installed crashes the request, worker or startup that reaches it — or,
@@ -41,7 +44,7 @@ from pytest_kabul.checks.dependencies._advice import (
 from pytest_kabul.checks.dependencies._usage import Site, Usage, usages
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.distributions import requires_closure
+from pytest_kabul.project.distributions import guaranteed_by, requires_closure
 from pytest_kabul.project.installs import ImageInstall, app_manifests, production_install
 from pytest_kabul.project.pyapps import PythonApp
 from pytest_kabul.registry import Check, Evaluation
@@ -74,6 +77,9 @@ def _judge(
     if runtime:
         if any(c in install.names for c in cands):
             return []
+        framework = guaranteed_by(install.names)
+        if any(c in framework for c in cands):
+            return []  # e.g. pydantic through fastapi: part of the framework's public API
         first = runtime[0]
         head = f"'{first.name}' is imported but '{usage.key}' is not declared in {install.label}"
         closure = closures.runtime(install)
@@ -131,7 +137,7 @@ def _judge(
         ]
     manifests = app_manifests(project, app)
     everything = set(install.names) | {d.name for m in manifests for d in m.deps}
-    if any(c in everything for c in cands):
+    if any(c in everything or c in guaranteed_by(everything) for c in cands):
         return []
     closure = closures.everything(install)
     if any(c in closure for c in cands):

@@ -249,3 +249,32 @@ def test_default_values_are_never_stored(tmp_path: Path) -> None:
     assert read.default is DefaultKind.LITERAL
     assert read.kind is ReadKind.GETENV
     assert "hunter2" not in repr(read)
+
+
+def test_loops_over_literal_names(tmp_path: Path) -> None:
+    project = make(
+        tmp_path,
+        {
+            "app/check.py": """\
+            import os
+            REQUIRED = ["DATABASE_URL", "REDIS_URL"]
+            PREFIX = "APP"
+
+            def check() -> None:
+                for key in REQUIRED:
+                    if key not in os.environ:
+                        raise SystemExit(key)
+                for name in ("A", f"{PREFIX}_B"):
+                    os.getenv(name)
+                for other in compute():
+                    os.getenv(other)
+            """
+        },
+    )
+    assert [(r.line, r.names, r.kind.name) for r in env_reads(project)] == [
+        (7, ("DATABASE_URL",), "CONTAINS"),
+        (7, ("REDIS_URL",), "CONTAINS"),
+        (10, ("A",), "GETENV"),
+        (10, ("APP_B",), "GETENV"),
+        (12, (), "GETENV"),
+    ]

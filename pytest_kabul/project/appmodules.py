@@ -10,7 +10,9 @@ and ``"A_" + "B"``. Anything else is unresolved (``None``); nothing is ever impo
 from __future__ import annotations
 
 import ast
+import gc
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from pytest_kabul.project.core import Project
@@ -245,3 +247,19 @@ def substitute(parts: Parts, bound: Mapping[str, Parts | None]) -> Parts | None:
         else:
             out.append(part)
     return tuple(out)
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic GC while walking many cached ASTs.
+
+    Every gen-2 collection traverses every AST node still held by the parse cache; on a 600-file
+    app that made the settings scan 25x slower. We allocate no reference cycles here.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -25,10 +25,19 @@ from __future__ import annotations
 import ast
 import dataclasses
 import enum
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from pytest_kabul.project.appmodules import ConstEval, Param, Parts, join, module_index, substitute
+from pytest_kabul.project.appmodules import (
+    ConstEval,
+    Param,
+    Parts,
+    join,
+    module_index,
+    paused_gc,
+    substitute,
+)
 from pytest_kabul.project.core import Project, facet
 from pytest_kabul.project.envscan import Call, FileScan, Site, scan_file
 from pytest_kabul.project.pyapps import PythonApp, python_apps
@@ -249,6 +258,11 @@ def _wanted(project: Project, path: str, words: Iterable[str]) -> bool:
     return text is not None and any(w in text for w in words)
 
 
+def _calls_any(project: Project, path: str, pattern: re.Pattern[str]) -> bool:
+    text = project.read_text(path)
+    return text is not None and pattern.search(text) is not None
+
+
 def _app_reads(project: Project, app: PythonApp, settings: dict[str, set[str]]) -> list[EnvRead]:
     state = _App(project, app, ConstEval(project, module_index(project, app)), settings)
     for path in app.python_files:
@@ -257,9 +271,12 @@ def _app_reads(project: Project, app: PythonApp, settings: dict[str, set[str]]) 
     for _round in range(10):
         while state.resolve_calls():
             pass
-        wrappers = {qual.rsplit(".", 1)[-1] for _p, qual in state.templates}
+        wrappers = sorted({qual.rsplit(".", 1)[-1] for _p, qual in state.templates})
+        if not wrappers:
+            break
+        called = re.compile(r"\b(?:" + "|".join(map(re.escape, wrappers)) + r")\s*\(")
         fresh = [
-            p for p in app.python_files if p not in state.scans and _wanted(project, p, wrappers)
+            p for p in app.python_files if p not in state.scans and _calls_any(project, p, called)
         ]
         if not fresh:
             break
@@ -290,10 +307,11 @@ def _app_reads(project: Project, app: PythonApp, settings: dict[str, set[str]]) 
 @facet
 def env_reads(project: Project) -> tuple[EnvRead, ...]:
     """Every environment read of every Python app (runtime and test code), sorted."""
-    settings: dict[str, dict[str, set[str]]] = {}
-    for cls in settings_classes(project):
-        settings.setdefault(cls.app, {}).setdefault(cls.path, set()).add(cls.name)
-    out: list[EnvRead] = []
-    for app in python_apps(project):
-        out.extend(_app_reads(project, app, settings.get(app.name, {})))
-    return tuple(sorted(out))
+    with paused_gc():
+        settings: dict[str, dict[str, set[str]]] = {}
+        for cls in settings_classes(project):
+            settings.setdefault(cls.app, {}).setdefault(cls.path, set()).add(cls.name)
+        out: list[EnvRead] = []
+        for app in python_apps(project):
+            out.extend(_app_reads(project, app, settings.get(app.name, {})))
+        return tuple(sorted(out))

@@ -8,7 +8,7 @@ is one case. :mod:`pytest_kabul.project.envreads` resolves names and follows wra
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pytest_kabul.project.appmodules import Binding, ModuleIndex, import_bindings
 from pytest_kabul.project.settings import DefaultKind, default_kind
@@ -95,6 +95,7 @@ class _Ctx:
     params: tuple[str, ...] = ()
     classes: tuple[str, ...] = ()
     in_class_body: bool = False
+    loops: tuple[tuple[str, tuple[ast.expr, ...]], ...] = ()  # ``for k in ("A", "B"):``
 
 
 def _arg(call: ast.Call, index: int, *names: str) -> ast.expr | None:
@@ -114,6 +115,7 @@ class _Scanner:
         self.path = path
         self.out = FileScan()
         self.instances: dict[str, str] = {}
+        self.sequences: dict[str, ast.List | ast.Tuple | ast.Set] = {}
 
     def qualified(self, node: ast.expr) -> str | None:
         if isinstance(node, ast.Name):
@@ -145,6 +147,12 @@ class _Scanner:
         missing: DefaultKind,
     ) -> None:
         dkind = missing if default is None else default_kind(default)
+        if isinstance(name, ast.Name):
+            for var, values in reversed(ctx.loops):
+                if var == name.id:
+                    for value in values:
+                        self.site(ctx, node, value, default, kind, missing=missing)
+                    return
         self.out.sites.append(
             Site(
                 getattr(node, "lineno", 0),
@@ -306,6 +314,8 @@ class _Scanner:
             self.compare(node, ctx)  # type: ignore[arg-type]
         elif kind is ast.Assign:
             self.assign(node)  # type: ignore[arg-type]
+        elif (kind is ast.For or kind is ast.AsyncFor) and self.loop(node, ctx):  # type: ignore[arg-type]
+            return
         # Hand-rolled child iteration: skips leaves (names, constants, operators, contexts),
         # which are most of a tree and can never hold a read.
         for name in node._fields:
@@ -340,7 +350,33 @@ class _Scanner:
                 self.site(ctx, node, node.left, None, "CONTAINS", missing=DefaultKind.ABSENT)
                 return
 
+    def loop(self, node: ast.For | ast.AsyncFor, ctx: _Ctx) -> bool:
+        """Visit a loop over literal names with the loop variable bound to each of them."""
+        values = node.iter
+        if isinstance(values, ast.Name):
+            values = self.sequences.get(values.id, values)
+        if not isinstance(node.target, ast.Name) or not isinstance(
+            values, ast.List | ast.Tuple | ast.Set
+        ):
+            return False
+        names = tuple(
+            e
+            for e in values.elts
+            if isinstance(e, ast.Constant | ast.Name | ast.Attribute | ast.JoinedStr)
+        )
+        inner = replace(ctx, loops=(*ctx.loops, (node.target.id, names)))
+        self.visit(node.iter, ctx)
+        for stmt in node.body:
+            self.visit(stmt, inner)
+        for stmt in node.orelse:
+            self.visit(stmt, ctx)
+        return True
+
     def assign(self, node: ast.Assign) -> None:
+        if isinstance(node.value, ast.List | ast.Tuple | ast.Set):
+            for tgt in node.targets:
+                if isinstance(tgt, ast.Name):
+                    self.sequences[tgt.id] = node.value
         if isinstance(node.value, ast.Call):
             family = READER_CLASSES.get(self.qualified(node.value.func) or "")
             for tgt in node.targets:

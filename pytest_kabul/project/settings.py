@@ -21,7 +21,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from pytest_kabul.project.appmodules import import_bindings, module_index, top_level
+from pytest_kabul.project.appmodules import import_bindings, module_index, paused_gc, top_level
 from pytest_kabul.project.core import Project, facet
 from pytest_kabul.project.pyapps import PythonApp, python_apps
 from pytest_kabul.project.settings_ast import (
@@ -302,11 +302,12 @@ class _Resolver:
 @facet
 def settings_classes(project: Project) -> tuple[SettingsClass, ...]:
     """Every pydantic-settings class of every Python app, sorted by (app, path, line)."""
-    found: list[SettingsClass] = []
-    for app in python_apps(project):
-        resolver = _Resolver(project, app)
-        for (_path, _name), cls in sorted(resolver.classes.items()):
-            kind = resolver.kind(cls)
-            if kind is not None and kind[0] == "settings":
-                found.append(resolver.build(cls, kind[1]))
-    return tuple(sorted(found, key=lambda c: (c.app, c.path, c.line)))
+    with paused_gc():
+        found: list[SettingsClass] = []
+        for app in python_apps(project):
+            resolver = _Resolver(project, app)
+            for (_path, _name), cls in sorted(resolver.classes.items()):
+                kind = resolver.kind(cls)
+                if kind is not None and kind[0] == "settings":
+                    found.append(resolver.build(cls, kind[1]))
+        return tuple(sorted(found, key=lambda c: (c.app, c.path, c.line)))

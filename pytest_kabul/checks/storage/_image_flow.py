@@ -33,6 +33,7 @@ _DATA_IMAGE = re.compile(r"data:image/", re.I)
 class Payload(enum.Enum):
     FILE_BYTES = "file bytes"
     BASE64 = "base64 of file bytes"
+    BASE64_ANY = "base64 of unknown bytes"  # only a payload inside a data: URL
     DATA_URL = "data:image base64 URL"
 
 
@@ -51,6 +52,11 @@ class Write:
     code: str
 
 
+def _stored(taint: Taint) -> bool:
+    """A payload that is a finding when it reaches a column."""
+    return taint.kind in (Payload.BASE64, Payload.DATA_URL)
+
+
 def _name(node: ast.AST) -> str:
     if isinstance(node, ast.Name):
         return node.id
@@ -64,9 +70,14 @@ def _name(node: ast.AST) -> str:
 
 
 class FlowScanner:
-    def __init__(self, text: str, summaries: dict[str, Taint] | None = None) -> None:
+    def __init__(
+        self,
+        text: str,
+        summaries: dict[str, Taint] | None = None,
+        globals_: dict[str, Taint] | None = None,
+    ) -> None:
         self.text = text
-        self.env: dict[str, Taint] = {}
+        self.env: dict[str, Taint] = dict(globals_ or {})
         self.types: dict[str, str] = {}
         self.summaries = summaries or {}
 
@@ -110,6 +121,10 @@ class FlowScanner:
             return self._call(node)
         if isinstance(node, ast.IfExp):
             return self.taint(node.body) or self.taint(node.orelse)
+        if isinstance(node, (ast.Dict, ast.List, ast.Tuple, ast.Set)):
+            items = node.values if isinstance(node, ast.Dict) else node.elts
+            found = [t for t in map(self.taint, items) if t is not None and _stored(t)]
+            return found[0] if found else None
         return None
 
     def _combine(self, node: ast.AST, consts: str, parts: list[Taint | None]) -> Taint | None:
@@ -121,7 +136,7 @@ class FlowScanner:
         ):
             inner = "; ".join(sorted({p.why for p in found}))
             return Taint(Payload.DATA_URL, self.src(node) + (f" from {inner}" if inner else ""))
-        strongest = [p for p in found if p.kind is not Payload.FILE_BYTES]
+        strongest = [p for p in found if _stored(p)]
         return strongest[0] if strongest else None
 
     def _call(self, node: ast.Call) -> Taint | None:
@@ -131,6 +146,8 @@ class FlowScanner:
             inner = self.taint(node.args[0])
             if inner is not None and inner.kind is Payload.FILE_BYTES:
                 return Taint(Payload.BASE64, f"{self.src(node)} of {inner.why}")
+            if not self._forbidden(node.args[0]):
+                return Taint(Payload.BASE64_ANY, self.src(node))
             return None
         if isinstance(func, ast.Attribute):
             if func.attr in ("decode", "strip", "replace") or (func.attr == "format"):
@@ -179,7 +196,7 @@ class FlowScanner:
             for target in targets:
                 if isinstance(target, ast.Attribute) and node.value is not None:
                     found = self.taint(node.value)
-                    if found is not None and found.kind is not Payload.FILE_BYTES:
+                    if found is not None and _stored(found):
                         owner = (
                             self.types.get(_name(target.value))
                             if isinstance(target.value, ast.Name)
@@ -194,7 +211,7 @@ class FlowScanner:
         if fname == "setattr" and len(node.args) == 3 and isinstance(node.args[1], ast.Constant):
             owner = self.types.get(_name(node.args[0]))
             found = self.taint(node.args[2])
-            if found is not None and found.kind is not Payload.FILE_BYTES:
+            if found is not None and _stored(found):
                 yield Write(owner, str(node.args[1].value), node.lineno, found, self.src(node))
             return
         if fname in ("model_validate", "from_orm", "parse_obj", "values") and isinstance(
@@ -216,7 +233,7 @@ class FlowScanner:
                 pairs += _dict_pairs(arg)
         for attr, value, line in pairs:
             found = self.taint(value)
-            if found is not None and found.kind is not Payload.FILE_BYTES:
+            if found is not None and _stored(found):
                 yield Write(model, attr, line, found, f"{attr}={self.src(value)}")
 
 
@@ -279,10 +296,10 @@ def module_writes(tree: ast.Module, text: str) -> list[Write]:
         for node in _body_nodes(fn):
             if isinstance(node, ast.Return):
                 found = scanner.taint(node.value)
-                if found is not None and found.kind is not Payload.FILE_BYTES:
+                if found is not None and _stored(found):
                     summaries[fn.name] = Taint(found.kind, f"{fn.name}() -> {found.why}")
-    writes: list[Write] = []
-    scopes: list[ast.AST] = [tree, *_functions(tree)]
-    for scope in scopes:
-        writes.extend(_scan(FlowScanner(text, summaries), scope))
+    module = FlowScanner(text, summaries)
+    writes = _scan(module, tree)
+    for fn in _functions(tree):
+        writes.extend(_scan(FlowScanner(text, summaries, module.env), fn))
     return writes

@@ -379,3 +379,17 @@ def test_environment_passthrough_and_values_never_silently_empty(tmp_path: Path)
         "URL": None,
     }
     assert model.unknown_variables == ("PW",)
+
+
+def test_test_example_and_devcontainer_stacks_are_not_models(tmp_path: Path) -> None:
+    stack = "services:\n  db:\n    image: postgres\n    ports: ['5432:5432']\n"
+    project = make(
+        tmp_path,
+        {
+            "tests/integration/docker-compose.yml": stack,
+            "examples/compose.yaml": stack,
+            ".devcontainer/docker-compose.yml": stack,
+            "deploy/compose.yaml": stack,
+        },
+    )
+    assert [m.files for m in compose_models(project)] == [("deploy/compose.yaml",)]

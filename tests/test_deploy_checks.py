@@ -427,3 +427,28 @@ def test_no_compose_file_skips_every_check(tmp_path: Path) -> None:
         "no compose file"
     ] * 3
     assert KAB503.evaluate(project).not_applicable == "no compose model starts a Postgres service"
+
+
+def test_development_image_target_is_skipped(tmp_path: Path) -> None:
+    project = make(
+        tmp_path,
+        {
+            "compose.yml": (
+                "services:\n  api:\n    build: {context: ., target: development}\n"
+                "    ports: ['8000:8000']\n"
+                "  web:\n    build: {context: web, dockerfile: Dockerfile.dev}\n"
+            ),
+            "Dockerfile": "FROM python:3.12 AS development\n",
+            "web/Dockerfile.dev": "FROM node:20\n",
+        },
+    )
+    assert dict(KAB501.evaluate(project).skipped) == {
+        "compose.yml": "development stack: service api builds a development image"
+        " (target development)"
+    }
+    (tmp_path / "compose.yml").write_text(
+        "services:\n  web:\n    build: {context: web, dockerfile: Dockerfile.dev}\n"
+    )
+    assert dict(KAB501.evaluate(Project(tmp_path)).skipped) == {
+        "compose.yml": "development stack: service web builds a development image (Dockerfile.dev)"
+    }

@@ -19,6 +19,15 @@ OVERRIDE_NAMES = (
 )
 PROD_RE = re.compile(r"^(?:(?:docker-)?compose[._-])?(?:prod|production)(?:[._-]override)?\.ya?ml$")
 
+# Compose files for tests, examples, docs and dev containers are never what the server runs
+# (an integration-test Postgres on 5432 is not a finding); configured compose_files still count.
+NOT_DEPLOYED_DIRS = frozenset(
+    {
+        "test", "tests", "testing", "e2e", "integration-tests", "example", "examples",
+        "sample", "samples", "docs", "doc", "fixtures", ".devcontainer", "devcontainer",
+    }
+)  # fmt: skip
+
 
 def dir_of(rel: str) -> str:
     return rel.rsplit("/", 1)[0] if "/" in rel else ""
@@ -51,7 +60,8 @@ def plans(project: Project, parse: Callable[[str], Parsed | None]) -> list[Plan]
     by_dir: dict[str, set[str]] = {}
     for rel in project.files:
         name = rel.rsplit("/", 1)[-1]
-        if name in BASE_NAMES or name in OVERRIDE_NAMES or PROD_RE.match(name):
+        compose = name in BASE_NAMES or name in OVERRIDE_NAMES or PROD_RE.match(name)
+        if compose and not NOT_DEPLOYED_DIRS.intersection(rel.split("/")[:-1]):
             by_dir.setdefault(dir_of(rel), set()).add(name)
     plans: list[Plan] = []
     if configured:

@@ -11,9 +11,11 @@ Discovery, per directory holding compose files:
 - ``[tool.kabul] compose_files`` replaces discovery: those files are the production model (plus
   the default model of their directory).
 
-Files pulled in only through another model's ``include:`` / ``extends: file:`` are not models
-of their own. Relative paths of ``-f`` files resolve against the first file's directory, those of
-included/extended files against their own directory (the compose specification's rule).
+Compose files under ``tests/``, ``examples/``, ``docs/`` or ``.devcontainer/`` are not
+deployed stacks and are not discovered. Files pulled in only through another model's
+``include:`` / ``extends: file:`` are not models of their own. Relative paths of ``-f`` files
+resolve against the first file's directory, those of included/extended files against their own
+directory (the compose specification's rule).
 """
 
 from __future__ import annotations

@@ -86,6 +86,8 @@ _DEV_RE = re.compile(
     r"|\bnodemon\b|\brunserver\b|\bflask\s+(--\S+\s+)*run\b|--debug\b|\bvite\b)"
 )
 
+_DEV_NAME_RE = re.compile(r"(^|[._-])(dev|develop|development|local)([._-]|$)", re.IGNORECASE)
+
 
 def image_name(image: str | None) -> str:
     """``docker.io/library/postgres:16@sha256:..`` → ``postgres``; ``ghcr.io/a/b:1`` → ``a/b``."""
@@ -185,6 +187,12 @@ def dev_reason(project: Project, model: ComposeModel) -> str | None:
         m = _DEV_RE.search(command)
         if m:
             return f"service {service.name} runs a development server ({m.group(0).strip()!r})"
+        build = service.raw.get("build")
+        target = str(build.get("target") or "") if isinstance(build, dict) else ""
+        dockerfile = (service.dockerfile or "").rsplit("/", 1)[-1]
+        if _DEV_NAME_RE.search(target) or _DEV_NAME_RE.search(dockerfile):
+            what = f"target {target}" if _DEV_NAME_RE.search(target) else dockerfile
+            return f"service {service.name} builds a development image ({what})"
     return None
 
 

@@ -6,6 +6,7 @@ nothing at start-up.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -65,32 +66,31 @@ def kabul_replicas(
     discovered app (separate process groups, free loopback ports), all stopped on teardown."""
     from pytest_kabul.services.launch import ReplicaFactory
 
-    factory = ReplicaFactory(
-        kabul_project, redis=kabul_redis, database_url=_database_provider(request)
-    )
-    try:
-        yield factory
-    finally:
-        factory.stop_all()
+    with contextlib.ExitStack() as stack:
+        factory = ReplicaFactory(
+            kabul_project, redis=kabul_redis, database_url=_database_provider(request, stack)
+        )
+        try:
+            yield factory
+        finally:
+            factory.stop_all()
 
 
-def _database_provider(request: pytest.FixtureRequest) -> Callable[[AsgiApp], str | None]:
-    """A fresh database per app start from ``kabul_postgres`` when that provider is available."""
+def _database_provider(
+    request: pytest.FixtureRequest, stack: contextlib.ExitStack
+) -> Callable[[AsgiApp], str | None]:
+    """A fresh ``kabul_<random>`` database (the project's driver) from ``kabul_postgres`` per
+    app start, dropped when the ``kabul_replicas`` fixture ends."""
 
     def provide(app: AsgiApp) -> str | None:
         from pytest_kabul.services.appenv import database_scheme
 
-        try:
-            postgres = request.getfixturevalue("kabul_postgres")
-        except pytest.FixtureLookupError:
-            return None
-        create = getattr(postgres, "create_database", None)
-        if create is None:
-            return None
-        url = create()
+        postgres = request.getfixturevalue("kabul_postgres")
+        database = stack.enter_context(postgres.database())
         scheme = database_scheme(request.getfixturevalue("kabul_project"), app)
-        text = str(url)
-        return scheme + text[text.index("://") :] if "://" in text else text
+        driver = scheme.split("+", 1)[1] if "+" in scheme else None
+        url: str = database.url(driver)
+        return url
 
     return provide
 

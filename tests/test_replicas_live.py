@@ -15,6 +15,7 @@ from pytest_kabul.services.resp import RedisAddress, RespConnection
 from tests.helpers import copy_project, run_kabul
 
 pytestmark = pytest.mark.live
+MACHINE_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def processes() -> dict[int, str]:
@@ -56,6 +57,7 @@ def counts(finding: dict[str, Any]) -> tuple[int, int]:
 
 @pytest.mark.usefixtures("no_leftovers")
 def test_in_memory_throttle_is_per_process(tmp_path: Path) -> None:
+    """Default provider: an embedded redis-server on a free port."""
     root = copy_project("scaling_memory", tmp_path)
     proc, report = run_kabul(root, "--kabul-select", "KAB451")
     outcomes, findings = kab451(report)
@@ -67,13 +69,6 @@ def test_in_memory_throttle_is_per_process(tmp_path: Path) -> None:
     # max_per_second=20 in each replica: one replica accepts 20, two accept 40.
     assert (a1, a2) == (20, 40)
     assert "GET /api/v1/__kabul_probe__" in finding["evidence"][0]["text"]
-
-
-@pytest.mark.usefixtures("no_leftovers")
-def test_redis_backed_limit_is_shared_embedded_redis(tmp_path: Path) -> None:
-    root = copy_project("scaling_redis", tmp_path)
-    proc, report = run_kabul(root, "--kabul-select", "KAB451")
-    assert kab451(report) == (["passed"], []), proc.stdout
 
 
 def _empty_databases(address: RedisAddress) -> set[int]:
@@ -112,3 +107,26 @@ def test_no_limit_observed_is_a_finding(tmp_path: Path) -> None:
     assert findings[0]["message"] == (
         "no rate limit observed: no 429 within 200 requests per burst on /__kabul_probe__, /menu"
     )
+
+
+@pytest.mark.usefixtures("no_leftovers")
+@pytest.mark.parametrize(("scenario", "outcome"), [("sweetshop", "failed"), ("healthy", "passed")])
+def test_central_fixtures(tmp_path: Path, scenario: str, outcome: str) -> None:
+    """The audit's sweetshop (IPThrottleMiddleware, per-second dict buckets) against the healthy
+    project (Redis-backed limiter), each replica pair with a fresh ``kabul_*`` database on the
+    machine's Postgres (the embedded provider is covered by the Postgres tests)."""
+    root = copy_project(scenario, tmp_path)
+    proc, report = run_kabul(
+        root, "--kabul-select", "KAB451", "--kabul-postgres-url", MACHINE_POSTGRES
+    )
+    outcomes, findings = kab451(report)
+    assert outcomes == [outcome], proc.stdout
+    if outcome == "passed":
+        assert findings == []
+        return
+    [finding] = findings
+    assert (finding["subject"], finding["severity"]) == ("backend:app.main:app", "error")
+    a1, a2 = counts(finding)
+    assert a1 > 0
+    assert abs(a2 - 2 * a1) <= max(2, a1 // 10), (a1, a2)
+    assert [e["title"] for e in finding["evidence"]] == ["probe", "replica log tails"]

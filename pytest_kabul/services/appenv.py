@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 
 from pytest_kabul.project.asgi import AsgiApp
 from pytest_kabul.project.core import Project
@@ -104,12 +105,18 @@ def env_names(project: Project, app: AsgiApp) -> tuple[set[str], set[str], dict[
 
 
 def replica_env(
-    project: Project, app: AsgiApp, *, database_url: str | None, redis_url: str | None
+    project: Project,
+    app: AsgiApp,
+    *,
+    database_url: Callable[[], str | None],
+    redis_url: str | None,
 ) -> dict[str, str]:
+    """``database_url`` is called only when the app reads a database variable."""
     db, redis, required = env_names(project, app)
     env = dict(required)
+    url = database_url() if db else None
     for name in db:
-        env[name] = database_url or f"{database_scheme(project, app)}://kabul@127.0.0.1:9/kabul"
+        env[name] = url or f"{database_scheme(project, app)}://kabul@127.0.0.1:9/kabul"
     for name in redis:
         env[name] = redis_url or "redis://127.0.0.1:9/0"
     env.update(project.config.live.env)

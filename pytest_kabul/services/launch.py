@@ -53,7 +53,7 @@ class ReplicaFactory:
         values = replica_env(
             self.project,
             app,
-            database_url=self.database_url(app),
+            database_url=lambda: self.database_url(app),
             redis_url=self.redis.url if self.redis else None,
         )
         values.update(env or {})

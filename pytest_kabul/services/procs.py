@@ -82,6 +82,7 @@ def spawn(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], log: Path) 
         )
     with _LOCK:
         _LIVE[process.pid] = process
+    _register_exit_hook()
     return Spawned(process, log)
 
 
@@ -122,6 +123,19 @@ def wait_for(predicate: Callable[[], bool], timeout: float, interval: float = 0.
         if time.monotonic() >= deadline:
             return False
         time.sleep(interval)
+
+
+_HOOKED = False
+
+
+def _register_exit_hook() -> None:
+    """Also stop leftovers on SIGTERM/SIGHUP (the shared cleanup registry handles signals)."""
+    global _HOOKED
+    if not _HOOKED:
+        _HOOKED = True
+        from pytest_kabul.services import cleanup
+
+        cleanup.on_exit(_stop_leftovers)
 
 
 @atexit.register

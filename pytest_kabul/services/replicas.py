@@ -138,16 +138,24 @@ class AppReplicas:
             self._tmp = tempfile.TemporaryDirectory(prefix="kabul-replicas-")
             self.log_dir = Path(self._tmp.name)
         env = self.environment
-        # Start all first, then wait: the replicas import the app in parallel.
-        for index in range(self.n):
-            port = free_port()
-            log = self.log_dir / f"replica-{index}.log"
-            argv = uvicorn_argv(self.python, self.app, port)
-            child = spawn(argv, cwd=self.app.app_dir, env=env, log=log)
-            self.replicas.append(Replica(index, port, child))
         deadline = time.monotonic() + self.startup_timeout
-        for replica in self.replicas:
+        # The first replica starts alone: an app's one-time start-up work (create_all, seeding,
+        # migrations in its lifespan) must not race itself. The others then start in parallel.
+        self._wait_ready(self._spawn(0, env), deadline)
+        rest = [self._spawn(index, env) for index in range(1, self.n)]
+        for replica in rest:
             self._wait_ready(replica, deadline)
+
+    def _spawn(self, index: int, env: dict[str, str]) -> Replica:
+        assert self.log_dir is not None
+        port = free_port()
+        log = self.log_dir / f"replica-{index}.log"
+        child = spawn(
+            uvicorn_argv(self.python, self.app, port), cwd=self.app.app_dir, env=env, log=log
+        )
+        replica = Replica(index, port, child)
+        self.replicas.append(replica)
+        return replica
 
     def _wait_ready(self, replica: Replica, deadline: float) -> None:
         while True:
@@ -186,11 +194,12 @@ class AppReplicas:
 
     def _keep_tails(self) -> None:
         # Log files live in a temp dir that is about to go; keep the tails for reports.
-        self.tails = {r.index: r.log_tail() for r in self.replicas}
+        self.tails = {r.index: r.log_tail(200) for r in self.replicas}
 
     def log_tails(self, lines: int = 40) -> str:
         blocks = []
         for replica in self.replicas:
-            text = self.tails.get(replica.index) or replica.log_tail(lines)
+            kept = self.tails.get(replica.index)
+            text = "\n".join(kept.splitlines()[-lines:]) if kept else replica.log_tail(lines)
             blocks.append(f"--- replica {replica.index} (port {replica.port}) ---\n{text}")
         return "\n".join(blocks)

@@ -108,6 +108,7 @@ def run(project: Project, subject: str, services: Mapping[str, Any]) -> list[Fin
         replicas.stop()
     last = results[-1]
     transcript = Evidence("probe", "\n\n".join(r.summary() for r in results))
+    logs = Evidence("replica log tails", replicas.log_tails(lines=10))
     where = _location(project, app)
     a1, a2 = last.single.accepted, last.alternating.accepted
     if last.verdict is Verdict.PER_PROCESS:
@@ -125,7 +126,7 @@ def run(project: Project, subject: str, services: Mapping[str, Any]) -> list[Fin
                     " re-run with --kabul-readiness -k KAB451."
                 ),
                 location=where,
-                evidence=(transcript,),
+                evidence=(transcript, logs),
             )
         ]
     if last.verdict is Verdict.NO_LIMIT:

@@ -49,6 +49,9 @@ def test_every_os_form_and_alias(tmp_path: Path) -> None:
             k = os.environ.get("K", compute())
             os.environ["WRITTEN"] = "1"
             del os.environ["DELETED"]
+            ENV = os.environ
+            read = _os.getenv
+            l = ENV.get("L") or read("M")
             """
         },
     )
@@ -65,6 +68,8 @@ def test_every_os_form_and_alias(tmp_path: Path) -> None:
         ("app/forms.py", 12, ("I",), "SETDEFAULT", "LITERAL"),
         ("app/forms.py", 13, ("J",), "POP", "ABSENT"),
         ("app/forms.py", 14, ("K",), "ENVIRON_GET", "EXPRESSION"),
+        ("app/forms.py", 19, ("L",), "ENVIRON_GET", "NONE"),
+        ("app/forms.py", 19, ("M",), "GETENV", "NONE"),
     ]
 
 

@@ -377,6 +377,12 @@ class _Scanner:
             for tgt in node.targets:
                 if isinstance(tgt, ast.Name):
                     self.sequences[tgt.id] = node.value
+        full = self.qualified(node.value)
+        if full in GETENV or full in ENVIRON:  # ``env = os.environ`` / ``get = os.getenv``
+            module, _, attr = full.rpartition(".")
+            for tgt in node.targets:
+                if isinstance(tgt, ast.Name):
+                    self.out.imports[tgt.id] = (module, attr)
         if isinstance(node.value, ast.Call):
             family = READER_CLASSES.get(self.qualified(node.value.func) or "")
             for tgt in node.targets:

@@ -36,6 +36,7 @@ class RevisionFile:
     down_revisions: tuple[str, ...]
     branch_labels: tuple[str, ...] = ()
     depends_on: tuple[str, ...] = ()
+    down_line: int = 0  # line of the ``down_revision =`` assignment (0 when absent)
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,7 @@ def read_revision(project: Project, rel: str) -> RevisionFile | None:
         down_revisions=values.get("down_revision", ((), 0))[0] or (),
         branch_labels=values.get("branch_labels", ((), 0))[0] or (),
         depends_on=values.get("depends_on", ((), 0))[0] or (),
+        down_line=values.get("down_revision", ((), 0))[1],
     )
 
 

@@ -29,12 +29,19 @@ _WORKLOADS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJo
 
 
 def key_line(text: str, *keys: str) -> int:
-    """Line of the last of nested YAML ``keys`` (approximate; 1 when not found)."""
+    """Line of the last of nested YAML/TOML ``keys`` (approximate; 1 when not found).
+
+    A key may also be a TOML table header (``[processes]``) or ``name: value`` text.
+    """
     lines = text.splitlines()
     start, indent, found = 0, -1, 1
     for key in keys:
-        pattern = re.compile(rf"^(\s*)(-\s+)?['\"]?{re.escape(key)}['\"]?\s*[:=]")
+        pattern = re.compile(rf"^(\s*)(-\s+)?['\"]?{re.escape(key)}['\"]?\s*([:=]|$)")
+        header = re.compile(rf"^\s*\[+\s*{re.escape(key)}\s*\]+\s*$")
         for number in range(start, len(lines)):
+            if header.match(lines[number]):
+                indent, start, found = -1, number + 1, number + 1
+                break
             m = pattern.match(lines[number])
             if m and len(m.group(1)) > indent:
                 indent, start, found = len(m.group(1)), number + 1, number + 1
@@ -247,11 +254,7 @@ def paas_paths(project: Project) -> list[StartPath]:
                 sname = str(svc.get("name", "web"))
                 start = svc.get("startCommand") or svc.get("dockerCommand")
                 root = _join(base, str(svc.get("rootDir", ".")))
-                line = (
-                    key_line(text, "services", sname)
-                    if start is None
-                    else key_line(text, f"name: {sname}")
-                )
+                line = key_line(text, "services", f"name: {sname}", "startCommand")
                 path = _paas_path(project, rel, sname, start, line, root)
                 release = _release(
                     project, rel, svc.get("preDeployCommand"), key_line(text, "preDeployCommand")

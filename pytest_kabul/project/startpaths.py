@@ -35,7 +35,7 @@ _NOT_PRODUCTION = re.compile(
     r"(^|[._-])(dev|develop|development|local|test|tests|ci|override)([._-]|$)"
 )
 _NESTED_MIGRATION = re.compile(
-    r"\balembic\b[^\n;&|]*\bupgrade\b|\bflask\s+db\s+upgrade\b", re.IGNORECASE
+    r"\balembic\b[^\n;&|\"']*?\bupgrade\b(?:\s+[\w@+-]+)?|\bflask\s+db\s+upgrade\b", re.IGNORECASE
 )
 
 

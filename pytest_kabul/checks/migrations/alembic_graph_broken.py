@@ -87,7 +87,7 @@ def env_findings(project: Project, env: AlembicEnv) -> list[Finding]:
                 env,
                 f"revision {rev.revision} has down_revision {missing!r}, which no revision defines",
                 f"Set down_revision in {rev.path} to the revision it was written on top of.",
-                Location(rev.path, rev.line),
+                Location(rev.path, rev.down_line or rev.line),
             )
         )
     for rev_id, paths in g.duplicates:

@@ -1,0 +1,387 @@
+"""start_paths: every production start path, its commands, server and migration; and KAB302."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from pytest_kabul.checks.migrations.deploy_skips_migrations import check as kab302
+from pytest_kabul.project import shell_commands as sh
+from pytest_kabul.project.core import Project
+from pytest_kabul.project.schema_bootstrap import schema_bootstrap
+from pytest_kabul.project.startpaths import StartPath, start_paths
+
+GUARDED_MAIN = """
+from contextlib import asynccontextmanager
+from app.db import Base, engine
+from app.config import settings
+
+@asynccontextmanager
+async def lifespan(app):
+    if settings.ENVIRONMENT != "production":
+        async with engine.begin() as conn:
+            await conn.run_sync(Base.metadata.create_all)
+    yield
+"""
+BACKEND = {
+    "backend/pyproject.toml": "[project]\nname = 'shop'\n",
+    "backend/alembic.ini": "[alembic]\nscript_location = alembic\n",
+    "backend/alembic/env.py": "",
+    "backend/alembic/versions/a.py": "revision = 'a'\ndown_revision = None\n",
+    "backend/app/__init__.py": "",
+    "backend/app/main.py": GUARDED_MAIN,
+}
+
+
+def make(root: Path, files: dict[str, str]) -> Project:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+    return Project(root)
+
+
+def row(path: StartPath) -> tuple[str, str, str, str | None, str | None]:
+    server = path.server
+    migration = path.migration
+    return (
+        path.subject,
+        path.kind.value,
+        str(path.location),
+        f"{server.program} {server.target}" if server else None,
+        f"{migration.via}: {migration.description} @ {migration.location}" if migration else None,
+    )
+
+
+def test_dockerfile_entrypoint_script_exec_and_stage_inheritance(tmp_path: Path) -> None:
+    project = make(
+        tmp_path,
+        {
+            **BACKEND,
+            "backend/Dockerfile": """
+                FROM python:3.12-slim AS base
+                WORKDIR /app
+                ENTRYPOINT ["/app/scripts/entrypoint.sh"]
+                CMD ["gunicorn", "app.main:create_app()", "-k", "uvicorn.workers.UvicornWorker", \\
+                     "-w", "4"]
+
+                FROM base AS prod
+                COPY . .
+            """,
+            "backend/scripts/entrypoint.sh": """
+                #!/bin/sh
+                set -e
+                if [ "$RUN_MIGRATIONS" = "1" ]; then
+                  bash ./scripts/prestart.sh
+                fi
+                exec "$@"
+            """,
+            "backend/scripts/prestart.sh": "python prestart.py\n",
+            "backend/prestart.py": """
+                from alembic.config import Config
+                from alembic import command
+                command.upgrade(Config("alembic.ini"), "head")
+            """,
+        },
+    )
+    (path,) = start_paths(project)
+    assert row(path) == (
+        "backend/Dockerfile",
+        "dockerfile",
+        "backend/Dockerfile:4",
+        "gunicorn app.main:create_app()",
+        "command: alembic.command.upgrade in backend/prestart.py @ backend/prestart.py:3",
+    )
+    assert path.workdir == "/app"
+    assert path.server is not None
+    assert path.server.workers == 4
+    assert [s.argv[0] for s in path.steps] == [
+        "/app/scripts/entrypoint.sh",
+        "bash",
+        "python",
+        "gunicorn",
+    ]
+
+
+def test_compose_override_depends_on_and_dev_files(tmp_path: Path) -> None:
+    project = make(
+        tmp_path,
+        {
+            **BACKEND,
+            "backend/Dockerfile": (
+                'FROM python:3.12\nCMD sh -c "alembic upgrade head && uvicorn app.main:app"\n'
+            ),
+            "docker-compose.yml": """
+                services:
+                  web:
+                    build: ./backend
+                    command: ["uvicorn", "app.main:app", "--factory", "--workers", "2"]
+                  image_default:
+                    build: {context: backend}
+                  migrate:
+                    build: ./backend
+                    command: python -m alembic upgrade head
+                  api:
+                    build: ./backend
+                    command: uvicorn app.main:app
+                    depends_on:
+                      migrate: {condition: service_completed_successfully}
+                  db:
+                    image: postgres:16
+            """,
+            "docker-compose.dev.yml": "services:\n  web:\n    build: ./backend\n"
+            "    command: uvicorn app.main:app --reload\n",
+        },
+    )
+    rows = [row(p) for p in start_paths(project)]
+    assert rows == [
+        (
+            "backend/Dockerfile",
+            "dockerfile",
+            "backend/Dockerfile:2",
+            "uvicorn app.main:app",
+            "command: alembic upgrade head @ backend/Dockerfile:2",
+        ),
+        (
+            "docker-compose.dev.yml:web",
+            "compose",
+            "docker-compose.dev.yml:4",
+            "uvicorn app.main:app",
+            None,
+        ),
+        (
+            "docker-compose.yml:api",
+            "compose",
+            "docker-compose.yml:12",
+            "uvicorn app.main:app",
+            "depends_on migrate: alembic upgrade head @ docker-compose.yml:9",
+        ),
+        (
+            "docker-compose.yml:image_default",
+            "compose",
+            "docker-compose.yml:5",
+            "uvicorn app.main:app",
+            "command: alembic upgrade head @ docker-compose.yml:5",
+        ),
+        (
+            "docker-compose.yml:migrate",
+            "compose",
+            "docker-compose.yml:9",
+            None,
+            "command: alembic upgrade head @ docker-compose.yml:9",
+        ),
+        ("docker-compose.yml:web", "compose", "docker-compose.yml:4", "uvicorn app.main:app", None),
+    ]
+    web = next(p for p in start_paths(project) if p.subject == "docker-compose.yml:web")
+    assert web.server is not None
+    assert (web.server.factory, web.server.workers) == (True, 2)
+    dev = next(p for p in start_paths(project) if p.subject == "docker-compose.dev.yml:web")
+    assert dev.production is False
+    evaluation = kab302.evaluate(project)
+    assert evaluation.subjects == (
+        "backend/Dockerfile",
+        "docker-compose.yml:api",
+        "docker-compose.yml:image_default",
+        "docker-compose.yml:web",
+    )
+    assert [(f.subject, str(f.location), f.message) for f in evaluation.findings] == [
+        (
+            "docker-compose.yml:web",
+            "docker-compose.yml:4",
+            "docker-compose.yml:web starts uvicorn app.main:app without `alembic upgrade` running"
+            " before it, and the app skips create_all in production (backend/app/main.py:9)",
+        )
+    ]
+
+
+def test_procfile_paas_k8s_and_ci(tmp_path: Path) -> None:
+    project = make(
+        tmp_path,
+        {
+            **BACKEND,
+            "backend/Procfile": "release: alembic upgrade head\nweb: uvicorn app.main:app\n",
+            "backend/fly.toml": '[deploy]\nrelease_command = "alembic upgrade head"\n'
+            '[processes]\napp = "gunicorn app.main:app -k uvicorn.workers.UvicornWorker"\n',
+            "render.yaml": """
+                services:
+                  - type: web
+                    name: api
+                    rootDir: backend
+                    startCommand: uvicorn app.main:app --host 0.0.0.0
+                  - type: worker
+                    name: jobs
+                    startCommand: python -m app.jobs
+            """,
+            "railway.json": '{"deploy": {"startCommand": "hypercorn app.main:app",'
+            ' "preDeployCommand": ["alembic upgrade head"]}}',
+            "heroku.yml": "run:\n  web: fastapi run app/main.py\n",
+            "k8s/api.yaml": """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: api}
+                spec:
+                  template:
+                    spec:
+                      initContainers:
+                        - name: migrate
+                          command: ["alembic", "upgrade", "head"]
+                      containers:
+                        - name: api
+                          command: ["uvicorn", "app.main:app"]
+            """,
+            ".github/workflows/deploy.yml": """
+                name: deploy
+                on: push
+                jobs:
+                  deploy:
+                    runs-on: ubuntu-latest
+                    steps:
+                      - run: |
+                          docker compose pull
+                          ssh prod "cd app && docker compose run --rm api alembic upgrade head"
+            """,
+        },
+    )
+    rows = [row(p) for p in start_paths(project)]
+    assert rows == [
+        (
+            ".github/workflows/deploy.yml:deploy",
+            "ci",
+            ".github/workflows/deploy.yml:4",
+            None,
+            "command: alembic upgrade head @ .github/workflows/deploy.yml:4",
+        ),
+        (
+            "backend/Procfile:release",
+            "procfile",
+            "backend/Procfile:1",
+            None,
+            "command: alembic upgrade head @ backend/Procfile:1",
+        ),
+        (
+            "backend/Procfile:web",
+            "procfile",
+            "backend/Procfile:2",
+            "uvicorn app.main:app",
+            "release phase: alembic upgrade head @ backend/Procfile:1",
+        ),
+        (
+            "backend/fly.toml:app",
+            "paas",
+            "backend/fly.toml:4",
+            "gunicorn app.main:app",
+            "release_command: alembic upgrade head @ backend/fly.toml:2",
+        ),
+        ("heroku.yml:web", "paas", "heroku.yml:2", "fastapi app/main.py", None),
+        (
+            "k8s/api.yaml:Deployment/api/api",
+            "k8s",
+            "k8s/api.yaml:11",
+            "uvicorn app.main:app",
+            "initContainer: alembic upgrade head @ k8s/api.yaml:8",
+        ),
+        (
+            "railway.json:web",
+            "paas",
+            "railway.json:1",
+            "hypercorn app.main:app",
+            "preDeployCommand: alembic upgrade head @ railway.json:1",
+        ),
+        ("render.yaml:api", "paas", "render.yaml:3", "uvicorn app.main:app", None),
+    ]
+    assert sorted(f.subject for f in kab302.evaluate(project).findings) == [
+        "heroku.yml:web",
+        "render.yaml:api",
+    ]
+
+
+def test_lifespan_upgrade_covers_the_server(tmp_path: Path) -> None:
+    main = GUARDED_MAIN.replace(
+        "    yield\n",
+        "    else:\n        from alembic import command\n"
+        '        command.upgrade(alembic_cfg, "head")\n    yield\n',
+    )
+    project = make(
+        tmp_path,
+        {**BACKEND, "backend/app/main.py": main, "backend/Procfile": "web: uvicorn app.main:app\n"},
+    )
+    (path,) = start_paths(project)
+    assert row(path)[4] == "lifespan: alembic.command.upgrade @ backend/app/main.py:12"
+    assert kab302.evaluate(project).findings == ()
+
+
+def test_kab302_does_not_apply_without_alembic_or_with_unconditional_create_all(
+    tmp_path: Path,
+) -> None:
+    no_alembic = make(tmp_path / "a", {"Procfile": "web: uvicorn app:app\n"})
+    assert kab302.evaluate(no_alembic).not_applicable == (
+        "no Alembic environment, so no migration has to run at deploy"
+    )
+    files = {**BACKEND, "backend/Procfile": "web: uvicorn app.main:app\n"}
+    files["backend/app/main.py"] = (
+        "from app.db import Base, engine\nBase.metadata.create_all(engine)\n"
+    )
+    creates = make(tmp_path / "b", files)
+    assert kab302.evaluate(creates).not_applicable == (
+        "the app builds its schema with create_all unconditionally (backend/app/main.py:2)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "guarded"),
+    [
+        ('if os.getenv("APP_ENV") != "production":\n    Base.metadata.create_all(engine)\n', True),
+        (
+            "def init():\n    if settings.is_production:\n        return\n"
+            "    Base.metadata.create_all(bind=engine)\n",
+            True,
+        ),
+        ("x = Base.metadata.create_all(engine) if DEBUG else None\n", True),
+        ("def init():\n    Base.metadata.create_all(bind=engine)\n", False),
+        ("if user_count == 0:\n    Base.metadata.create_all(engine)\n", False),
+    ],
+)
+def test_create_all_guard_detection(tmp_path: Path, source: str, guarded: bool) -> None:
+    project = make(tmp_path, {"pyproject.toml": "[project]\nname='x'\n", "db.py": source})
+    (found,) = schema_bootstrap(project).create_all
+    assert found.guarded is guarded
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (
+            ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "80"],
+            ("uvicorn", "app.main:app"),
+        ),
+        (["python", "-m", "uvicorn", "--factory", "pkg:make"], ("uvicorn", "pkg:make")),
+        (["gunicorn", "-w", "3", "-b", ":80", "app.main:app"], ("gunicorn", "app.main:app")),
+        (["fastapi", "run", "--workers", "4", "app/main.py"], ("fastapi", "app/main.py")),
+        (["hypercorn", "--bind", "0.0.0.0:80", "app.asgi:app"], ("hypercorn", "app.asgi:app")),
+        (["celery", "-A", "app.worker", "worker"], None),
+    ],
+)
+def test_server_commands(argv: list[str], expected: tuple[str, str] | None) -> None:
+    found = sh.server(sh.normalise(argv))
+    actual = (found.program, found.target) if found else None
+    assert actual == expected
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["alembic", "upgrade", "head"], "alembic upgrade head"),
+        (
+            ["alembic", "-c", "/app/alembic.ini", "upgrade", "heads"],
+            "alembic -c /app/alembic.ini upgrade heads",
+        ),
+        (["poetry", "run", "python", "-m", "alembic", "upgrade", "head"], "alembic upgrade head"),
+        (["uv", "run", "--frozen", "flask", "db", "upgrade"], "flask db upgrade"),
+        (["alembic", "downgrade", "-1"], None),
+        (["alembic", "current"], None),
+    ],
+)
+def test_migration_commands(argv: list[str], expected: str | None) -> None:
+    assert sh.migration(sh.normalise(argv)) == expected

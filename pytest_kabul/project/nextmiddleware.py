@@ -52,9 +52,7 @@ def _path_items(items: tuple[tuple[str, int], ...]) -> tuple[tuple[str, int], ..
 
 def inline_lists(rel: str, tokens: list[Token]) -> list[PathList]:
     found: list[PathList] = []
-    in_arrays: set[int] = set()
     for arr in string_arrays(tokens):
-        in_arrays.update(line for _, line in arr.items)
         paths = _path_items(arr.items)
         if paths:
             kind = ListKind.MATCHER if arr.name == "matcher" else ListKind.LIST

@@ -452,3 +452,43 @@ def test_development_image_target_is_skipped(tmp_path: Path) -> None:
     assert dict(KAB501.evaluate(Project(tmp_path)).skipped) == {
         "compose.yml": "development stack: service web builds a development image (Dockerfile.dev)"
     }
+
+
+def test_kab501_host_proxy_config_and_cloudflare_tunnel(tmp_path: Path) -> None:
+    project = make(
+        tmp_path,
+        {
+            "compose.yml": "services:\n  api:\n    build: .\n    ports: ['8000:8000']\n",
+            "Dockerfile": "FROM python:3.12\n",
+            "deploy/nginx/site.conf": (
+                "server {\n  listen 443 ssl;\n"
+                "  location / { proxy_pass http://127.0.0.1:8000; }\n}\n"
+            ),
+        },
+    )
+    assert rows(KAB501.evaluate(project)) == [
+        (
+            "KAB501",
+            "warning",
+            "compose.yml",
+            "api publishes its ports to the host, bypassing the host's TLS proxy"
+            " (deploy/nginx/site.conf)",
+            "compose.yml",
+            4,
+        )
+    ]
+    tunnel = make(
+        tmp_path / "tunnel",
+        {
+            "compose.yml": (
+                "services:\n  tunnel:\n    image: cloudflare/cloudflared\n"
+                "    command: tunnel run\n  api:\n    image: python:3.12\n"
+            ),
+        },
+    )
+    ev = KAB501.evaluate(tunnel)
+    assert ev.findings == ()
+    assert dict(ev.notes) == {
+        "compose.yml": "TLS terminated by tunnel (cloudflared): tunnel is a Cloudflare tunnel"
+        " (TLS ends at Cloudflare's edge)"
+    }

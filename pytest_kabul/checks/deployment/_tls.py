@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 
 from pytest_kabul.project.compose import ComposeModel, ComposeService
-from pytest_kabul.project.compose_roles import command_text, is_tls_companion
-from pytest_kabul.project.core import Project
+from pytest_kabul.project.compose_roles import command_text, is_tls_companion, proxy_kind
+from pytest_kabul.project.core import Project, facet
 
 _TRAEFIK_TLS_RE = re.compile(
     r"(certificatesresolvers\.|entrypoints\.\w+\.address=:?443\b|\.tls(\.certresolver)?=|"
@@ -73,6 +73,8 @@ def tls_evidence(project: Project, model: ComposeModel, proxies: list[ComposeSer
     """Sorted, human-readable reasons to believe the stack terminates TLS (empty if none)."""
     found: set[str] = set()
     for proxy in proxies:
+        if proxy_kind(project, proxy) == "cloudflared":
+            found.add(f"{proxy.name} is a Cloudflare tunnel (TLS ends at Cloudflare's edge)")
         if any(443 in p.published_ports() for p in proxy.ports):
             found.add(f"{proxy.name} publishes port 443")
         command = command_text(project, proxy)
@@ -101,3 +103,27 @@ def tls_evidence(project: Project, model: ComposeModel, proxies: list[ComposeSer
         if is_tls_companion(project, service):
             found.add(f"{service.name} is an ACME/certbot companion")
     return sorted(found)
+
+
+_HOST_CONFIG_RE = re.compile(
+    r"(^|/)(caddyfile[^/]*|nginx[^/]*\.conf|[^/]*\.nginx|sites-(available|enabled)/[^/]+"
+    r"|(nginx|conf\.d|deploy|ops|infra)/[^/]*\.conf(\.template)?)$",
+    re.IGNORECASE,
+)
+
+
+@facet
+def host_proxy_configs(project: Project) -> tuple[str, ...]:
+    """nginx/Caddy configurations in the repository that terminate TLS (a proxy on the host)."""
+    found = []
+    for rel in project.files:
+        if not _HOST_CONFIG_RE.search(rel):
+            continue
+        text = project.read_text(rel) or ""
+        name = rel.rsplit("/", 1)[-1].lower()
+        if name.startswith("caddyfile"):
+            if _caddy_tls(text):
+                found.append(rel)
+        elif "server" in text and _CONFIG_TLS_RE.search(text):
+            found.append(rel)
+    return tuple(sorted(found))

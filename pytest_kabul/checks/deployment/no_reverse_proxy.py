@@ -14,7 +14,10 @@ What it checks
     - no TLS-terminating proxy while apps publish their ports: ERROR;
     - a TLS-terminating proxy, but apps are still published directly: WARNING (bypasses TLS
       and the proxy);
-    - a proxy without any TLS evidence, apps not published: WARNING.
+    - a proxy without any TLS evidence, apps not published: WARNING;
+    - no proxy service, but the repository holds a TLS-terminating nginx/Caddy configuration
+      for the host (``deploy/nginx/site.conf``) and apps are published on all interfaces:
+      WARNING (they bypass the host proxy).
 
     Development stacks (a service started with ``--reload``, ``next dev`` …) are skipped with
     that reason. ``[tool.kabul] tls_terminated_by = "…"`` (a PaaS edge, a cloud load balancer)
@@ -36,7 +39,7 @@ Fix
 
 from __future__ import annotations
 
-from pytest_kabul.checks.deployment._tls import tls_evidence
+from pytest_kabul.checks.deployment._tls import host_proxy_configs, tls_evidence
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity
 from pytest_kabul.project.compose import ComposeModel, ComposeService, PortMapping
 from pytest_kabul.project.compose_roles import dev_reason, is_app, proxy_kind, public_ports
@@ -78,6 +81,17 @@ def judge(project: Project, model: ComposeModel) -> tuple[list[Finding], str]:
         return [], "no app service publishes a port to the host"
     evidence = tls_evidence(project, model, proxies) if proxies else []
     proxy_names = ", ".join(f"{s.name} ({proxy_kind(project, s)})" for s in proxies)
+    host = host_proxy_configs(project) if not proxies else ()
+    if exposed and not proxies and host:
+        first = exposed[0][0]
+        message = (
+            f"{names} {publish} to the host, bypassing the host's TLS proxy ({', '.join(host[:3])})"
+        )
+        fix = (
+            f"Bind the 'ports:' of {names} in {first.where('ports')[0]} to 127.0.0.1"
+            ' ("127.0.0.1:8000:8000") so only the host proxy can reach them.'
+        )
+        return [_finding(Severity.WARNING, subject, message, fix, first, lines)], ""
     if exposed and not evidence:
         first = exposed[0][0]
         what = (

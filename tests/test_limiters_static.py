@@ -178,3 +178,34 @@ def test_no_limiter_skips_the_static_checks(tmp_path: Path) -> None:
     p = project(tmp_path, {"app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n"})
     for module in (in_memory_rate_limiter, rate_limit_key_spoofable, rate_limiter_fails_open):
         assert module.evaluate(p).not_applicable is not None
+
+
+def test_production_env_is_discovered_from_comparisons(tmp_path: Path) -> None:
+    from pytest_kabul.checks.settings.app_starts_without_required_config import (
+        needed_variables,
+        production_env,
+    )
+    from pytest_kabul.project.asgi import asgi_apps
+
+    p = project(
+        tmp_path,
+        {
+            "app/config.py": (
+                "from pydantic_settings import BaseSettings\n"
+                "class Settings(BaseSettings):\n"
+                "    deploy_stage: str = 'dev'\n"
+                "settings = Settings()\n"
+            ),
+            "app/main.py": (
+                "import os\nfrom fastapi import FastAPI\nfrom app.config import settings\n"
+                "app = FastAPI()\n"
+                "DEBUG = settings.deploy_stage.lower() not in ('prod', 'staging')\n"
+                "TOKEN = os.environ.get('API_TOKEN')\n"
+                "REGION = os.getenv('REGION', 'eu')\n"
+            ),
+        },
+    )
+    [app] = asgi_apps(p)
+    assert (app.subject, app.app_dir) == (f"{tmp_path.name}:app.main:app", "")
+    assert production_env(p, app) == {"DEPLOY_STAGE": "prod"}
+    assert needed_variables(p, app) == ("API_TOKEN",)  # REGION has a usable default

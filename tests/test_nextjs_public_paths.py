@@ -199,3 +199,19 @@ def test_no_route_tree_is_a_skip(tmp_path: Path) -> None:
     ev = kab702.evaluate(project)
     assert ev.findings == ()
     assert ev.skipped == {".": "no app/ or pages/ folder, so the routes are unknown"}
+
+
+def test_rewrite_sources_count_as_served(tmp_path: Path) -> None:
+    project = _project(
+        tmp_path,
+        {
+            "middleware.ts": "export const config = { matcher: ['/api/:path*', '/old'] };\n",
+            "next.config.mjs": (
+                "export default { async rewrites() {\n"
+                "  return [{ source: '/api/:path*', destination: 'http://api:8000/:path*' }];\n"
+                "} };\n"
+            ),
+            "app/page.tsx": "export default function P() { return null; }\n",
+        },
+    )
+    assert [f.subject for f in kab702.evaluate(project).findings] == [".:/old"]

@@ -207,3 +207,19 @@ def test_no_models_is_not_applicable(tmp_path: Path) -> None:
     assert check.evaluate(Project(tmp_path)).not_applicable == (
         "no SQLAlchemy/SQLModel model classes found"
     )
+
+
+def test_deep_expression_does_not_crash(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    chain = " + ".join(["'a'"] * 900)
+    (tmp_path / "backend" / "app" / "deep.py").write_text(
+        f"import base64\n\ndef f(photo):\n    photo.data_url = {chain}\n"
+    )
+    assert len(check.evaluate(project).findings) == 5
+
+
+def test_too_deep_to_parse_is_a_problem(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    (tmp_path / "backend" / "app" / "deeper.py").write_text("x = " + "(" * 5000 + ")" * 5000)
+    assert len(check.evaluate(project).findings) == 5
+    assert [p.path for p in project.problems] == ["backend/app/deeper.py"]

@@ -114,7 +114,7 @@ def _type_from_annotation(node: ast.expr | None) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         try:
             return _type_from_annotation(ast.parse(node.value, mode="eval").body)
-        except SyntaxError:
+        except (SyntaxError, ValueError):
             return None
     return _ANNOTATION_KINDS.get(_name(node))
 
@@ -186,6 +186,15 @@ def _class_info(rel: str, cls: ast.ClassDef) -> _ClassInfo | None:
     )
 
 
+def parse_guarded(project: Project, rel: str) -> ast.Module | None:
+    """``project.parse_python`` that also survives nesting too deep for the parser."""
+    try:
+        return project.parse_python(rel)
+    except (RecursionError, MemoryError):
+        project.problem(rel, "nested too deeply to parse; its models and writes were not checked")
+        return None
+
+
 def python_sources(project: Project) -> tuple[str, ...]:
     return tuple(
         f
@@ -211,7 +220,7 @@ def _inherited(info: _ClassInfo, classes: dict[str, list[_ClassInfo]]) -> Iterab
 def sqla_models(project: Project) -> tuple[Model, ...]:
     classes: dict[str, list[_ClassInfo]] = {}
     for rel in python_sources(project):
-        tree = project.parse_python(rel)
+        tree = parse_guarded(project, rel)
         if tree is None:
             continue
         for node in ast.walk(tree):

@@ -20,7 +20,8 @@ from pytest_kabul.project.core import Project, facet
 from pytest_kabul.project.dockerfiles import Dockerfile, dockerfiles
 from pytest_kabul.project.dockerimage import AppImage, image_facts
 from pytest_kabul.project.jsparse import strip_comments
-from pytest_kabul.project.lockfiles import LOCKFILE_NAMES, Lockfile, LockfileError, parse_lockfile
+from pytest_kabul.project.lockfiles import LOCKFILE_NAMES, Lockfile, parse_lockfile
+from pytest_kabul.project.lockfiles_yaml import LockfileError
 from pytest_kabul.project.nextroutes import app_route, pages_route
 
 SOURCE_EXTS = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".mts", ".cts", ".mdx")
@@ -29,6 +30,7 @@ MIDDLEWARE_NAMES = tuple(f"{b}.{e}" for b in ("middleware", "proxy") for e in ("
 _IMAGE_IMPORT_RE = re.compile(
     r"""(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)['"]next/(?:legacy/|future/)?image['"]"""
 )
+MAX_SOURCE_BYTES = 1024 * 1024
 _VERSION_RE = re.compile(r"(\d+)(?:\.(\d+|x|\*))?(?:\.(\d+|x|\*))?")
 
 
@@ -46,6 +48,7 @@ class NextConfig:
     unoptimized: bool = False
     loader: str | None = None  # "loader: 'cloudinary'" / "loaderFile: './loader.js'"
     config_line: int | None = None  # where unoptimized / loader was found
+    rewrite_sources: tuple[str, ...] = ()  # `source:` paths of rewrites/redirects (served)
 
 
 @dataclass(frozen=True)
@@ -118,8 +121,16 @@ def read_next_config(project: Project, root: str) -> NextConfig:
         if unopt:
             where = unopt.start()
         line = _line(code, where) if where is not None else None
-        return NextConfig(rel, output, output_line, bool(unopt), described, line)
+        sources = tuple(sorted(set(re.findall(r"""\bsource\s*:\s*['"`](/[^'"`]*)['"`]""", code))))
+        return NextConfig(rel, output, output_line, bool(unopt), described, line, sources)
     return NextConfig(None)
+
+
+def _too_big(project: Project, rel: str) -> bool:
+    try:
+        return (project.root / rel).stat().st_size > MAX_SOURCE_BYTES
+    except OSError:
+        return True
 
 
 def _line(text: str, offset: int) -> int:
@@ -230,6 +241,8 @@ def _build_app(
     sources = tuple(f for f in files if f.endswith(SOURCE_EXTS))
     imports: list[tuple[str, int]] = []
     for src in sources:
+        if "/public/" in f"/{src}" or _too_big(project, src):
+            continue  # vendored bundles, not app code
         text = project.read_text(src)
         if text is None or "next/" not in text:
             continue

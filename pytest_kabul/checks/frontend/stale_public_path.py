@@ -57,7 +57,8 @@ def evaluate(project: Project) -> Evaluation:
             skipped[app.subject] = "no app/ or pages/ folder, so the routes are unknown"
             continue
         all_routes = app.app_routes + app.page_routes
-        routes = tuple(segs for segs, _ in all_routes)
+        rewrites = (path_pattern(src) for src in app.config.rewrite_sources)
+        routes = tuple(segs for segs, _ in all_routes) + tuple(r for r in rewrites if r is not None)
         seen: dict[str, tuple[str, int]] = {}
         for mw in files:
             for lst in (*mw.inline, *mw.module_paths):

@@ -292,14 +292,25 @@ def module_writes(tree: ast.Module, text: str) -> list[Write]:
     summaries: dict[str, Taint] = {}
     for fn in _functions(tree):
         scanner = FlowScanner(text)
-        _scan(scanner, fn)
+        _guarded(scanner, fn)
         for node in _body_nodes(fn):
             if isinstance(node, ast.Return):
-                found = scanner.taint(node.value)
+                try:
+                    found = scanner.taint(node.value)
+                except RecursionError:
+                    continue
                 if found is not None and _stored(found):
                     summaries[fn.name] = Taint(found.kind, f"{fn.name}() -> {found.why}")
     module = FlowScanner(text, summaries)
-    writes = _scan(module, tree)
+    writes = _guarded(module, tree)
     for fn in _functions(tree):
-        writes.extend(_scan(FlowScanner(text, summaries, module.env), fn))
+        writes.extend(_guarded(FlowScanner(text, summaries, module.env), fn))
     return writes
+
+
+def _guarded(scanner: FlowScanner, scope: ast.AST) -> list[Write]:
+    """A pathologically deep expression (a 2000-part concatenation) skips its scope."""
+    try:
+        return _scan(scanner, scope)
+    except RecursionError:
+        return []

@@ -31,7 +31,13 @@ import re
 from pytest_kabul.checks.storage._image_flow import Write, module_writes
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.models_sqla import Column, Model, python_sources, sqla_models
+from pytest_kabul.project.models_sqla import (
+    Column,
+    Model,
+    parse_guarded,
+    python_sources,
+    sqla_models,
+)
 from pytest_kabul.registry import Check, Evaluation
 
 check = Check(
@@ -82,7 +88,7 @@ def evaluate(project: Project) -> Evaluation:
         text = project.read_text(rel)
         if text is None or not re.search(r"b64encode|encodebytes|data:", text):
             continue
-        tree = project.parse_python(rel)
+        tree = parse_guarded(project, rel)
         if tree is None:
             continue
         for write in module_writes(tree, text):

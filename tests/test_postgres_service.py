@@ -61,10 +61,17 @@ def test_embedded_server_is_private_loopback_and_databases_are_dropped(
 
 
 def test_database_is_dropped_when_the_block_fails(embedded: PostgresService) -> None:
-    with pytest.raises(RuntimeError, match="boom"), embedded.database() as db:
-        name = db.name
-        raise RuntimeError("boom")
-    assert name not in embedded.kabul_databases()
+    names: list[str] = []
+
+    def fail_inside() -> None:
+        with embedded.database() as db:
+            names.append(db.name)
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        fail_inside()
+    assert names
+    assert names[0] not in embedded.kabul_databases()
 
 
 def test_drop_refuses_databases_the_plugin_did_not_create(embedded: PostgresService) -> None:

@@ -133,6 +133,12 @@ class KabulPlugin:
         self.collected = len(ours)
         items.extend(sorted(ours, key=lambda i: i.name))
 
+    def pytest_deselected(self, items: Sequence[pytest.Item]) -> None:
+        for item in items:
+            check = getattr(item, "kabul_check", None)
+            if check is not None:
+                self.results.deselected.add((check.code, getattr(item, "kabul_subject", None)))
+
     def gate(self, check: Check, subject: str | None, findings: tuple[Finding, ...]) -> Decision:
         return self._gate.decide(check.code, subject, findings)
 

@@ -154,3 +154,15 @@ def test_a_waiver_without_reason_is_a_usage_error(gate_project: pytest.Pytester)
     result, _ = run(gate_project)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*a waiver needs a non-empty 'reason'*"])
+
+
+def test_a_waiver_for_a_deselected_item_is_not_called_stale(
+    gate_project: pytest.Pytester,
+) -> None:
+    write_pyproject(
+        gate_project.path,
+        '[[tool.kabul.waivers]]\ncode = "KAB980"\nsubject = "app:requests"\nreason = "later"\n',
+    )
+    result, report = run(gate_project, "-k", "not requests", select="KAB980")
+    assert report["waivers"][0]["status"] == "not-run"
+    assert "STALE waiver" not in result.stdout.str()

@@ -72,6 +72,8 @@ class ItemResult:
 class Results:
     items: dict[str, ItemResult] = field(default_factory=dict)
     written: list[tuple[str, str]] = field(default_factory=list)
+    # (code, subject) of readiness items deselected by -k/-m/--lf (seen without xdist only).
+    deselected: set[tuple[str, str | None]] = field(default_factory=set)
 
     def add(self, result: ItemResult) -> None:
         # The call report wins over setup/teardown reports of the same item.

@@ -134,22 +134,22 @@ def waiver_reports(waivers: Sequence[Waiver], results: Results) -> tuple[WaiverR
     ran = results.sorted()
     for index, waiver in enumerate(waivers):
         hits = [r for r in ran if r.waiver is not None and r.waiver.get("index") == index]
-        candidates = [
-            r
-            for r in ran
-            if r.code.startswith(waiver.code)
-            and (waiver.subject is None or r.subject == waiver.subject)
-        ]
+
+        def covers(code: str, subject: str | None, waiver: Waiver = waiver) -> bool:
+            return code.startswith(waiver.code) and waiver.subject in (None, subject)
+
         if any(h.waiver and h.waiver.get("expired") for h in hits):
             status = WaiverStatus.EXPIRED
         elif hits:
             status = WaiverStatus.APPLIED
+        elif any(covers(code, subject) for code, subject in results.deselected):
+            # -k/-m/--lf left out an item it could apply to: unknown, not stale.
+            status = WaiverStatus.NOT_RUN
         elif any(r.code.startswith(waiver.code) for r in ran):
             status = WaiverStatus.STALE
         else:
             status = WaiverStatus.NOT_RUN
-        items = tuple(r.nodeid for r in (hits or candidates))
-        out.append(WaiverReport(index, waiver, status, items if hits else ()))
+        out.append(WaiverReport(index, waiver, status, tuple(h.nodeid for h in hits)))
     return tuple(out)
 
 

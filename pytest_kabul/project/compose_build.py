@@ -42,6 +42,14 @@ def _replicas(data: dict[str, Any]) -> int | None:
     return None
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    return {str(k): v for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def build_service(project: Project, name: str, svc: Svc, env: dict[str, str]) -> ComposeService:
     data = strip_tags(svc.data)
     build = data.get("build")
@@ -55,7 +63,7 @@ def build_service(project: Project, name: str, svc: Svc, env: dict[str, str]) ->
             if not (project.root / context).is_dir():
                 project.problem(svc.file, f"services.{name}.build: {context} does not exist")
     environment: dict[str, str | None] = {}
-    for key, value in sorted((data.get("environment") or {}).items()):
+    for key, value in sorted(_mapping(data.get("environment")).items()):
         if value is None:
             environment[key] = env.get(key)
         else:
@@ -72,13 +80,13 @@ def build_service(project: Project, name: str, svc: Svc, env: dict[str, str]) ->
         command=_command(data.get("command")),
         entrypoint=_command(data.get("entrypoint")),
         environment=environment,
-        env_files=tuple(e["path"] for e in data.get("env_file") or [] if isinstance(e, dict)),
-        ports=tuple(PortMapping(**p) for p in data.get("ports") or [] if isinstance(p, dict)),
-        profiles=tuple(str(p) for p in data.get("profiles") or []),
+        env_files=tuple(str(e["path"]) for e in _list(data.get("env_file")) if isinstance(e, dict)),
+        ports=tuple(PortMapping(**p) for p in _list(data.get("ports")) if isinstance(p, dict)),
+        profiles=tuple(str(p) for p in _list(data.get("profiles"))),
         replicas=_replicas(data),
         logging=logging if isinstance(logging, dict) else {},
         labels={str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {},
-        volumes=tuple(str(v) for v in data.get("volumes") or [] if isinstance(v, str)),
+        volumes=tuple(str(v) for v in _list(data.get("volumes")) if isinstance(v, str)),
         raw=data,
         key_lines=dict(sorted(svc.key_lines.items())),
     )

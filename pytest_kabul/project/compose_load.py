@@ -240,9 +240,15 @@ def load_models(project: Project) -> tuple[ComposeModel, ...]:
     for plan in plans(project, shared.parse):
         env = read_env_file(project, join_dir(plan.directory, ".env"))
         unknown: set[str] = set()
-        services = _Loader(shared, plan.directory, env, unknown).load(plan.files)
+        try:
+            services = _Loader(shared, plan.directory, env, unknown).load(plan.files)
+            built = {n: build_service(project, n, s, env) for n, s in sorted(services.items())}
+        except (TypeError, AttributeError, ValueError, KeyError, RecursionError) as exc:
+            # A shape the normaliser does not know: report the stack instead of crashing.
+            message = f"could not be modelled ({type(exc).__name__}); compose checks skipped it"
+            project.problem(plan.files[-1], message)
+            continue
         profiles = tuple(sorted({p.strip() for p in env.get("COMPOSE_PROFILES", "").split(",")}))
-        built = {n: build_service(project, n, s, env) for n, s in sorted(services.items())}
         models.append(
             ComposeModel(
                 kind=plan.kind,

@@ -283,3 +283,15 @@ def test_loops_over_literal_names(tmp_path: Path) -> None:
         (10, ("APP_B",), "GETENV"),
         (12, (), "GETENV"),
     ]
+
+
+def test_too_deep_expression_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    deep = "import os\nX = os.getenv(" + " + ".join(['"A"'] * 900) + ")\n"
+    project = make(tmp_path, {"app/deep.py": deep, "app/ok.py": "import os\nos.getenv('OK')\n"})
+    assert [r.names for r in env_reads(project)] == [("OK",)]
+    assert [(p.path, p.message) for p in project.problems] == [
+        (
+            "svc/app/deep.py",
+            "nested too deeply to analyse; its environment reads were not checked",
+        )
+    ]

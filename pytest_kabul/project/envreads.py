@@ -46,6 +46,9 @@ from pytest_kabul.project.settings import DefaultKind, default_kind, settings_cl
 TRIGGERS = ("environ", "getenv", "decouple", "starlette", "Env(", "config(")
 
 
+TOO_DEEP = "nested too deeply to analyse; its environment reads were not checked"
+
+
 class ReadKind(enum.Enum):
     GETENV = "os.getenv"
     ENVIRON_GET = "os.environ.get"
@@ -134,11 +137,15 @@ class _App:
 
     def scan(self, path: str) -> None:
         tree = self.project.parse_python(path)
-        self.scans[path] = (
-            scan_file(tree, module_index(self.project, self.app), path) if tree else FileScan()
-        )
-        for site in self.scans[path].sites:
-            self.site(path, site)
+        self.scans[path] = FileScan()
+        try:
+            if tree is not None:
+                self.scans[path] = scan_file(tree, module_index(self.project, self.app), path)
+            for site in self.scans[path].sites:
+                self.site(path, site)
+        except RecursionError:
+            self.scans[path] = FileScan()
+            self.project.problem(path, TOO_DEEP)
 
     def site(self, path: str, site: Site) -> None:
         params = frozenset(site.params)
@@ -168,7 +175,10 @@ class _App:
                     key = (id(call), path, template)
                     if key not in self.done:
                         self.done.add(key)
-                        changed |= self.apply(path, call, target, template)
+                        try:
+                            changed |= self.apply(path, call, target, template)
+                        except RecursionError:
+                            self.project.problem(path, TOO_DEEP)
         return changed
 
     def target(self, path: str, call: Call) -> tuple[str, str] | None:

@@ -309,5 +309,10 @@ def settings_classes(project: Project) -> tuple[SettingsClass, ...]:
             for (_path, _name), cls in sorted(resolver.classes.items()):
                 kind = resolver.kind(cls)
                 if kind is not None and kind[0] == "settings":
-                    found.append(resolver.build(cls, kind[1]))
+                    try:
+                        found.append(resolver.build(cls, kind[1]))
+                    except RecursionError:
+                        project.problem(
+                            cls.path, f"class {cls.node.name} is nested too deeply to analyse"
+                        )
         return tuple(sorted(found, key=lambda c: (c.app, c.path, c.line)))

@@ -1,0 +1,121 @@
+"""AppReplicas with real uvicorn processes: separate process groups, a clean environment,
+start-up failures with log tails, and nothing left running afterwards."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from pytest_kabul.services.procs import group_alive, wait_for
+from pytest_kabul.services.replicas import AppReplicas, AppTarget, ReplicaStartError, http_status
+
+pytestmark = pytest.mark.live
+
+APP = """
+import os, subprocess, sys
+from fastapi import FastAPI
+
+{prelude}
+app = FastAPI()
+# A grandchild in the replica's process group: stopping the replica must stop it too.
+helper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+
+@app.get("/health")
+async def health():
+    return {{"status": "ok"}}
+
+@app.get("/info")
+async def info():
+    return {{"pid": os.getpid(), "helper": helper.pid, "mark": os.environ.get("KABUL_MARK"),
+             "leak": os.environ.get("DATABASE_URL")}}
+"""
+
+
+def write_app(tmp_path: Path, prelude: str = "") -> AppTarget:
+    (tmp_path / "svc.py").write_text(APP.format(prelude=prelude))
+    return AppTarget("svc:app", tmp_path)
+
+
+def get_json(port: int, path: str) -> dict[str, object]:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    conn.request("GET", path)
+    data: dict[str, object] = json.loads(conn.getresponse().read())
+    conn.close()
+    return data
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_two_replicas_are_separate_process_groups(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://developer@prod-db/real")
+    target = write_app(tmp_path)
+    with AppReplicas(target, n=2, env={"KABUL_MARK": "same"}, health_path="/health") as replicas:
+        infos = [get_json(r.port, "/info") for r in replicas.replicas]
+        pids = [r.pid for r in replicas.replicas]
+        assert [r.ready_status for r in replicas.replicas] == [200, 200]
+        assert len({r.port for r in replicas.replicas}) == 2
+        assert [os.getpgid(pid) for pid in pids] == pids  # each leads its own group
+        assert [i["pid"] for i in infos] == pids  # the server itself, not a thread
+        assert [(i["mark"], i["leak"]) for i in infos] == [("same", None)] * 2
+        helpers = [int(str(i["helper"])) for i in infos]
+    assert all(gone(p) for p in pids)
+    assert wait_for(lambda: all(gone(h) for h in helpers), 5.0)
+    assert not any(group_alive(p) for p in pids)
+    assert "Application startup complete" in replicas.log_tails()
+
+
+def test_a_replica_that_crashes_reports_its_log_tail(tmp_path: Path) -> None:
+    target = write_app(tmp_path, prelude='raise RuntimeError("PAYMENT_API_KEY is missing")')
+    replicas = AppReplicas(target, n=2, health_path="/health", startup_timeout=20)
+    with pytest.raises(ReplicaStartError) as info:
+        replicas.__enter__()
+    assert info.value.exit_code not in (None, 0)
+    assert "RuntimeError: PAYMENT_API_KEY is missing" in info.value.log_tail
+    assert "exited with code" in str(info.value)
+    assert [r.index for r in replicas.replicas] == [0]  # the others were never started
+    assert all(gone(r.pid) for r in replicas.replicas)
+
+
+def test_a_replica_that_never_answers_times_out(tmp_path: Path) -> None:
+    target = write_app(
+        tmp_path, prelude="import time; print('warming up', flush=True); time.sleep(60)"
+    )
+    replicas = AppReplicas(target, n=1, health_path="/health", startup_timeout=1.5)
+    with pytest.raises(ReplicaStartError, match=r"did not answer GET /health within 1.5s") as info:
+        replicas.__enter__()
+    assert info.value.exit_code is None
+    assert "warming up" in info.value.log_tail
+    pid = replicas.replicas[0].pid
+    assert gone(pid)
+    assert not group_alive(pid)
+
+
+def test_interrupt_inside_the_block_still_stops_everything(tmp_path: Path) -> None:
+    target = write_app(tmp_path)
+    seen: list[int] = []
+
+    def interrupted_run() -> None:
+        with AppReplicas(target, n=1, health_path="/health") as replicas:
+            seen.append(replicas.replicas[0].pid)
+            assert http_status(replicas.replicas[0].port, "/health") == 200
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        interrupted_run()
+    [pid] = seen
+    assert gone(pid)
+    # The helper grandchild is re-parented and reaped asynchronously.
+    assert wait_for(lambda: not group_alive(pid), 5.0)

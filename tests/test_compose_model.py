@@ -393,3 +393,29 @@ def test_test_example_and_devcontainer_stacks_are_not_models(tmp_path: Path) -> 
         },
     )
     assert [m.files for m in compose_models(project)] == [("deploy/compose.yaml",)]
+
+
+def test_malformed_values_never_crash_the_checks(tmp_path: Path) -> None:
+    from pytest_kabul.registry import all_checks
+
+    compose = (
+        "include: {a: 1}\nservices:\n"
+        "  a:\n    environment: x\n    ports: -1\n    labels: -1\n    logging: 2.5\n"
+        "    build: [1, 2]\n    deploy: [[1]]\n    profiles: {a: 1}\n    volumes: true\n"
+        "  b:\n    environment: [[1]]\n    env_file: [{}]\n    extends: {target: null}\n"
+        "    command: {'': 1}\n    image: [1, 2]\n    scale: x\n    depends_on: 1\n"
+        "  c:\n    ports: [{target: null}, '${X', {}]\n    extends: !reset\n"
+        "    healthcheck: !override [1]\n    network_mode: true\n"
+    )
+    project = make(tmp_path, {"docker-compose.yml": compose})
+    model = one(project)
+    assert sorted(model.services) == ["a", "b", "c"]
+    assert model.services["a"].environment == {}
+    codes = {"KAB203", "KAB501", "KAB502", "KAB503", "KAB504"}
+    for check in all_checks():
+        if check.code in codes:
+            check.evaluate(project)  # must not raise
+    assert [p.message for p in project.problems] == [
+        "include: an entry has no path",
+        "services.b.extends names no service",
+    ]

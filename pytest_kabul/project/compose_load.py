@@ -31,9 +31,10 @@ from pytest_kabul.project.compose_discover import dir_of, join_dir, plans, read_
 from pytest_kabul.project.compose_interp import (
     Interpolator,
     Parsed,
+    Reset,
     parse_compose_yaml,
 )
-from pytest_kabul.project.compose_norm import merge, normalise_service, resolve_path
+from pytest_kabul.project.compose_norm import merge, normalise_service, resolve_path, strip_tags
 from pytest_kabul.project.core import Project
 
 MAX_VALUES = 200_000
@@ -181,7 +182,8 @@ class _Loader:
             raw = None
         data = normalise_service(self.interp.deep(raw or {}), work_dir)
         svc = Svc({}, rel, line, {k: (rel, n) for k, n in lines.items()})
-        extends = data.pop("extends", None)
+        extends = strip_tags(data.pop("extends", None))
+        extends = None if isinstance(extends, Reset) else extends
         base = self._extends(rel, name, work_dir, extends, (*stack, (rel, name)))
         if base is not None:
             svc.key_lines = {**base.key_lines, **svc.key_lines}

@@ -79,6 +79,15 @@ def module_index(project: Project, app: PythonApp) -> ModuleIndex:
     return index
 
 
+def parse(project: Project, path: str) -> ast.Module | None:
+    """``project.parse_python`` that also survives source too deep for the parser itself."""
+    try:
+        return project.parse_python(path)
+    except (RecursionError, MemoryError):
+        project.problem(path, "nested too deeply for the Python parser; not analysed")
+        return None
+
+
 def top_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
     """Module-level statements, looking inside ``if``/``try``/``with`` blocks."""
     for stmt in body:
@@ -138,7 +147,7 @@ class ConstEval:
             return self._modules[path]
         found = ModuleConsts()
         self._modules[path] = found
-        tree = self.project.parse_python(path)
+        tree = parse(self.project, path)
         if tree is None:
             return found
         for stmt in top_level(tree.body):

@@ -35,6 +35,7 @@ from pytest_kabul.project.appmodules import (
     Parts,
     join,
     module_index,
+    parse,
     paused_gc,
     substitute,
 )
@@ -136,7 +137,7 @@ class _App:
         return True
 
     def scan(self, path: str) -> None:
-        tree = self.project.parse_python(path)
+        tree = parse(self.project, path)
         self.scans[path] = FileScan()
         try:
             if tree is not None:

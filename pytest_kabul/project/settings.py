@@ -21,7 +21,13 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from pytest_kabul.project.appmodules import import_bindings, module_index, paused_gc, top_level
+from pytest_kabul.project.appmodules import (
+    import_bindings,
+    module_index,
+    parse,
+    paused_gc,
+    top_level,
+)
 from pytest_kabul.project.core import Project, facet
 from pytest_kabul.project.pyapps import PythonApp, python_apps
 from pytest_kabul.project.settings_ast import (
@@ -115,7 +121,7 @@ class _Resolver:
         self.index = module_index(project, app)
         self.classes: dict[tuple[str, str], _Class] = {}  # (path, name)
         for path in app.python_files:
-            tree = project.parse_python(path)
+            tree = parse(project, path)
             if tree is None:
                 continue
             imports: dict[str, tuple[str, str | None]] = {}
@@ -152,7 +158,7 @@ class _Resolver:
         return self.target(owner, again, depth + 1) if again is not None else None
 
     def _reexport(self, path: str, name: str) -> tuple[str, str | None] | None:
-        tree = self.project.parse_python(path)
+        tree = parse(self.project, path)
         for stmt in top_level(tree.body if tree else []):
             if isinstance(stmt, ast.ImportFrom):
                 for local, bound in import_bindings(stmt, self.index, path):
@@ -288,7 +294,7 @@ class _Resolver:
 
     def _model_of(self, path: str, annotation: ast.expr) -> _Class | None:
         imports: dict[str, tuple[str, str | None]] = {}
-        tree = self.project.parse_python(path)
+        tree = parse(self.project, path)
         for stmt in top_level(tree.body if tree else []):
             if isinstance(stmt, ast.Import | ast.ImportFrom):
                 imports.update(import_bindings(stmt, self.index, path))

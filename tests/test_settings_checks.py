@@ -207,6 +207,7 @@ def test_kab202_name_patterns_and_skip(tmp_path: Path) -> None:
         True,
     ]
     assert kab202.looks_sensitive("REDIS_URL")
+    assert kab202.looks_sensitive("SVC_SMTP_HOST")
     assert not kab202.looks_sensitive("KEYBOARD_LAYOUT")
     project = make(tmp_path, {"app/x.py": "import os\nos.getenv('A')\n"})
     assert kab202.check.evaluate(project).not_applicable == "no pydantic-settings class found"

@@ -5,8 +5,9 @@ What it checks
     included) whose environment name looks like a secret or an integration endpoint —
     ``*_KEY``, ``*_SECRET``, ``*_TOKEN``, ``*_PASSWORD``/``*_PASS``/``*_PWD``, ``*_DSN``,
     ``*_URL``/``*_URI``, ``*_CREDENTIALS``, anything containing ``SECRET``/``TOKEN``/``PASSWORD``/
-    ``API_KEY``, and ``SMTP_*`` — and that defaults to ``""`` or ``None`` (also ``Optional[X]``
-    without a default under pydantic v1) with no validator covering it (``@field_validator`` /
+    ``API_KEY``, and any ``SMTP`` part (``SMTP_HOST``, ``APP_SMTP_USER``) — and that defaults
+    to ``""`` or ``None`` (also ``Optional[X]`` without a default under pydantic v1) with no
+    validator covering it (``@field_validator`` /
     ``@validator`` naming the field or ``"*"``, or a ``@model_validator`` / ``@root_validator``
     that mentions the field). One subject per such field, ``<app>:<ENV_NAME>``; it passes when
     the field is required, has a real default, or is validated. Test code is not judged.
@@ -51,15 +52,17 @@ SUFFIXES = frozenset(
     | {"CREDENTIALS", "APIKEY", "WEBHOOK"}
 )
 CONTAINS = ("SECRET", "TOKEN", "PASSWORD", "API_KEY", "APIKEY", "PRIVATE_KEY")
-PREFIXES = ("SMTP_",)
+INTEGRATIONS = frozenset({"SMTP"})  # any ``SMTP`` part, also behind an env_prefix
 SILENT = frozenset({DefaultKind.EMPTY, DefaultKind.NONE})
 
 
 def looks_sensitive(env_name: str) -> bool:
     """True for env names of secrets or integration endpoints (matched upper-cased)."""
     name = env_name.upper()
-    last = name.rsplit("__", 1)[-1].rsplit("_", 1)[-1]
-    return last in SUFFIXES or any(w in name for w in CONTAINS) or name.startswith(PREFIXES)
+    parts = name.split("_")
+    return (
+        parts[-1] in SUFFIXES or any(w in name for w in CONTAINS) or bool(INTEGRATIONS & set(parts))
+    )
 
 
 def _finding(app: str, cls: SettingsClass, fld: SettingsField, env: str) -> Finding:

@@ -1,0 +1,5 @@
+from svc.config import settings
+
+
+def workers() -> int:
+    return settings.workers

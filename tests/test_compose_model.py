@@ -42,8 +42,10 @@ def test_default_file_precedence_and_override(tmp_path: Path) -> None:
     )
     models = compose_models(project)
     assert [(m.kind, m.files) for m in models] == [
-        ("default", ("compose.yaml", "compose.override.yml"))
+        ("default", ("compose.yaml", "compose.override.yml")),
+        ("production", ("compose.yaml",)),  # the override is for development
     ]
+    assert models[1].services["web"].command is None
     web = models[0].services["web"]
     assert (web.image, web.command, web.file, web.line) == ("a", "run", "compose.override.yml", 2)
     assert list(models[0].services) == ["web"]

@@ -89,7 +89,12 @@ def plans(project: Project, parse: Callable[[str], Parsed | None]) -> list[Plan]
             project.problem(join_dir(directory, ".env"), "COMPOSE_FILE names a missing file")
         if configured:
             continue
-        for prod in sorted(n for n in names if PROD_RE.match(n)):
+        productions = sorted(n for n in names if PROD_RE.match(n))
+        if base and override and not productions:
+            # The override-file convention: development = base + override (what a bare `up`
+            # loads), production = `docker compose -f <base> up` without the override.
+            plans.append(Plan("production", directory, (join_dir(directory, base),)))
+        for prod in productions:
             prod_rel = join_dir(directory, prod)
             if base:
                 plans.append(Plan("production", directory, (join_dir(directory, base), prod_rel)))

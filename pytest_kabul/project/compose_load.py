@@ -7,7 +7,9 @@ Discovery, per directory holding compose files:
   what ``docker compose up`` picks; ``COMPOSE_FILE`` in the directory's ``.env`` replaces them.
 - *production* model(s): base + each production override (``docker-compose.prod.yml``,
   ``docker-compose.production.yaml``, ``compose.prod.yaml``, ``production.yml``, ``prod.yml`` …);
-  a production file without a base file is loaded alone when it defines ``services``.
+  a production file without a base file is loaded alone when it defines ``services``; with an
+  override file but no production file, the base file alone (the override-file convention:
+  the override is for development, production runs ``docker compose -f <base>``).
 - ``[tool.kabul] compose_files`` replaces discovery: those files are the production model (plus
   the default model of their directory).
 

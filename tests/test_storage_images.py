@@ -223,3 +223,13 @@ def test_too_deep_to_parse_is_a_problem(tmp_path: Path) -> None:
     (tmp_path / "backend" / "app" / "deeper.py").write_text("x = " + "(" * 5000 + ")" * 5000)
     assert len(check.evaluate(project).findings) == 5
     assert [p.path for p in project.problems] == ["backend/app/deeper.py"]
+
+
+def test_keywords_to_other_callables_are_not_writes(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    (tmp_path / "backend" / "app" / "render.py").write_text(
+        "import base64\n\n\nasync def preview(file, render):\n"
+        "    data = await file.read()\n"
+        "    return render(data_url=f'data:image/png;base64,{base64.b64encode(data).decode()}')\n"
+    )
+    assert len(check.evaluate(project).findings) == 5

@@ -57,12 +57,12 @@ _EXCLUDED_NAME = re.compile(
 
 
 def _targets(write: Write, models: dict[str, list[Model]]) -> list[Column]:
-    if write.model is not None and write.model in models:
+    if write.model is None:
+        candidates = [m for ms in models.values() for m in ms]  # obj.col = v, class unknown
+    elif write.model in models:
         candidates = models[write.model]
-    elif write.model is None or write.model[:1].islower():
-        candidates = [m for ms in models.values() for m in ms]  # obj.col: class unknown
     else:
-        return []
+        return []  # a keyword to some other callable, not a model constructor
     cols = [c for m in candidates if (c := m.column(write.attr)) is not None]
     return [c for c in cols if c.kind.holds_payloads and not _EXCLUDED_NAME.search(c.attr)]
 

@@ -174,3 +174,23 @@ def test_development_stack_and_no_python_service(tmp_path: Path) -> None:
     assert check.evaluate(empty).not_applicable == (
         "no compose service built from a Python app and no .env.example next to one"
     )
+
+
+def test_uncommitted_env_file_is_read_through_its_template_or_skipped(tmp_path: Path) -> None:
+    compose = "services:\n  api:\n    build: ./backend\n    env_file: backend/.env\n"
+    with_template = project(tmp_path / "t", **{"docker-compose.yml": compose})
+    ev = check.evaluate(with_template)
+    # backend/.env is absent; backend/.env.example documents APP_DATABASE_URL only.
+    assert [f.subject for f in ev.findings if f.subject.startswith("api:")] == [
+        "api:APP_SECRET_KEY"
+    ]
+    project(tmp_path / "b", **{"docker-compose.yml": compose})
+    (tmp_path / "b" / "backend" / ".env.example").unlink()
+    ev = check.evaluate(Project(tmp_path / "b"))
+    assert [f.subject for f in ev.findings if f.subject.startswith("api:")] == []
+    assert dict(ev.skipped) == {
+        "api:APP_DATABASE_URL": "api's env_file backend/.env is not in the repository (it may"
+        " set APP_DATABASE_URL)",
+        "api:APP_SECRET_KEY": "api's env_file backend/.env is not in the repository (it may"
+        " set APP_SECRET_KEY)",
+    }

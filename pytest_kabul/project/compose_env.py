@@ -137,6 +137,14 @@ def env_file_vars(project: Project, rel: str) -> dict[str, int]:
     return _names_with_lines(project.read_text(rel) or "")
 
 
+def env_template(project: Project, env_file: str) -> str | None:
+    """The committed template of an absent env_file (``.env.example`` next to it …), if any."""
+    directory = env_file.rsplit("/", 1)[0] if "/" in env_file else ""
+    candidates = [f"{env_file}{suffix}" for suffix in (".example", ".sample", ".template", ".dist")]
+    candidates += [f"{directory}/{n}" if directory else n for n in EXAMPLE_NAMES]
+    return next((c for c in candidates if project.exists(c)), None)
+
+
 def example_lines(project: Project, rel: str) -> dict[str, int]:
     """Variable names documented in a ``.env.example`` (commented-out lines do not count)."""
     return _names_with_lines(project.read_text(rel) or "")

@@ -11,7 +11,9 @@ What it checks
       well-known runtime/library variable (``WEB_CONCURRENCY``, ``PYTHONUNBUFFERED``, ``AWS_*``,
       ``SENTRY_*``, ``OTEL_*`` …);
     - required Settings fields (no default) that the service is given neither by compose, its
-      ``env_file``, nor the image (``ENV`` in its Dockerfile).
+      ``env_file``, nor the image (``ENV`` in its Dockerfile). An ``env_file`` that is not
+      committed (a gitignored ``.env``) is read through its template (``.env.example`` next to
+      it); without one, the field is skipped with that reason.
 
     And per app with a ``.env.example`` (``.env.sample``, ``.env.template``, ``.env.dist``…) in
     its folder: variables the example documents that the Settings class does not declare (or,
@@ -42,6 +44,7 @@ from pytest_kabul.project.compose_env import (
     ServiceApp,
     app_reads,
     env_file_vars,
+    env_template,
     example_lines,
     image_env,
     is_runtime_variable,
@@ -68,7 +71,9 @@ def _accepts(classes: tuple[SettingsClass, ...], name: str) -> bool:
     return any(c.field_for(name) is not None for c in classes)
 
 
-def _service_findings(project: Project, ref: ServiceApp) -> tuple[list[str], list[Finding]]:
+def _service_findings(
+    project: Project, ref: ServiceApp, skipped: dict[str, str]
+) -> tuple[list[str], list[Finding]]:
     service, app = ref.service, ref.app
     assert service is not None
     classes = settings_of(project, app)
@@ -77,9 +82,18 @@ def _service_findings(project: Project, ref: ServiceApp) -> tuple[list[str], lis
     env_path, env_line = service.where("environment")
     for name in service.environment:
         given[name] = (env_path, variable_line(project, env_path, env_line, name))
+    templated: set[str] = set()  # names of an absent env_file, from its committed template
+    absent: list[str] = []
     for env_file in service.env_files:
-        for name, number in env_file_vars(project, env_file).items():
-            given.setdefault(name, (env_file, number))
+        if project.exists(env_file):
+            for name, number in env_file_vars(project, env_file).items():
+                given.setdefault(name, (env_file, number))
+            continue
+        template = env_template(project, env_file)
+        if template is None:
+            absent.append(env_file)
+        else:
+            templated.update(example_lines(project, template))
     subjects: list[str] = []
     findings: list[Finding] = []
     for name, (path, at) in sorted(given.items()):
@@ -100,7 +114,7 @@ def _service_findings(project: Project, ref: ServiceApp) -> tuple[list[str], lis
                 location=Location(path, at),
             )
         )
-    provided = set(given) | image_env(project, service)
+    provided = set(given) | templated | image_env(project, service)
     upper = {n.upper() for n in provided}
     for cls in classes:
         for field in cls.fields:
@@ -111,6 +125,13 @@ def _service_findings(project: Project, ref: ServiceApp) -> tuple[list[str], lis
             names = field.env_names if cls.case_sensitive else [n.upper() for n in field.env_names]
             pool = provided if cls.case_sensitive else upper
             if any(n in pool for n in names):
+                continue
+            if absent:
+                subjects.remove(subject)
+                skipped[subject] = (
+                    f"{service.name}'s env_file {absent[0]} is not in the repository (it may"
+                    f" set {field.env_name})"
+                )
                 continue
             findings.append(
                 Finding(
@@ -202,7 +223,7 @@ def evaluate(project: Project) -> Evaluation:
     findings: list[Finding] = []
     skipped: dict[str, str] = {}
     for ref in service_apps(project):
-        more, found = _service_findings(project, ref)
+        more, found = _service_findings(project, ref, skipped)
         subjects.extend(more)
         findings.extend(found)
     for app in python_apps(project):
@@ -214,6 +235,7 @@ def evaluate(project: Project) -> Evaluation:
             "no compose service built from a Python app and no .env.example next to one"
         )
     unique = {(f.subject, f.message): f for f in findings}
+    skipped = {k: v for k, v in skipped.items() if k not in set(subjects)}
     return Evaluation.build(
         subjects=sorted(set(subjects)),
         findings=list(unique.values()),

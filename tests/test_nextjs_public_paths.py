@@ -215,3 +215,26 @@ def test_rewrite_sources_count_as_served(tmp_path: Path) -> None:
         },
     )
     assert [f.subject for f in kab702.evaluate(project).findings] == [".:/old"]
+
+
+def test_matcher_objects_with_source(tmp_path: Path) -> None:
+    project = _project(
+        tmp_path,
+        {
+            "middleware.js": (
+                "export const config = {\n  matcher: [\n"
+                "    { source: '/admin/:path*', missing: [{ type: 'header', key: 'x-skip' }] },\n"
+                "    { source: '/((?!_next).*)' },\n  ],\n};\n"
+            ),
+            "app/page.tsx": "export default function P() { return null; }\n",
+        },
+    )
+    assert rows(kab701.evaluate(project)) == [
+        (
+            ".",
+            Severity.WARNING,
+            Location("middleware.js", 3),
+            "1 route path(s) listed inline in config.matcher",
+        )
+    ]
+    assert [f.subject for f in kab702.evaluate(project).findings] == [".:/admin/:path*"]

@@ -79,7 +79,7 @@ def _value(tokens: list[Token], idx: int) -> str:
 def _role(tokens: list[Token], idx: int) -> str | None:
     """``matcher: '/x'`` -> "matcher"; ``=== '/x'``, ``startsWith('/x')`` -> "compare"."""
     before, prev2, after = _value(tokens, idx - 1), _value(tokens, idx - 2), _value(tokens, idx + 1)
-    if before == ":" and prev2 == "matcher":
+    if before == ":" and prev2 in ("matcher", "source"):  # matcher: '/x' / [{ source: '/x' }]
         return "matcher"
     if before in _COMPARE_BEFORE or after in _COMPARE_BEFORE - {"case"}:
         return "compare"

@@ -492,3 +492,25 @@ def test_kab501_host_proxy_config_and_cloudflare_tunnel(tmp_path: Path) -> None:
         "compose.yml": "TLS terminated by tunnel (cloudflared): tunnel is a Cloudflare tunnel"
         " (TLS ends at Cloudflare's edge)"
     }
+
+
+def test_kab503_extensionless_maintenance_script(tmp_path: Path) -> None:
+    project = make(
+        tmp_path,
+        {
+            "docker-compose.production.yml": (
+                "services:\n  postgres:\n    build: ./compose/production/postgres\n"
+            ),
+            "compose/production/postgres/Dockerfile": "FROM docker.io/postgres:16\n",
+            "compose/production/postgres/maintenance/backup": (
+                '#!/usr/bin/env bash\npg_dump | gzip > "${BACKUP_DIR}/backup.sql.gz"\n'
+            ),
+        },
+    )
+    ev = KAB503.evaluate(project)
+    assert (ev.subjects, ev.findings) == (("docker-compose.production.yml",), ())
+    assert dict(ev.notes) == {
+        "docker-compose.production.yml": (
+            "backup job(s): compose/production/postgres/maintenance/backup"
+        )
+    }

@@ -63,7 +63,7 @@ _DUMP_RE = re.compile(
 _SCRIPT_NAME_RE = re.compile(
     r"(\.(sh|bash|py|cron|service|timer|ps1)$|(^|/)(Makefile|justfile|crontab|Taskfile\.ya?ml"
     r"|\.gitlab-ci\.yml|Procfile)$|(^|/)(ansible|playbooks?|roles|deploy|ops|infra|scripts)/"
-    r"[^/]*\.ya?ml$)"
+    r"[^/]*\.ya?ml$|(^|/)[^/.]*backup[^/.]*$|/(maintenance|bin|cron|scripts)/[^/.]+$)"
 )
 _WAL_ENV_RE = re.compile(r"^(WALG_|WALE_|PGBACKREST_|BARMAN_)")
 

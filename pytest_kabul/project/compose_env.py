@@ -41,13 +41,18 @@ RUNTIME_VARIABLES = frozenset(
         "FORWARDED_ALLOW_IPS", "DEBIAN_FRONTEND", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
         "http_proxy", "https_proxy", "no_proxy", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE",
         "CURL_CA_BUNDLE", "MALLOC_ARENA_MAX", "GOOGLE_APPLICATION_CREDENTIALS",
-        "VIRTUAL_ENV", "POSTGRES_HOST_AUTH_METHOD",
+        "VIRTUAL_ENV", "POSTGRES_HOST_AUTH_METHOD", "DJANGO_SETTINGS_MODULE",
+        # read implicitly by SDKs when the client is built without arguments
+        "OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "ANTHROPIC_API_KEY",
+        "GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_CLOUD_PROJECT", "CELERY_BROKER_URL",
+        "CELERY_RESULT_BACKEND",
     }
 )  # fmt: skip
 RUNTIME_PREFIXES = (
     "PYTHON", "PIP_", "UV_", "POETRY_", "UVICORN_", "GUNICORN_", "LC_", "AWS_", "SENTRY_",
     "OTEL_", "DD_", "NEW_RELIC_", "PG", "LIBPQ_", "VIRTUAL_HOST", "LETSENCRYPT_", "TRAEFIK_",
     "NVIDIA_", "CUDA_", "OMP_", "MKL_", "HF_", "TRANSFORMERS_", "TOKENIZERS_", "GRPC_",
+    "AZURE_", "LANGCHAIN_", "LANGSMITH_", "LOGFIRE_", "FLASK_",
 )  # fmt: skip
 
 

@@ -17,6 +17,7 @@ import pytest
 
 from tests import gate_demo
 from tests.gate_demo import run, write_pyproject
+from tests.html_parse import parse_report
 
 gate_project = gate_demo.gate_project
 SCHEMA = Path(__file__).parent / "data" / "sarif-2.1.0-rtm.5.json"
@@ -114,7 +115,7 @@ def test_findings_are_junit_properties(gate_project: pytest.Pytester) -> None:
     assert props["KAB980[app:ok]"] == []
 
 
-def test_xdist_gives_the_same_json_report(gate_project: pytest.Pytester) -> None:
+def test_xdist_gives_the_same_json_and_html_report(gate_project: pytest.Pytester) -> None:
     write_pyproject(
         gate_project.path,
         '[[tool.kabul.waivers]]\ncode = "KAB981"\nreason = "later"\n'
@@ -123,9 +124,16 @@ def test_xdist_gives_the_same_json_report(gate_project: pytest.Pytester) -> None
     run(gate_project, "--kabul-baseline=b.json", "--kabul-baseline-write")
     app = gate_project.path / "app" / "main.py"
     app.write_text(app.read_text() + "    pass  # BAD urllib3 error\n")
-    serial_result, serial = run(gate_project, "-n", "0", "--kabul-baseline=b.json")
-    parallel_result, parallel = run(gate_project, "-n", "2", "--kabul-baseline=b.json")
+    html = ("--html=readiness.html", "--self-contained-html", "--kabul-baseline=b.json")
+    serial_result, serial = run(gate_project, "-n", "0", *html)
+    serial_html = parse_report((gate_project.path / "readiness.html").read_text())
+    parallel_result, parallel = run(gate_project, "-n", "2", *html)
+    parallel_html = parse_report((gate_project.path / "readiness.html").read_text())
     assert serial == parallel
+    assert parallel_html.area_rows == serial_html.area_rows
+    assert parallel_html.verdict == serial_html.verdict == "Not ready"
+    (extra,) = parallel_html.blob["tests"]["kabul::KAB980[app:urllib3]"][0]["extras"]
+    assert 'data-state="blocking"' in extra["content"]  # added once, by the controller
     assert serial_result.ret == parallel_result.ret == pytest.ExitCode.TESTS_FAILED
     assert serial["gate"]["finding_states"] == {
         "blocking": 1,

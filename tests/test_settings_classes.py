@@ -21,7 +21,7 @@ def test_v2_prefix_aliases_nested_validators(tmp_path: Path) -> None:
         tmp_path,
         {
             "app/config.py": """\
-            from typing import Optional
+            from typing import Annotated, Optional
             import pydantic_settings
             from pydantic import AliasChoices, AliasPath, BaseModel, Field, SecretStr
             from pydantic import field_validator, model_validator
@@ -44,6 +44,7 @@ def test_v2_prefix_aliases_nested_validators(tmp_path: Path) -> None:
                 db: Db = Db()
                 mode: str = "dev"
                 LIMIT: int = Field(...)
+                region: Annotated[str, Field(validation_alias="AWS_REGION")] = "eu"
 
                 @field_validator("api_key", "mode")
                 @classmethod
@@ -75,6 +76,7 @@ def test_v2_prefix_aliases_nested_validators(tmp_path: Path) -> None:
         ("db.password", ("SHOP_DB__PASSWORD",), "EMPTY", False),
         ("mode", ("SHOP_MODE",), "LITERAL", True),
         ("LIMIT", ("SHOP_LIMIT",), "ABSENT", False),
+        ("region", ("AWS_REGION",), "LITERAL", False),
     ]
     assert [f.name for f in cls.fields if f.secret] == ["api_key"]
     assert [f.name for f in cls.fields if f.nested] == ["db.host", "db.password"]

@@ -38,6 +38,7 @@ from pytest_kabul.project.settings_ast import (
     collect_fields,
     config_of,
     default_kind,
+    field_call,
     field_default,
 )
 
@@ -232,7 +233,8 @@ class _Resolver:
         fields = collect_fields([(c.path, c.node) for c in chain])
         out: list[SettingsField] = []
         for name, (path, stmt, validated) in fields.items():
-            aliases = alias_names(stmt.value, version) if isinstance(stmt.value, ast.Call) else None
+            call = field_call(stmt)
+            aliases = alias_names(call, version) if call is not None else None
             if aliases is not None and version == 2:
                 names = [(prefix if target in ("alias", "all") else "") + a for a in aliases]
                 if by_name:

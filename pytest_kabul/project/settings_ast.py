@@ -116,6 +116,19 @@ def alias_names(call: ast.Call, version: int) -> list[str] | None:
     return None
 
 
+def field_call(stmt: ast.AnnAssign) -> ast.Call | None:
+    """The ``Field(...)`` of a field: its value, or inside ``Annotated[X, Field(...)]``."""
+    if isinstance(stmt.value, ast.Call) and call_name(stmt.value) == "Field":
+        return stmt.value
+    annotation = stmt.annotation
+    if isinstance(annotation, ast.Subscript) and call_name(annotation.value) == "Annotated":
+        inner = annotation.slice
+        for item in inner.elts if isinstance(inner, ast.Tuple) else [inner]:
+            if isinstance(item, ast.Call) and call_name(item) == "Field":
+                return item
+    return None
+
+
 def field_default(stmt: ast.AnnAssign, version: int) -> DefaultKind:
     value = stmt.value
     if isinstance(value, ast.Call) and call_name(value) == "Field":

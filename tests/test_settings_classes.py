@@ -101,6 +101,8 @@ def test_v1_config_env_and_implicit_none(tmp_path: Path) -> None:
                 hosts: list = Field([], env=["HOSTS", "HOST_LIST"])
                 webhook_url: Optional[str]
                 smtp_password: str = ""
+                debug = False
+                _private = 1
 
                 @root_validator
                 def _check(cls, values):
@@ -121,6 +123,7 @@ def test_v1_config_env_and_implicit_none(tmp_path: Path) -> None:
         ("hosts", ("HOSTS", "HOST_LIST"), "EXPRESSION", False),
         ("webhook_url", ("LEG_webhook_url",), "NONE", False),
         ("smtp_password", ("LEG_smtp_password",), "EMPTY", True),
+        ("debug", ("LEG_debug",), "LITERAL", False),
     ]
     assert accepted_env((cls,), "LEG_WEBHOOK_URL") is None  # case-sensitive
 

@@ -230,7 +230,7 @@ class _Resolver:
         by_name = bool(config.get("populate_by_name") or config.get("validate_by_name"))
         target = str(config.get("env_prefix_target") or "variable")
         norm = (lambda s: s) if sensitive else str.upper
-        fields = collect_fields([(c.path, c.node) for c in chain])
+        fields = collect_fields([(c.path, c.node) for c in chain], version)
         out: list[SettingsField] = []
         for name, (path, stmt, validated) in fields.items():
             call = field_call(stmt)
@@ -262,7 +262,7 @@ class _Resolver:
             model = self._model_of(path, stmt.annotation)
             if model is not None and delim:
                 for child, (cpath, cstmt, cval) in collect_fields(
-                    [(c.path, c.node) for c in self.mro(model)]
+                    [(c.path, c.node) for c in self.mro(model)], version
                 ).items():
                     cnames = tuple(norm(f"{n}{delim}{child}") for n in names)
                     ctext = ast.unparse(cstmt.annotation)

@@ -144,8 +144,12 @@ def field_default(stmt: ast.AnnAssign, version: int) -> DefaultKind:
 
 
 def collect_fields(
-    chain: list[tuple[str, ast.ClassDef]],
+    chain: list[tuple[str, ast.ClassDef]], version: int = 2
 ) -> dict[str, tuple[str, ast.AnnAssign, bool]]:
+    """Fields in definition order (base classes first), each with whether a validator covers it.
+
+    pydantic v1 also makes an un-annotated ``name = value`` a field (its type is inferred).
+    """
     fields: dict[str, tuple[str, ast.AnnAssign]] = {}
     named: set[str] = set()
     whole: set[str] = set()  # names mentioned by model validators
@@ -159,6 +163,14 @@ def collect_fields(
                     and "ClassVar" not in ast.unparse(stmt.annotation)
                 ):
                     fields[name] = (path, stmt)
+            elif (
+                version == 1
+                and isinstance(stmt, ast.Assign)
+                and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Name)
+                and not stmt.targets[0].id.startswith("_")
+            ):
+                fields[stmt.targets[0].id] = (path, _as_annotated(stmt, stmt.targets[0]))
             elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
                 for deco in stmt.decorator_list:
                     called = call_name(deco)
@@ -174,3 +186,8 @@ def collect_fields(
         name: (path, stmt, name in named or "*" in named or name in whole)
         for name, (path, stmt) in fields.items()
     }
+
+
+def _as_annotated(stmt: ast.Assign, target: ast.Name) -> ast.AnnAssign:
+    node = ast.AnnAssign(target=target, annotation=ast.Name("Any"), value=stmt.value, simple=1)
+    return ast.copy_location(node, stmt)

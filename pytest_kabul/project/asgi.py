@@ -3,8 +3,9 @@
 ``asgi_apps(project)`` gives one :class:`AsgiApp` per (Python app, target), from, in order:
 
 1. ``[tool.kabul.live] app`` / ``app_dir`` (the whole answer when set);
-2. the production start paths: the effective Dockerfile CMD/ENTRYPOINT, compose ``command``,
-   Procfile ``web:`` lines, parsed by :mod:`pytest_kabul.project.servercmd` (``uvicorn
+2. the production start paths (the ``start_paths`` facet, which follows entrypoint scripts),
+   plus the effective Dockerfile CMD/ENTRYPOINT, compose ``command`` and Procfile ``web:``
+   lines read directly, parsed by :mod:`pytest_kabul.project.servercmd` (``uvicorn
    app.main:app``, ``gunicorn -k uvicorn.workers.UvicornWorker app.main:app``, ``fastapi run
    app/main.py``, ``--factory`` and ``module:create_app()`` targets);
 3. last resort, a module-level ``name = FastAPI(...)`` assignment found by AST.
@@ -86,6 +87,18 @@ def _compose_commands(project: Project) -> list[tuple[list[str], Location, str]]
     return out
 
 
+def _start_path_commands(project: Project) -> list[tuple[list[str], Location, str]]:
+    """Server commands of the production start paths (entrypoint scripts followed)."""
+    from pytest_kabul.project.startpaths import start_paths
+
+    out: list[tuple[list[str], Location, str]] = []
+    for path in start_paths(project):
+        for step in path.steps:
+            if step.server is not None:
+                out.append((list(step.argv), step.location, path.source_dir))
+    return out
+
+
 @facet
 def server_commands(project: Project) -> tuple[FoundCommand, ...]:
     apps = python_apps(project)
@@ -112,6 +125,7 @@ def server_commands(project: Project) -> tuple[FoundCommand, ...]:
                 if sep and kind.strip() == "web":
                     for argv in split_shell(command.strip()):
                         raw.append((argv, Location(rel, number), directory))
+    raw = _start_path_commands(project) + raw
     found: dict[tuple[str, ...], FoundCommand] = {}
     for argv, location, directory in raw:
         parsed = parse_server_command(argv)

@@ -69,7 +69,12 @@ def test_findings_all_below_the_level_pass_with_exit_code_zero(
     assert result.ret == pytest.ExitCode.OK
     assert report["gate"]["verdict"] == "Ready with warnings"
     assert report["gate"]["passed"] is True
-    result.stdout.fnmatch_lines(["verdict: Ready with warnings (fail-level error)"])
+    result.stdout.fnmatch_lines(
+        [
+            "verdict: Ready with warnings (fail-level error;"
+            " 0 blocking, 1 below fail-level, 0 known, 0 waived)"
+        ]
+    )
 
 
 def test_no_findings_is_ready(gate_project: pytest.Pytester) -> None:

@@ -131,5 +131,5 @@ def test_the_plugin_runs_without_pytest_html(gate_project: pytest.Pytester) -> N
         "no:randomly",
     )
     result.assert_outcomes(passed=3, failed=2)
-    result.stdout.fnmatch_lines(["verdict: Not ready (fail-level error)"])
+    result.stdout.fnmatch_lines(["verdict: Not ready (fail-level error; 2 blocking,*"])
     assert (gate_project.path / "modules.txt").read_text() == "False"

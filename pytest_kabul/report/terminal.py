@@ -27,7 +27,16 @@ def summary_lines(results: Results, card: Scorecard, area_of: dict[str, str]) ->
             f"{row.area:<14}{row.passed:>7}{row.failed:>7}{row.skipped:>8}{row.waived:>7}"
             + "".join(f"{c[s.label]:>10}" for s in reversed(Severity))
         )
-    lines.append(f"verdict: {card.verdict.value} (fail-level {card.fail_level.label})")
+    counts = ", ".join(
+        f"{card.states.get(state, 0)} {label}"
+        for state, label in (
+            ("blocking", "blocking"),
+            ("below-level", "below fail-level"),
+            ("known", "known"),
+            ("waived", "waived"),
+        )
+    )
+    lines.append(f"verdict: {card.verdict.value} (fail-level {card.fail_level.label}; {counts})")
     groups = (
         ("below-level", f"findings below fail-level {card.fail_level.label} (not failing):"),
         ("known", "known findings (in the baseline, not failing):"),

@@ -175,7 +175,9 @@ class KabulPlugin:
         sarif = self.config.getoption("kabul_sarif")
         if sarif:
             active = self.baseline_path is not None and not self.baseline_write
-            write_sarif(Path(sarif), self.checks, self.results, baseline_active=active)
+            write_sarif(
+                Path(sarif), self.checks, self.results, baseline_active=active, root=self.root
+            )
             self.results.written.append(("SARIF", str(sarif)))
         if self.baseline_write and self.baseline_path is not None:
             write_baseline(self.baseline_path, self.results.findings())

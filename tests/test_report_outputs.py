@@ -42,6 +42,7 @@ def test_sarif_is_valid_and_has_rules_results_and_locations(
     _validate(document)
     assert document["version"] == "2.1.0"
     (run_,) = document["runs"]
+    assert run_["originalUriBaseIds"] == {"%SRCROOT%": {"uri": gate_project.path.as_uri() + "/"}}
     rules = run_["tool"]["driver"]["rules"]
     assert [r["id"] for r in rules] == ["KAB980", "KAB981", "KAB982"]
     assert rules[1]["defaultConfiguration"] == {"level": "error"}

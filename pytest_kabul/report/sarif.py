@@ -60,7 +60,11 @@ def _rule(check: Check) -> dict[str, Any]:
 
 
 def build_sarif(
-    checks: Sequence[Check], results: Results, *, baseline_active: bool = False
+    checks: Sequence[Check],
+    results: Results,
+    *,
+    baseline_active: bool = False,
+    root: Path | None = None,
 ) -> dict[str, Any]:
     rules = [_rule(c) for c in sorted(checks, key=lambda c: c.code)]
     index = {rule["id"]: i for i, rule in enumerate(rules)}
@@ -112,12 +116,20 @@ def build_sarif(
         "columnKind": "utf16CodeUnits",
         "results": out,
     }
+    if root is not None:
+        # Viewers resolve %SRCROOT% with this; GitHub uses its checkout and ignores it.
+        run["originalUriBaseIds"] = {"%SRCROOT%": {"uri": root.resolve().as_uri() + "/"}}
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 
 
 def write_sarif(
-    path: Path, checks: Sequence[Check], results: Results, *, baseline_active: bool = False
+    path: Path,
+    checks: Sequence[Check],
+    results: Results,
+    *,
+    baseline_active: bool = False,
+    root: Path | None = None,
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    document = build_sarif(checks, results, baseline_active=baseline_active)
+    document = build_sarif(checks, results, baseline_active=baseline_active, root=root)
     path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")

@@ -188,8 +188,15 @@ def test_subclasses_across_modules_inherit_fields_and_config(tmp_path: Path) -> 
 
 
 def test_no_settings_and_unparsable_files(tmp_path: Path) -> None:
-    project = make(tmp_path, {"app/x.py": "class A(Base):\n  x: int = 1\n", "app/y.py": "def (:\n"})
+    broken = "from pydantic_settings import BaseSettings\ndef (:\n"
+    files = {
+        "app/x.py": "class A(Base):\n  x: int = 1\n",
+        "app/y.py": broken,
+        "app/z.py": "def (:\n",
+    }
+    project = make(tmp_path, files)
     assert settings_classes(project) == ()
+    # Only files that can hold a Settings class are parsed (z.py is left to other checks).
     assert [p.path for p in project.problems] == ["svc/app/y.py"]
 
 

@@ -19,6 +19,7 @@ Consumers: KAB201 (which env names a Settings class accepts), KAB202 (silent def
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
 from pytest_kabul.project.appmodules import (
@@ -116,32 +117,58 @@ class _Class:
 
 
 class _Resolver:
+    """Classes of one app, parsed lazily: only files that can hold a Settings class are read."""
+
     def __init__(self, project: Project, app: PythonApp) -> None:
         self.project = project
         self.app = app
         self.index = module_index(project, app)
         self.classes: dict[tuple[str, str], _Class] = {}  # (path, name)
-        for path in app.python_files:
-            tree = parse(project, path)
-            if tree is None:
-                continue
-            imports: dict[str, tuple[str, str | None]] = {}
-            for stmt in top_level(tree.body):
-                if isinstance(stmt, ast.Import | ast.ImportFrom):
-                    imports.update(import_bindings(stmt, self.index, path))
-                elif isinstance(stmt, ast.ClassDef):
-                    bases: list[tuple[str, str | None] | str] = []
-                    for base in stmt.bases:
-                        if isinstance(base, ast.Name):
-                            bases.append(imports.get(base.id, base.id))
-                        elif isinstance(base, ast.Attribute) and isinstance(base.value, ast.Name):
-                            bound = imports.get(base.value.id)
-                            if bound is not None and bound[1] is None:
-                                bases.append((bound[0], base.attr))
-                            elif bound is not None:
-                                bases.append((f"{bound[0]}.{bound[1]}", base.attr))
-                    self.classes[(path, stmt.name)] = _Class(path, stmt, bases)
+        self.imports: dict[str, dict[str, tuple[str, str | None]]] = {}
         self._kind: dict[tuple[str, str], tuple[str, int] | None] = {}
+
+    def load(self, path: str) -> None:
+        if path in self.imports:
+            return
+        imports: dict[str, tuple[str, str | None]] = {}
+        self.imports[path] = imports
+        tree = parse(self.project, path)
+        for stmt in top_level(tree.body if tree else []):
+            if isinstance(stmt, ast.Import | ast.ImportFrom):
+                imports.update(import_bindings(stmt, self.index, path))
+            elif isinstance(stmt, ast.ClassDef):
+                bases: list[tuple[str, str | None] | str] = []
+                for base in stmt.bases:
+                    if isinstance(base, ast.Name):
+                        bases.append(imports.get(base.id, base.id))
+                    elif isinstance(base, ast.Attribute) and isinstance(base.value, ast.Name):
+                        bound = imports.get(base.value.id)
+                        if bound is not None and bound[1] is None:
+                            bases.append((bound[0], base.attr))
+                        elif bound is not None:
+                            bases.append((f"{bound[0]}.{bound[1]}", base.attr))
+                self.classes[(path, stmt.name)] = _Class(path, stmt, bases)
+
+    def settings(self) -> list[tuple[_Class, int]]:
+        """Settings classes: files naming ``BaseSettings``, then (to a fixed point) files that
+        name a Settings class found so far (subclasses in other modules)."""
+        wanted = re.compile(r"\bBaseSettings\b")
+        while True:
+            for path in self.app.python_files:
+                text = self.project.read_text(path) if path not in self.imports else None
+                if text is not None and wanted.search(text):
+                    self.load(path)
+            found = []
+            for _key, cls in sorted(self.classes.items()):
+                kind = self.kind(cls)
+                if kind is not None and kind[0] == "settings":
+                    found.append((cls, kind[1]))
+            names = sorted({c.node.name for c, _v in found})
+            pending = [p for p in self.app.python_files if p not in self.imports]
+            new = re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b") if names else None
+            if new is None or not any(new.search(self.project.read_text(p) or "") for p in pending):
+                return found
+            wanted = new
 
     def target(
         self, owner: str, base: tuple[str, str | None] | str, depth: int = 0
@@ -152,6 +179,7 @@ class _Resolver:
         path = self.index.path_of(module)
         if attr is None or path is None or depth > 10:
             return None
+        self.load(path)
         found = self.classes.get((path, attr))
         if found is not None:
             return found
@@ -159,13 +187,8 @@ class _Resolver:
         return self.target(owner, again, depth + 1) if again is not None else None
 
     def _reexport(self, path: str, name: str) -> tuple[str, str | None] | None:
-        tree = parse(self.project, path)
-        for stmt in top_level(tree.body if tree else []):
-            if isinstance(stmt, ast.ImportFrom):
-                for local, bound in import_bindings(stmt, self.index, path):
-                    if local == name:
-                        return bound
-        return None
+        self.load(path)
+        return self.imports[path].get(name)
 
     def kind(self, cls: _Class, depth: int = 0) -> tuple[str, int] | None:
         """("settings"|"model", pydantic version) for a pydantic class, else None."""
@@ -295,11 +318,8 @@ class _Resolver:
         )
 
     def _model_of(self, path: str, annotation: ast.expr) -> _Class | None:
-        imports: dict[str, tuple[str, str | None]] = {}
-        tree = parse(self.project, path)
-        for stmt in top_level(tree.body if tree else []):
-            if isinstance(stmt, ast.Import | ast.ImportFrom):
-                imports.update(import_bindings(stmt, self.index, path))
+        self.load(path)
+        imports = self.imports[path]
         for name in sorted(annotation_names(annotation)):
             found = self.target(path, imports.get(name, name))
             if found is not None and self.kind(found) is not None:
@@ -314,13 +334,11 @@ def settings_classes(project: Project) -> tuple[SettingsClass, ...]:
         found: list[SettingsClass] = []
         for app in python_apps(project):
             resolver = _Resolver(project, app)
-            for (_path, _name), cls in sorted(resolver.classes.items()):
-                kind = resolver.kind(cls)
-                if kind is not None and kind[0] == "settings":
-                    try:
-                        found.append(resolver.build(cls, kind[1]))
-                    except RecursionError:
-                        project.problem(
-                            cls.path, f"class {cls.node.name} is nested too deeply to analyse"
-                        )
+            for cls, version in resolver.settings():
+                try:
+                    found.append(resolver.build(cls, version))
+                except RecursionError:
+                    project.problem(
+                        cls.path, f"class {cls.node.name} is nested too deeply to analyse"
+                    )
         return tuple(sorted(found, key=lambda c: (c.app, c.path, c.line)))

@@ -119,3 +119,11 @@ def test_interrupt_inside_the_block_still_stops_everything(tmp_path: Path) -> No
     assert gone(pid)
     # The helper grandchild is re-parented and reaped asynchronously.
     assert wait_for(lambda: not group_alive(pid), 5.0)
+
+
+def test_log_tails_mask_the_values_we_passed(tmp_path: Path) -> None:
+    target = write_app(tmp_path, prelude='print("token is", os.environ["API_TOKEN"], flush=True)')
+    with AppReplicas(target, n=1, env={"API_TOKEN": "tok-1234567890"}, health_path="/health") as r:
+        pass
+    assert "token is ***" in r.log_tails()
+    assert "tok-1234567890" not in r.log_tails()

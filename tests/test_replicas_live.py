@@ -117,13 +117,21 @@ def test_central_fixtures(tmp_path: Path, scenario: str, outcome: str) -> None:
     machine's Postgres (the embedded provider is covered by the Postgres tests)."""
     root = copy_project(scenario, tmp_path)
     proc, report = run_kabul(
-        root, "--kabul-select", "KAB451", "--kabul-postgres-url", MACHINE_POSTGRES
+        root, "--kabul-select", "KAB451,KAB251", "--kabul-postgres-url", MACHINE_POSTGRES
     )
     outcomes, findings = kab451(report)
     assert outcomes == [outcome], proc.stdout
+    kab251 = [(r["subject"], r["outcome"]) for r in report["results"] if r["code"] == "KAB251"]
     if outcome == "passed":
         assert findings == []
+        assert kab251 == [("backend:app.main:app", "skipped")]  # all config through Settings
         return
+    # Audit item #2: started with APP_ENV=production and without SMTP_HOST & co., it serves.
+    assert kab251 == [("backend:app.main:app", "failed")]
+    [config] = [f for f in report["findings"] if f["code"] == "KAB251"]
+    assert config["message"].startswith("started with APP_ENV=production and without ")
+    assert "SMTP_HOST" in config["message"]
+    assert config["message"].endswith("the app served GET /health (200)")
     [finding] = findings
     assert (finding["subject"], finding["severity"]) == ("backend:app.main:app", "error")
     a1, a2 = counts(finding)

@@ -6,8 +6,9 @@ environment. The environment is built from scratch (PATH, HOME, locale, the virt
 what the caller passes, so a developer's own ``DATABASE_URL`` never leaks into a live check.
 Output goes to one log file per replica; readiness is an HTTP answer on the health route within
 ``startup_timeout``, and a replica that exits or never answers raises :class:`ReplicaStartError`
-carrying its log tail. Every process group is stopped on exit (SIGTERM, then SIGKILL), also when
-the ``with`` body fails or is interrupted, and at interpreter exit as a last resort.
+carrying its log tail. Log tails mask every value the caller put in the environment. Every
+process group is stopped on exit (SIGTERM, then SIGKILL), also when the ``with`` body fails or
+is interrupted, and at interpreter exit (or SIGTERM/SIGHUP) as a last resort.
 """
 
 from __future__ import annotations
@@ -168,14 +169,14 @@ class AppReplicas:
                 raise ReplicaStartError(
                     f"replica {replica.index} ({self.app.target}) exited with code {code}"
                     " before answering",
-                    replica.log_tail(),
+                    self._redact(replica.log_tail()),
                     code,
                 )
             if time.monotonic() >= deadline:
                 raise ReplicaStartError(
                     f"replica {replica.index} ({self.app.target}) did not answer"
                     f" GET {self.health_path} within {self.startup_timeout:g}s",
-                    replica.log_tail(),
+                    self._redact(replica.log_tail()),
                     None,
                 )
             time.sleep(0.05)
@@ -196,10 +197,17 @@ class AppReplicas:
         # Log files live in a temp dir that is about to go; keep the tails for reports.
         self.tails = {r.index: r.log_tail(200) for r in self.replicas}
 
+    def _redact(self, text: str) -> str:
+        """Mask every value we put in the app's environment (a log line may echo one)."""
+        for value in sorted({v for v in self.env.values() if len(v) >= 8}, key=len, reverse=True):
+            text = text.replace(value, "***")
+        return text
+
     def log_tails(self, lines: int = 40) -> str:
         blocks = []
         for replica in self.replicas:
             kept = self.tails.get(replica.index)
             text = "\n".join(kept.splitlines()[-lines:]) if kept else replica.log_tail(lines)
+            text = self._redact(text)
             blocks.append(f"--- replica {replica.index} (port {replica.port}) ---\n{text}")
         return "\n".join(blocks)

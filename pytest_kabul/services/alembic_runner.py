@@ -32,7 +32,7 @@ HELPER = Path(__file__).with_name("alembic_helper.py")
 _URL_FIELD = re.compile(
     r"(DATABASE|DB|POSTGRES|PG|SQLALCHEMY|SQL)\w*_(URL|URI|DSN)$|^(DATABASE|DB|POSTGRES(QL)?|PG)_?(URL|URI|DSN)$",
     re.I,
-)  # noqa: E501
+)
 _PARTS = {
     "host": re.compile(r"^(POSTGRES|PG|DB|DATABASE)_?(SERVER|HOST|HOSTNAME)$", re.I),
     "port": re.compile(r"^(POSTGRES|PG|DB|DATABASE)_?PORT$", re.I),
@@ -138,6 +138,12 @@ def _driver(project: Project, env: AlembicEnv, app_dir: str) -> str | None:
     env_text = project.read_text(env.env_py) if env.env_py else ""
     if env_text and ("async_engine_from_config" in env_text or "AsyncEngine" in env_text):
         return "asyncpg"
+    # A plain postgresql:// URL means psycopg2 to SQLAlchemy; use psycopg 3 if that is all
+    # the interpreter has.
+    import importlib.util
+
+    if importlib.util.find_spec("psycopg2") is None and importlib.util.find_spec("psycopg"):
+        return "psycopg"
     return None
 
 

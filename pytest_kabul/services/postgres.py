@@ -106,6 +106,9 @@ class PostgresService:
     log: Path | None = None
     start_seconds: float = 0.0
     created: set[str] = field(default_factory=set)
+    # Results that several live checks share for this server (KAB351 and KAB352 use one
+    # upgrade of one throwaway database), keyed by the caller.
+    memo: dict[object, object] = field(default_factory=dict, repr=False)
 
     # -- connections ---------------------------------------------------------------------
     def _connect(self, dbname: str | None = None) -> object:
@@ -144,6 +147,8 @@ class PostgresService:
         name = DB_PREFIX + secrets.token_hex(6)
         self.execute(f'CREATE DATABASE "{name}"')
         self.created.add(name)
+        # The owner's pid, so a leak check can tell a leftover from a live session's database.
+        self.execute(f"COMMENT ON DATABASE \"{name}\" IS 'pytest-kabul pid {os.getpid()}'")
         return Database(name, self.host, self.port, self.user, self.password)
 
     def drop_database(self, name: str) -> None:

@@ -48,8 +48,20 @@ def server(services: Mapping[str, Any]) -> PostgresService:
 def execute(
     project: Project, subject: str, services: Mapping[str, Any], actions: list[str]
 ) -> tuple[AlembicEnv, Outcome]:
+    """Run ``actions`` on a fresh database; "upgrade" and "check" share one run per session."""
     env = env_for(project, subject)
     pg = server(services)
+    if actions in (["upgrade"], ["upgrade", "check"]):
+        key = ("upgrade+check", str(project.root), subject)
+        cached = pg.memo.get(key)
+        if not isinstance(cached, Outcome):
+            cached = _execute(project, env, pg, ["upgrade", "check"])
+            pg.memo[key] = cached
+        return env, cached
+    return env, _execute(project, env, pg, actions)
+
+
+def _execute(project: Project, env: AlembicEnv, pg: PostgresService, actions: list[str]) -> Outcome:
     plan = plan_for(project, env)
     with pg.database() as db:
         outcome = run(
@@ -59,7 +71,12 @@ def execute(
             exclude_tables=project.config.live.exclude_tables,
             timeout=max(project.config.live.startup_timeout * 10, 120.0),
         )
-    return env, outcome
+    return outcome
+
+
+def upgraded(outcome: Outcome) -> bool:
+    """The upgrade itself succeeded (a later comparison step may still have failed)."""
+    return outcome.ok or outcome.stage == "check"
 
 
 def revision_file(env: AlembicEnv, revision: str | None) -> RevisionFile | None:

@@ -51,9 +51,9 @@ def evaluate(project: Project) -> Evaluation:
 def run(project: Project, subject: str, services: Mapping[str, Any]) -> Sequence[Finding]:
     env, outcome = _live.execute(project, subject, services, ["upgrade"])
     where = Location(env.config_path, env.line)
-    if outcome.ok and set(outcome.current) == set(outcome.heads):
+    if _live.upgraded(outcome) and set(outcome.current) == set(outcome.heads):
         return []
-    if outcome.ok:
+    if _live.upgraded(outcome):
         return [
             Finding(
                 code=check.code,

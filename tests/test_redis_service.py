@@ -123,3 +123,17 @@ def test_compose_provider_through_pytest_docker_with_a_fake_docker(
         "port redis 6379",
         "down -v",
     ]
+
+
+def test_fixture_skips_without_a_provider_and_errors_under_require_live(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = pytester.mkdir("empty-bin")
+    monkeypatch.setenv("PATH", str(empty))  # no redis-server, no docker
+    pytester.makepyfile("def test_uses_redis(kabul_redis):\n    raise AssertionError\n")
+    result = pytester.runpytest("-p", "no:randomly", "-rs")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["*no Redis: pass --kabul-redis-url*"])
+    result = pytester.runpytest("-p", "no:randomly", "--kabul-require-live")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*live service unavailable: no Redis*"])

@@ -78,3 +78,9 @@ def test_configuration_wins(tmp_path: Path) -> None:
     [app] = asgi_apps(project)
     assert (app.subject, app.app_dir, app.factory) == ("svc:api:build", "svc", True)
     assert (health_path(project, app), probe_paths(project, app)) == ("/up", ["/login"])
+
+
+def test_routes_with_a_route_level_limiter_are_probed_first() -> None:
+    project = Project(PROJECTS / "scaling_slowapi_redis")
+    [app] = asgi_apps(project)
+    assert probe_paths(project, app) == ["/search", "/__kabul_probe__"]

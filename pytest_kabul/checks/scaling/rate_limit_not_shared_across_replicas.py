@@ -7,9 +7,10 @@ What it checks
     replica A (accepted: a1), then N requests from 127.0.0.3 alternating A, B, A, B (accepted:
     a2). A shared limit gives a2 ≈ a1; per-process counters give a2 ≈ 2·a1 (an error). No 429
     in either burst is reported as "no limit observed" (a warning, not a pass). The probed
-    paths are ``[tool.kabul.live] rate_limit_paths``, else a non-existent path under the API
-    prefix (a 404 still passes through middleware) and the app's GET routes, never the health
-    route. N is ``[tool.kabul.live] burst`` (default 200).
+    paths are ``[tool.kabul.live] rate_limit_paths``, else GET routes with a route-level
+    limiter (``@limiter.limit``, ``Depends(RateLimiter(...))``), a non-existent path under the
+    API prefix (a 404 still passes through middleware) and the app's other GET routes — the
+    health route only when nothing else exists. N is ``[tool.kabul.live] burst`` (default 200).
 
 Why it matters
     The static hint (KAB401) says where state lives; this proves what a client actually gets
@@ -25,6 +26,7 @@ Fix
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -61,7 +63,7 @@ def probe_paths(project: Project, app: AsgiApp) -> list[str]:
     if configured:
         return list(configured)
     health = health_path(project, app)
-    paths = [f"{api_prefix(project, app)}/{PROBE_SUFFIX}"]
+    paths = [*limited_routes(project, app), f"{api_prefix(project, app)}/{PROBE_SUFFIX}"]
     for path in route_paths(project, app):
         if (
             path != health
@@ -74,6 +76,35 @@ def probe_paths(project: Project, app: AsgiApp) -> list[str]:
     if len(paths) == 1 and health is not None:
         paths.append(health)
     return paths[:MAX_PATHS]
+
+
+def limited_routes(project: Project, app: AsgiApp) -> list[str]:
+    """GET routes with a route-level limiter (``@limiter.limit(...)``, ``Depends(RateLimiter)``):
+    a middleware-less limiter only counts there, so they are probed first."""
+    found: set[str] = set()
+    prefix = f"{app.app_dir}/" if app.app_dir else ""
+    for rel in project.files:
+        if not rel.endswith(".py") or not rel.startswith(prefix):
+            continue
+        tree = project.parse_python(rel)
+        for node in ast.walk(tree) if tree else ():
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            route, limited = None, False
+            for deco in node.decorator_list:
+                if not (isinstance(deco, ast.Call) and isinstance(deco.func, ast.Attribute)):
+                    continue
+                if deco.func.attr in {"limit", "shared_limit"}:
+                    limited = True
+                elif deco.func.attr == "get" and deco.args:
+                    first = deco.args[0]
+                    if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                        route = first.value
+                    deps = [k.value for k in deco.keywords if k.arg == "dependencies"]
+                    limited = limited or any("Limit" in ast.unparse(d) for d in deps)
+            if route is not None and limited and "{" not in route:
+                found.add(route)
+    return sorted(found)
 
 
 def _location(project: Project, app: AsgiApp) -> Location | None:

@@ -233,3 +233,29 @@ def test_keywords_to_other_callables_are_not_writes(tmp_path: Path) -> None:
         "    return render(data_url=f'data:image/png;base64,{base64.b64encode(data).decode()}')\n"
     )
     assert len(check.evaluate(project).findings) == 5
+
+
+def test_sqlmodel_fixture_helper_summary_and_sa_column() -> None:
+    ev = check.evaluate(Project(PROJECTS / "storage_sqlmodel"))
+    users = "backend/app/api/users.py"
+    assert [(f.subject, f.location, f.message) for f in ev.findings] == [
+        (
+            "Attachment.thumbnail",
+            Location(users, 36),
+            "Attachment.thumbnail (LargeBinary) receives a base64 of file bytes",
+        ),
+        (
+            "User.avatar",
+            Location(users, 22),
+            "User.avatar (String) receives a data:image base64 URL",
+        ),
+    ]
+    assert "returns avatar_data_url() -> " in ev.findings[1].evidence[0].text
+    assert ev.subjects == (
+        "Attachment.exif",
+        "Attachment.filename",
+        "Attachment.storage_key",
+        "Attachment.thumbnail",
+        "User.avatar",
+        "User.email",
+    )

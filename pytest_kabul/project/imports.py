@@ -14,6 +14,8 @@ source text mentions them, so extraction costs little more than the parse itself
 from __future__ import annotations
 
 import ast
+import bisect
+import warnings
 from dataclasses import dataclass
 
 from pytest_kabul.project.core import Project, facet
@@ -64,13 +66,22 @@ def _catches_import_error(handler: ast.ExceptHandler) -> bool:
 
 
 class _Extractor:
-    def __init__(self, dynamic: bool) -> None:
+    def __init__(self, dynamic: bool, marks: list[int] | None) -> None:
         self.dynamic = dynamic
+        self.marks = marks  # sorted lines mentioning "import"; None: unknown, walk everything
         self.found: list[Import] = []
+
+    def _may_import(self, node: ast.stmt) -> bool:
+        if self.marks is None:
+            return True
+        end = node.end_lineno or node.lineno
+        i = bisect.bisect_left(self.marks, node.lineno)
+        return i < len(self.marks) and self.marks[i] <= end
 
     def body(self, stmts: list[ast.stmt], guarded: bool) -> None:
         for stmt in stmts:
-            self.stmt(stmt, guarded)
+            if self._may_import(stmt):
+                self.stmt(stmt, guarded)
 
     def stmt(self, node: ast.stmt, guarded: bool) -> None:
         if isinstance(node, ast.Import):
@@ -137,10 +148,25 @@ class _Extractor:
                     self.found.append(Import(target, sub.lineno, guarded, dynamic=True))
 
 
+def _import_lines(text: str) -> list[int]:
+    """Line numbers (1-based, sorted) of the lines that contain the word ``import``."""
+    lines: list[int] = []
+    line, last = 1, 0
+    pos = text.find("import")
+    while pos != -1:
+        line += text.count("\n", last, pos)
+        lines.append(line)
+        last = text.find("\n", pos)
+        if last == -1:
+            break
+        pos = text.find("import", last)
+    return lines
+
+
 def extract_imports(tree: ast.Module, text: str | None = None) -> tuple[Import, ...]:
     """Every absolute import of a module, sorted by line."""
     dynamic = text is None or "import_module" in text or "__import__" in text
-    extractor = _Extractor(dynamic)
+    extractor = _Extractor(dynamic, None if text is None else _import_lines(text))
     extractor.body(tree.body, False)
     return tuple(sorted(set(extractor.found), key=lambda i: (i.line, i.module, i.names)))
 
@@ -154,8 +180,19 @@ def imports_in(project: Project, path: str) -> tuple[Import, ...] | None:
     """The imports of one project file (parsed once per session); None if it cannot be parsed."""
     cache = _import_cache(project)
     if path not in cache:
-        tree = project.parse_python(path)
+        tree = project._trees.get(path)
+        text = project.read_text(path)
+        if tree is None and text is not None:
+            # Parsed here without caching the tree: holding thousands of syntax trees costs
+            # hundreds of MB and makes every garbage collection slower. A file that does not
+            # parse goes through project.parse_python, which records the Problem.
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    tree = ast.parse(text, filename=path)
+            except (SyntaxError, ValueError):
+                tree = project.parse_python(path)
         if tree is None:
             return None
-        cache[path] = extract_imports(tree, project.read_text(path))
+        cache[path] = extract_imports(tree, text)
     return cache[path]

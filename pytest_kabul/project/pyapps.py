@@ -146,7 +146,8 @@ def python_apps(project: Project) -> tuple[PythonApp, ...]:
             if not is_test_file(f[len(root) + 1 :] if root else f)
             and (f[len(root) + 1 :] if root else f).split("/")[0] not in TOOL_DIRS
         ]
-        tests = [f for f in files if f not in set(runtime)]
+        runtime_set = set(runtime)
+        tests = [f for f in files if f not in runtime_set]
         tests = [f for f in tests if is_test_file(f[len(root) + 1 :] if root else f)]
         folder_modules, package_dirs = _folder_modules(files)
         apps.append(

@@ -141,7 +141,10 @@ def test_next15_without_dockerfile_is_a_skip(tmp_path: Path) -> None:
 
 
 def test_next15_lockfile_without_sharp(tmp_path: Path) -> None:
-    files = {"package-lock.json": _lock(next="15.3.0"), "Dockerfile": "FROM node:22\nRUN npm ci\n"}
+    files = {
+        "package-lock.json": _lock(next="15.3.0"),
+        "Dockerfile": "FROM node:22\nCOPY package*.json ./\nRUN npm ci\n",
+    }
     ev = check.evaluate(_app(tmp_path, {"dependencies": {"next": "^15.0.0"}}, files))
     assert rows(ev) == [
         (
@@ -156,7 +159,7 @@ def test_next15_lockfile_without_sharp(tmp_path: Path) -> None:
 def test_old_sharp_downloads_its_binary(tmp_path: Path) -> None:
     files = {
         "package-lock.json": _lock(next="15.3.0", sharp="0.32.6"),
-        "Dockerfile": "FROM company/node-base:1\nRUN npm ci\n",
+        "Dockerfile": "FROM company/node-base:1\nCOPY . .\nRUN npm ci\n",
     }
     ev = check.evaluate(_app(tmp_path, {"dependencies": {"next": "^15.0.0"}}, files))
     assert ev.findings == ()
@@ -170,7 +173,7 @@ def test_unknown_libc_is_assumed_glibc_and_said(tmp_path: Path) -> None:
             sharp="0.34.1",
             **{"@img/sharp-linuxmusl-x64": "0.34.1", "@img/sharp-libvips-linuxmusl-x64": "1.1.0"},
         ),
-        "Dockerfile": "FROM company/node-base:1\nRUN npm ci\n",
+        "Dockerfile": "FROM company/node-base:1\nCOPY . .\nRUN npm ci\n",
     }
     ev = check.evaluate(_app(tmp_path, {"dependencies": {"next": "^15.0.0"}}, files))
     assert [f.message for f in ev.findings] == [
@@ -222,4 +225,17 @@ def test_no_next_app_is_not_applicable(tmp_path: Path) -> None:
     (tmp_path / "package.json").write_text('{"dependencies": {"react": "18.0.0"}}')
     assert check.evaluate(Project(tmp_path)).not_applicable == (
         "no Next.js app (no package.json depending on next)"
+    )
+
+
+def test_lockfile_not_copied_into_the_build(tmp_path: Path) -> None:
+    files = {
+        "package-lock.json": _lock(next="15.3.0", sharp="0.34.1"),
+        "Dockerfile": "FROM node:22-alpine\nCOPY package.json ./\nRUN npm install\n",
+    }
+    ev = check.evaluate(_app(tmp_path, {"dependencies": {"next": "^15.0.0"}}, files))
+    assert ev.findings == ()
+    assert ev.notes["web"].endswith(
+        "web/Dockerfile does not copy web/package-lock.json into the build, so the install"
+        " resolves sharp's binaries for the image's own platform (linuxmusl-x64)"
     )

@@ -8,6 +8,7 @@ and on whether the install omits optional or dev dependencies.
 from __future__ import annotations
 
 import enum
+import fnmatch
 import itertools
 import re
 from dataclasses import dataclass
@@ -53,7 +54,12 @@ class AppImage:
     arch: str  # x64 / arm64
     installs: tuple[InstallStep, ...]
     copies_standalone: bool
-    lockfile_names: tuple[str, ...]  # lockfiles the Dockerfile COPYs by name
+    lockfile_names: tuple[str, ...]  # lockfiles the Dockerfile COPYs (or bind-mounts) by name
+    copies_context: bool = False  # COPY . / COPY <app dir>: every file, lockfiles included
+
+    def uses_lockfile(self, rel: str) -> bool:
+        """Whether the build context's lockfile reaches the image's install."""
+        return self.copies_context or rel.rsplit("/", 1)[-1] in self.lockfile_names
 
     @property
     def platform(self) -> str:
@@ -147,10 +153,30 @@ def _omit_pair(flags: list[str], what: str) -> bool:
     return any(a == "--omit" and b == what for a, b in itertools.pairwise(flags))
 
 
-def image_facts(project: Project, dockerfile: Dockerfile) -> AppImage:
+def _sources(value: str) -> list[str]:
+    """The source paths of a COPY/ADD from the build context (none for ``--from=stage``)."""
+    form = Instruction("COPY", value, 0).exec_form()
+    words = form if form is not None else value.split()
+    if any(w.startswith("--from") for w in words):
+        return []
+    return [w for w in words if not w.startswith("--")][:-1]
+
+
+def _copies_context(sources: list[str], app_dir: str) -> bool:
+    """``COPY . .`` / ``COPY ./ /app`` / ``COPY frontend/ .`` (the app's whole folder)."""
+    wanted = {".", "./", "*", "./*"}
+    if app_dir:
+        wanted |= {app_dir, f"{app_dir}/", f"./{app_dir}"}
+    return any(src in wanted for src in sources)
+
+
+def image_facts(project: Project, dockerfile: Dockerfile, app_root: str = "") -> AppImage:
     installs: list[InstallStep] = []
     copies_standalone = False
+    copies_context = False
     lockfiles: set[str] = set()
+    base_dir = dockerfile.directory
+    app_dir = app_root[len(base_dir) :].strip("/") if app_root.startswith(base_dir) else ""
     for stage in dockerfile.stages:
         production = False
         for ins in stage.instructions:
@@ -164,9 +190,14 @@ def image_facts(project: Project, dockerfile: Dockerfile) -> AppImage:
                 )
             elif ins.keyword == "RUN":
                 installs.extend(_steps(production, ins))
+                lockfiles.update(n for n in LOCKFILE_NAMES if n in ins.value)  # bind mounts
             elif ins.keyword in ("COPY", "ADD"):
                 copies_standalone |= ".next/standalone" in ins.value
-                lockfiles.update(n for n in LOCKFILE_NAMES if n in ins.value)
+                sources = _sources(ins.value)
+                for src in sources:  # by name, or a glob such as package*.json / yarn.lock*
+                    name = src.rsplit("/", 1)[-1]
+                    lockfiles.update(n for n in LOCKFILE_NAMES if fnmatch.fnmatch(n, name))
+                copies_context |= _copies_context(sources, app_dir)
     base = dockerfile.base_image() or ""
     for key, value in _global_args(project.read_text(dockerfile.path) or "").items():
         base = base.replace(f"${{{key}}}", value).replace(f"${key}", value)
@@ -178,4 +209,5 @@ def image_facts(project: Project, dockerfile: Dockerfile) -> AppImage:
         installs=tuple(installs),
         copies_standalone=copies_standalone,
         lockfile_names=tuple(sorted(lockfiles)),
+        copies_context=copies_context,
     )

@@ -249,7 +249,7 @@ def _build_app(
         code = strip_comments(text)
         imports.extend((src, _line(code, m.start())) for m in _IMAGE_IMPORT_RE.finditer(code))
     dockerfile = _app_dockerfile(project, root)
-    image = image_facts(project, dockerfile) if dockerfile else None
+    image = image_facts(project, dockerfile, root) if dockerfile else None
     lockfile, importer, lockfile_path = _choose_lockfile(project, root, image)
     spec = manifest.get("dependencies", {}).get("next") or manifest.get("devDependencies", {}).get(
         "next", ""

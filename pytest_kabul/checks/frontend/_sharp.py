@@ -208,6 +208,11 @@ def _binaries(app: NextApp, code: str, base: str, *, required: bool) -> Verdict:
             note=f"{base}; no lockfile, so the install in {image.dockerfile} resolves"
             f" sharp's binaries for its own platform ({image.platform})"
         )
+    if not image.uses_lockfile(lock.path):
+        return Verdict(
+            note=f"{base}; {image.dockerfile} does not copy {lock.path} into the build, so the"
+            f" install resolves sharp's binaries for the image's own platform ({image.platform})"
+        )
     assumed = " (libc not recognised, assumed glibc)" if image.libc is Libc.UNKNOWN else ""
     platform = f"{image.platform} from {image.dockerfile} FROM {image.final_base}{assumed}"
     sharp = lock.resolve("sharp")

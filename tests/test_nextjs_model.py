@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -258,3 +259,20 @@ def test_root_app_and_legacy_image_import() -> None:
     assert (app.root, app.subject) == ("", ".")
     assert app.image_imports == (("components/Hero.tsx", 2),)
     assert app.config.path == "next.config.ts"
+
+
+def test_component_library_with_next_as_dev_dependency_is_no_app(tmp_path: Path) -> None:
+    project = _write(
+        tmp_path,
+        {
+            "packages/ui/package.json": json.dumps(
+                {"devDependencies": {"next": "14.2.0"}, "scripts": {"build": "tsup"}}
+            ),
+            "apps/web/package.json": json.dumps(
+                {"devDependencies": {"next": "14.2.0"}, "scripts": {"dev": "next dev -p 3001"}}
+            ),
+            "apps/docs/package.json": json.dumps({"devDependencies": {"next": "15.0.0"}}),
+            "apps/docs/next.config.mjs": "export default {};\n",
+        },
+    )
+    assert [a.subject for a in next_apps(project)] == ["apps/docs", "apps/web"]

@@ -146,8 +146,22 @@ def _manifest(data: dict[str, object]) -> dict[str, dict[str, str]]:
     return out
 
 
-def _depends_on_next(manifest: Mapping[str, Mapping[str, str]]) -> bool:
-    return any("next" in manifest.get(s, {}) for s in ("dependencies", "devDependencies"))
+def _is_next_app(project: Project, rel: str, data: dict[str, object]) -> bool:
+    """``next`` in dependencies; in devDependencies only when the folder is run by Next
+    (a ``next`` script or a next.config) - a component library that merely tests against
+    Next is not an app."""
+    manifest = _manifest(data)
+    if "next" in manifest.get("dependencies", {}):
+        return True
+    if "next" not in manifest.get("devDependencies", {}):
+        return False
+    scripts = data.get("scripts")
+    if isinstance(scripts, dict) and any(
+        re.search(r"(?:^|[\s&;])next(?:\s|$)", str(v)) for v in scripts.values()
+    ):
+        return True
+    folder = rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
+    return any(f"{folder}{name}" in project.files for name in CONFIG_NAMES)
 
 
 def _choose_lockfile(
@@ -224,7 +238,7 @@ def next_apps(project: Project) -> tuple[NextApp, ...]:
         if not isinstance(data, dict):
             continue
         manifest = _manifest(data)
-        if _depends_on_next(manifest):
+        if _is_next_app(project, rel, data):
             root = rel.rsplit("/", 1)[0] if "/" in rel else ""
             candidates.append((root, rel, manifest))
             roots.append(root)

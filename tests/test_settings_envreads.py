@@ -295,3 +295,29 @@ def test_too_deep_expression_is_a_problem_not_a_crash(tmp_path: Path) -> None:
             "nested too deeply to analyse; its environment reads were not checked",
         )
     ]
+
+
+def test_local_assignment_between_parameter_and_read(tmp_path: Path) -> None:
+    project = make(
+        tmp_path,
+        {
+            "app/svc.py": """\
+            import os
+
+            def _service_url(service):
+                key = f"{service}_URL"
+                return os.environ.get(key, "")
+
+            def _shout(name):
+                key = name.upper()
+                return os.getenv(key)
+
+            A = _service_url("BILLING")
+            B = _shout("quiet")
+            """
+        },
+    )
+    assert [(r.line, r.names, r.expression, r.via) for r in env_reads(project)] == [
+        (9, (), "name.upper()", ()),  # the wrapper is not followed through a method call
+        (11, ("BILLING_URL",), "'BILLING'", ("_service_url",)),
+    ]

@@ -96,6 +96,7 @@ class _Ctx:
     classes: tuple[str, ...] = ()
     in_class_body: bool = False
     loops: tuple[tuple[str, tuple[ast.expr, ...]], ...] = ()  # ``for k in ("A", "B"):``
+    local: dict[str, ast.expr] | None = None  # ``key = f"{prefix}_URL"`` inside a function
 
 
 def _arg(call: ast.Call, index: int, *names: str) -> ast.expr | None:
@@ -153,6 +154,17 @@ class _Scanner:
                     for value in values:
                         self.site(ctx, node, value, default, kind, missing=missing)
                     return
+            if ctx.local and name.id in ctx.local and name.id not in ctx.params:
+                # One local assignment away (``key = name.upper()`` stays unresolved).
+                self.site(
+                    replace(ctx, local=None),
+                    node,
+                    ctx.local[name.id],
+                    default,
+                    kind,
+                    missing=missing,
+                )
+                return
         self.out.sites.append(
             Site(
                 getattr(node, "lineno", 0),
@@ -291,7 +303,7 @@ class _Scanner:
         qual = (*ctx.qual, node.name)
         name = ".".join(qual)
         self.out.functions[name] = Func(params, defaults, ctx.in_class_body and not static)
-        inner = _Ctx(qual, name, params, ctx.classes)
+        inner = _Ctx(qual, name, params, ctx.classes, local={})
         for stmt in node.body:
             self.visit(stmt, inner)
 
@@ -313,7 +325,7 @@ class _Scanner:
         elif kind is ast.Compare:
             self.compare(node, ctx)  # type: ignore[arg-type]
         elif kind is ast.Assign:
-            self.assign(node)  # type: ignore[arg-type]
+            self.assign(node, ctx)  # type: ignore[arg-type]
         elif (kind is ast.For or kind is ast.AsyncFor) and self.loop(node, ctx):  # type: ignore[arg-type]
             return
         # Hand-rolled child iteration: skips leaves (names, constants, operators, contexts),
@@ -372,7 +384,13 @@ class _Scanner:
             self.visit(stmt, ctx)
         return True
 
-    def assign(self, node: ast.Assign) -> None:
+    def assign(self, node: ast.Assign, ctx: _Ctx) -> None:
+        if (
+            ctx.local is not None
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+        ):
+            ctx.local[node.targets[0].id] = node.value
         if isinstance(node.value, ast.List | ast.Tuple | ast.Set):
             for tgt in node.targets:
                 if isinstance(tgt, ast.Name):

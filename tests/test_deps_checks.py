@@ -228,3 +228,17 @@ def test_failing_item_renders_the_finding(tmp_path: Path) -> None:
     assert '  fix: Add the line "sentry-sdk" to backend/requirements.txt' in proc.stdout
     assert [f["subject"] for f in report["findings"]] == ["backend:sentry-sdk"]
     assert "Traceback" not in proc.stdout
+
+
+def test_app_without_declared_dependencies(tmp_path: Path) -> None:
+    project = _project(
+        tmp_path, {"requirements.txt": "# nothing yet\n", "job.py": "import boto3\n"}
+    )
+    (finding,) = python_import_undeclared.check.evaluate(project).findings
+    assert (finding.severity, finding.location, finding.message, finding.remediation) == (
+        Severity.ERROR,
+        Location("job.py", 1),
+        "'boto3' is imported but 'boto3' is not declared in any manifest (the app declares no"
+        " dependencies)",
+        'Add the line "boto3" to requirements.txt, with the version range you deploy.',
+    )

@@ -38,7 +38,9 @@ class ImageInstall:
     @property
     def label(self) -> str:
         """``backend/pyproject.toml, the manifest backend/Dockerfile installs``."""
-        files = " and ".join(self.manifests) or "no manifest"
+        files = " and ".join(self.manifests)
+        if self.dockerfile is None and not files:
+            return "any manifest (the app declares no dependencies)"
         if self.dockerfile is None:
             return f"{files}, the app's declared runtime dependencies"
         noun = "manifests" if len(self.manifests) > 1 else "manifest"

@@ -53,8 +53,9 @@ def add_to(m: Manifest, dist: str) -> str:
 def add_advice(project: Project, app: PythonApp, install: ImageInstall, dist: str) -> str:
     targets = [m for m in (manifest(project, p) for p in install.manifests) if m is not None]
     if not targets:
-        targets = [
-            m for m in app_manifests(project, app) if m.kind is not ManifestKind.REQUIREMENTS
+        mine = app_manifests(project, app)
+        targets = [m for m in mine if m.kind is not ManifestKind.REQUIREMENTS] or [
+            m for m in mine if not is_dev_name(m.path.rsplit("/", 1)[-1])
         ]
     if not targets:
         return f'Declare "{dist}" in {app.path("pyproject.toml")} under [project].dependencies'

@@ -1,6 +1,7 @@
 """Every environment read in every Python app, found by AST (never imported).
 
-Public facet: ``env_reads(project) -> tuple[EnvRead, ...]``, sorted by (app, path, line).
+Public facet: ``env_reads(project) -> tuple[EnvRead, ...]``, sorted by (app, path, line);
+``outside_settings(project)`` keeps the runtime reads outside any Settings class (KAB201's).
 Each :class:`EnvRead` has the app, file, line, the resolved variable name(s) (empty when the
 name cannot be determined statically, ``expression`` then holds the name expression's source),
 the *kind* of default (never its value), the read form, the enclosing function, the Settings
@@ -326,3 +327,8 @@ def env_reads(project: Project) -> tuple[EnvRead, ...]:
         for app in python_apps(project):
             out.extend(_app_reads(project, app, settings.get(app.name, {})))
         return tuple(sorted(out))
+
+
+def outside_settings(project: Project) -> tuple[EnvRead, ...]:
+    """The reads KAB201 judges: runtime code (not tests/tooling), outside any Settings class."""
+    return tuple(r for r in env_reads(project) if not r.test_code and not r.in_settings)

@@ -37,7 +37,7 @@ from collections import defaultdict
 
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.envreads import EnvRead, env_reads
+from pytest_kabul.project.envreads import EnvRead, outside_settings
 from pytest_kabul.project.pyapps import python_apps
 from pytest_kabul.project.settings import SettingsClass, accepted_env, settings_classes
 from pytest_kabul.registry import Check, Evaluation
@@ -160,9 +160,7 @@ def evaluate(project: Project) -> Evaluation:
             classes_by_app[cls.app].append(cls)
     reads_by_app: dict[str, dict[str, list[EnvRead]]] = defaultdict(lambda: defaultdict(list))
     unresolved: dict[str, list[EnvRead]] = defaultdict(list)
-    for read in env_reads(project):
-        if read.test_code or read.in_settings:
-            continue
+    for read in outside_settings(project):
         if not read.resolved:
             unresolved[read.app].append(read)
         for name in read.names:

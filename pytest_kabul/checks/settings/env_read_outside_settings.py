@@ -9,11 +9,14 @@ What it checks
     module constants (also imported ones), f-strings and ``+``. Test code and tooling folders are
     not judged (tests set the environment on purpose); ``alembic/env.py`` is runtime code.
 
-    Subjects: one per (app, variable) read outside Settings — failing, listing every read site —
-    plus one per env name of every Settings field of the app, which passes when nothing reads
-    that variable behind Settings' back. A read whose name cannot be resolved statically is its
-    own failing finding under ``<app>:<unresolved>`` at the read's location. An app that reads
-    nothing and has no Settings class gets one subject ``<app>:*``.
+    Subjects (chosen so the report shows what was checked, not only what failed): one per
+    (app, variable) read outside Settings — failing, one finding listing every read site — plus
+    one per top-level Settings field of the app under its primary env name, which passes when
+    nothing reads that variable behind Settings' back. A read whose name cannot be resolved
+    statically is its own failing finding under ``<app>:<unresolved>`` at the read's location.
+    An app with no Settings class that reads nothing gets one passing subject ``<app>:*``.
+    Three messages: the variable is not a field of any Settings class; a field exists but the
+    code bypasses it; the app has no pydantic-settings class at all.
 
 Why it matters
     A variable read with ``os.getenv`` and a hardcoded default is never validated: when it is

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -127,3 +130,30 @@ def test_log_tails_mask_the_values_we_passed(tmp_path: Path) -> None:
         pass
     assert "token is ***" in r.log_tails()
     assert "tok-1234567890" not in r.log_tails()
+
+
+DRIVER = """
+import sys, time
+from pathlib import Path
+from pytest_kabul.services.replicas import AppReplicas, AppTarget
+replicas = AppReplicas(AppTarget("svc:app", Path(sys.argv[1])), n=2, health_path="/health")
+replicas.__enter__()  # never exited: only the exit hooks can stop them
+print(" ".join(str(r.pid) for r in replicas.replicas), flush=True)
+time.sleep(120)
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_killed_session_leaves_no_replica(tmp_path: Path, signum: signal.Signals) -> None:
+    """A pytest session cancelled by CI (SIGTERM) or Ctrl-C (SIGINT) still stops its replicas."""
+    write_app(tmp_path)
+    with subprocess.Popen(
+        [sys.executable, "-c", DRIVER, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    ) as driver:
+        assert driver.stdout is not None
+        pids = [int(p) for p in driver.stdout.readline().split()]
+        assert len(pids) == 2
+        assert not any(gone(p) for p in pids)
+        driver.send_signal(signum)
+        driver.wait(timeout=30)
+    assert wait_for(lambda: all(gone(p) and not group_alive(p) for p in pids), 10.0)

@@ -105,7 +105,7 @@ def test_dockerfile_entrypoint_script_exec_and_stage_inheritance(tmp_path: Path)
     ]
 
 
-def test_compose_override_depends_on_and_dev_files(tmp_path: Path) -> None:
+def test_compose_override_depends_on_and_production_model(tmp_path: Path) -> None:
     project = make(
         tmp_path,
         {
@@ -131,12 +131,16 @@ def test_compose_override_depends_on_and_dev_files(tmp_path: Path) -> None:
                   db:
                     image: postgres:16
             """,
-            "docker-compose.dev.yml": "services:\n  web:\n    build: ./backend\n"
-            "    command: uvicorn app.main:app --reload\n",
+            "docker-compose.prod.yml": """
+                services:
+                  image_default:
+                    command: uvicorn app.main:app --proxy-headers
+            """,
         },
     )
-    rows = [row(p) for p in start_paths(project)]
-    assert rows == [
+    paths = start_paths(project)
+    prod = "docker-compose.yml+docker-compose.prod.yml"
+    assert [row(p) for p in paths if p.production] == [
         (
             "backend/Dockerfile",
             "dockerfile",
@@ -145,55 +149,59 @@ def test_compose_override_depends_on_and_dev_files(tmp_path: Path) -> None:
             "command: alembic upgrade head @ backend/Dockerfile:2",
         ),
         (
-            "docker-compose.dev.yml:web",
-            "compose",
-            "docker-compose.dev.yml:4",
-            "uvicorn app.main:app",
-            None,
-        ),
-        (
-            "docker-compose.yml:api",
+            f"{prod}:api",
             "compose",
             "docker-compose.yml:12",
             "uvicorn app.main:app",
             "depends_on migrate: alembic upgrade head @ docker-compose.yml:9",
         ),
         (
-            "docker-compose.yml:image_default",
+            f"{prod}:image_default",
             "compose",
-            "docker-compose.yml:5",
+            "docker-compose.prod.yml:3",
             "uvicorn app.main:app",
-            "command: alembic upgrade head @ docker-compose.yml:5",
+            None,
         ),
         (
-            "docker-compose.yml:migrate",
+            f"{prod}:migrate",
             "compose",
             "docker-compose.yml:9",
             None,
             "command: alembic upgrade head @ docker-compose.yml:9",
         ),
-        ("docker-compose.yml:web", "compose", "docker-compose.yml:4", "uvicorn app.main:app", None),
+        (f"{prod}:web", "compose", "docker-compose.yml:4", "uvicorn app.main:app", None),
     ]
-    web = next(p for p in start_paths(project) if p.subject == "docker-compose.yml:web")
+    dev = [p for p in paths if not p.production]
+    assert [(p.subject, row(p)[4]) for p in dev] == [
+        (
+            "docker-compose.yml:api",
+            "depends_on migrate: alembic upgrade head @ docker-compose.yml:9",
+        ),
+        (
+            "docker-compose.yml:image_default",
+            "command: alembic upgrade head @ docker-compose.yml:5",
+        ),
+        ("docker-compose.yml:migrate", "command: alembic upgrade head @ docker-compose.yml:9"),
+        ("docker-compose.yml:web", None),
+    ]
+    web = next(p for p in paths if p.subject == f"{prod}:web")
     assert web.server is not None
     assert (web.server.factory, web.server.workers) == (True, 2)
-    dev = next(p for p in start_paths(project) if p.subject == "docker-compose.dev.yml:web")
-    assert dev.production is False
     evaluation = kab302.evaluate(project)
     assert evaluation.subjects == (
         "backend/Dockerfile",
-        "docker-compose.yml:api",
-        "docker-compose.yml:image_default",
-        "docker-compose.yml:web",
+        f"{prod}:api",
+        f"{prod}:image_default",
+        f"{prod}:web",
     )
-    assert [(f.subject, str(f.location), f.message) for f in evaluation.findings] == [
-        (
-            "docker-compose.yml:web",
-            "docker-compose.yml:4",
-            "docker-compose.yml:web starts uvicorn app.main:app without `alembic upgrade` running"
-            " before it, and the app skips create_all in production (backend/app/main.py:9)",
-        )
+    assert [(f.subject, str(f.location)) for f in evaluation.findings] == [
+        (f"{prod}:image_default", "docker-compose.prod.yml:3"),
+        (f"{prod}:web", "docker-compose.yml:4"),
     ]
+    assert evaluation.findings[1].message == (
+        f"{prod}:web starts uvicorn app.main:app without `alembic upgrade` running before it,"
+        " and the app skips create_all in production (backend/app/main.py:9)"
+    )
 
 
 def test_procfile_paas_k8s_and_ci(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from pytest_kabul.model import Location
+from pytest_kabul.project.compose import ComposeService
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.dockerfiles import dockerfiles
 from pytest_kabul.project.startpaths import (
@@ -20,12 +21,7 @@ from pytest_kabul.project.startpaths import (
     StartPath,
     argv_of,
     build_path,
-    dockerfile_argv,
-    is_production_file,
 )
-
-_COMPOSE = re.compile(r"^(docker-)?compose([._-][\w.-]*)?\.ya?ml$")
-_WORKLOADS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"})
 
 
 def key_line(text: str, *keys: str) -> int:
@@ -65,92 +61,90 @@ def _join(base: str, rel: str) -> str:
 
 
 def compose_paths(project: Project) -> list[StartPath]:
+    """One path per service of every compose model (``compose_models``: overrides merged).
+
+    A directory's default model counts as production only when the directory has no
+    production model (``docker-compose.prod.yml`` …); then the default one is for development.
+    """
+    from pytest_kabul.project.compose import compose_models
+
+    models = compose_models(project)
+    prod_dirs = {m.directory for m in models if m.kind == "production"}
     out: list[StartPath] = []
-    for rel in project.files:
-        if not _COMPOSE.match(rel.rsplit("/", 1)[-1]):
-            continue
-        data = project.read_yaml(rel)
-        services = data.get("services") if isinstance(data, dict) else None
-        if not isinstance(services, dict):
-            continue
-        text = project.read_text(rel) or ""
+    for model in models:
+        production = model.kind == "production" or model.directory not in prod_dirs
         by_name: dict[str, StartPath] = {}
-        depends: dict[str, list[str]] = {}
-        for name, service in sorted(services.items()):
-            if not isinstance(service, dict):
-                continue
-            path = _compose_service(project, rel, text, str(name), service)
+        for name, service in sorted(model.services.items()):
+            path = _compose_service(project, model.subject, service, production=production)
             if path is not None:
-                by_name[str(name)] = path
-            deps = service.get("depends_on")
-            if isinstance(deps, dict):
-                depends[str(name)] = [
-                    str(d)
-                    for d, cond in deps.items()
-                    if isinstance(cond, dict)
-                    and cond.get("condition") == "service_completed_successfully"
-                ]
+                by_name[name] = path
         for name, path in sorted(by_name.items()):
-            if path.migration is None and path.server is not None:
-                for dep in depends.get(name, []):
-                    other = by_name.get(dep)
-                    if other is not None and other.server is None and other.migration is not None:
-                        path = replace(
-                            path, migration=replace(other.migration, via=f"depends_on {dep}")
-                        )
-                        break
+            deps = model.services[name].raw.get("depends_on")
+            if path.migration is None and path.server is not None and isinstance(deps, dict):
+                for dep, cond in sorted(deps.items()):
+                    other = by_name.get(str(dep))
+                    done = isinstance(cond, dict) and cond.get("condition") == (
+                        "service_completed_successfully"
+                    )
+                    if done and other is not None and other.server is None:
+                        path = _release_applied(path, other, f"depends_on {dep}")
             out.append(path)
     return out
 
 
+def _listed(value: object) -> object:
+    return list(value) if isinstance(value, tuple) else value
+
+
 def _compose_service(
-    project: Project, rel: str, text: str, name: str, service: dict[str, Any]
+    project: Project, subject: str, service: ComposeService, *, production: bool
 ) -> StartPath | None:
-    build = service.get("build")
-    context, dockerfile_name, target = None, "Dockerfile", None
-    if isinstance(build, str):
-        context = build
-    elif isinstance(build, dict):
-        context = str(build.get("context", "."))
-        dockerfile_name = str(build.get("dockerfile", "Dockerfile"))
-        target = build.get("target") if isinstance(build.get("target"), str) else None
-    base_dir = _join(_dir(rel), context) if context is not None else _dir(rel)
     image_argv: tuple[list[str], list[str]] = ([], [])
-    if context is not None:
-        wanted = _join(base_dir, dockerfile_name)
-        for dockerfile in dockerfiles(project):
-            if dockerfile.path == wanted:
-                stage = next(
-                    (s for s in dockerfile.stages if target and s.name == target),
-                    dockerfile.final,
-                )
-                entry = dockerfile.effective("ENTRYPOINT", stage)
-                cmd = dockerfile.effective("CMD", stage)
-                image_argv = (entry.argv() if entry else [], cmd.argv() if cmd else [])
-    command = argv_of(service.get("command"))
-    entrypoint = argv_of(service.get("entrypoint"))
-    if command is None and entrypoint is None and context is None:
+    target = (
+        service.raw.get("build", {}).get("target")
+        if isinstance(service.raw.get("build"), dict)
+        else None
+    )
+    for dockerfile in dockerfiles(project):
+        if service.dockerfile is not None and dockerfile.path == service.dockerfile:
+            stage = next(
+                (s for s in dockerfile.stages if target and s.name == target), dockerfile.final
+            )
+            entry = dockerfile.effective("ENTRYPOINT", stage)
+            cmd = dockerfile.effective("CMD", stage)
+            image_argv = (entry.argv() if entry else [], cmd.argv() if cmd else [])
+    command = argv_of(
+        list(service.command) if isinstance(service.command, tuple) else service.command
+    )
+    entrypoint = argv_of(
+        list(service.entrypoint) if isinstance(service.entrypoint, tuple) else service.entrypoint
+    )
+    if command is None and entrypoint is None and service.build_context is None:
         return None  # an image we do not build and do not start differently
+    key = "entrypoint" if entrypoint is not None else "command" if command is not None else None
+    file, line = (
+        service.key_lines.get(key, (service.file, service.line or 1))
+        if key
+        else (service.file, service.line or 1)
+    )
     if entrypoint is not None:
         argv = [*entrypoint, *(command or [])]
-        line = key_line(text, "services", name, "entrypoint")
     elif command is not None:
         argv = [*image_argv[0], *command]
-        line = key_line(text, "services", name, "command")
     else:
         argv = [*image_argv[0], *image_argv[1]]
-        line = key_line(text, "services", name)
     if not argv:
         return None
+    working_dir = service.raw.get("working_dir")
     return build_path(
         project,
-        subject=f"{rel}:{name}",
+        subject=f"{subject}:{service.name}",
         kind=StartKind.COMPOSE,
-        location=Location(rel, line),
+        location=Location(file, line),
         argv=argv,
-        base_dir=base_dir,
-        workdir=service.get("working_dir") if isinstance(service.get("working_dir"), str) else None,
-        production=is_production_file(rel),
+        base_dir=service.build_context or _dir(service.file),
+        workdir=working_dir if isinstance(working_dir, str) else None,
+        production=production,
     )
 
 
@@ -185,221 +179,9 @@ def _release_applied(path: StartPath, release: StartPath | None, via: str) -> St
     return path
 
 
-def _paas_path(
-    project: Project, rel: str, name: str, start: object, line: int, base_dir: str
-) -> StartPath | None:
-    argv = argv_of(start)
-    if argv is None:
-        if start is None:
-            for dockerfile in dockerfiles(project):
-                if dockerfile.directory == base_dir and is_production_file(dockerfile.path):
-                    argv, line = dockerfile_argv(dockerfile)
-                    break
-        if not argv:
-            return None
-    return build_path(
-        project,
-        subject=f"{rel}:{name}",
-        kind=StartKind.PAAS,
-        location=Location(rel, line),
-        argv=argv,
-        base_dir=base_dir,
-    )
-
-
-def _release(project: Project, rel: str, command: object, line: int) -> StartPath | None:
-    argv = argv_of(command)
-    if argv is None:
-        return None
-    return build_path(
-        project,
-        subject=f"{rel}:release",
-        kind=StartKind.PAAS,
-        location=Location(rel, line),
-        argv=argv,
-        base_dir=_dir(rel),
-    )
-
-
-def paas_paths(project: Project) -> list[StartPath]:
-    out: list[StartPath] = []
-    for rel in project.files:
-        name = rel.rsplit("/", 1)[-1]
-        text = project.read_text(rel) if name in _PAAS_FILES else None
-        if text is None:
-            continue
-        base = _dir(rel)
-        data: Any
-        if name == "fly.toml":
-            data = project.read_toml(rel) or {}
-            deploy = data.get("deploy", {}) if isinstance(data.get("deploy"), dict) else {}
-            release = _release(
-                project, rel, deploy.get("release_command"), key_line(text, "release_command")
-            )
-            procs = data.get("processes") if isinstance(data.get("processes"), dict) else None
-            items: list[tuple[str, object, int]] = (
-                [(k, v, key_line(text, "processes", k)) for k, v in sorted(procs.items())]
-                if procs
-                else [("app", data.get("experimental", {}).get("cmd"), 1)]
-            )
-            for proc, cmd, line in items:
-                path = _paas_path(project, rel, proc, cmd, line, base)
-                if path is not None:
-                    out.append(_release_applied(path, release, "release_command"))
-        elif name == "render.yaml":
-            data = project.read_yaml(rel)
-            for svc in data.get("services", []) if isinstance(data, dict) else []:
-                if not isinstance(svc, dict) or svc.get("type") not in ("web", "pserv", None):
-                    continue
-                sname = str(svc.get("name", "web"))
-                start = svc.get("startCommand") or svc.get("dockerCommand")
-                root = _join(base, str(svc.get("rootDir", ".")))
-                line = key_line(text, "services", f"name: {sname}", "startCommand")
-                path = _paas_path(project, rel, sname, start, line, root)
-                release = _release(
-                    project, rel, svc.get("preDeployCommand"), key_line(text, "preDeployCommand")
-                )
-                if path is not None:
-                    out.append(_release_applied(path, release, "preDeployCommand"))
-        elif name in ("railway.json", "railway.toml", "railpack.json", "nixpacks.toml"):
-            data = project.read_toml(rel) if name.endswith(".toml") else project.read_json(rel)
-            if not isinstance(data, dict):
-                continue
-            deploy = _table(data.get("deploy"))
-            start_table = _table(data.get("start"))
-            start = deploy.get("startCommand") or start_table.get("cmd")
-            pre = deploy.get("preDeployCommand")
-            if isinstance(pre, list) and all(isinstance(p, str) for p in pre):
-                pre = " && ".join(pre)
-            release = _release(project, rel, pre, key_line(text, "preDeployCommand"))
-            line = (
-                key_line(text, "startCommand")
-                if deploy.get("startCommand")
-                else key_line(text, "cmd")
-            )
-            path = _paas_path(project, rel, "web", start, line, base)
-            if path is not None:
-                out.append(_release_applied(path, release, "preDeployCommand"))
-        elif name == "heroku.yml":
-            data = project.read_yaml(rel)
-            if not isinstance(data, dict):
-                continue
-            rel_table = _table(data.get("release"))
-            release = _release(
-                project, rel, rel_table.get("command"), key_line(text, "release", "command")
-            )
-            run = _table(data.get("run"))
-            for proc, cmd in sorted(run.items()):
-                value = cmd.get("command") if isinstance(cmd, dict) else cmd
-                path = _paas_path(
-                    project, rel, str(proc), value, key_line(text, "run", str(proc)), base
-                )
-                if path is not None:
-                    out.append(_release_applied(path, release, "release phase"))
-    return out
-
-
-_PAAS_FILES = frozenset(
-    {"fly.toml", "render.yaml", "railway.json", "railway.toml", "railpack.json", "nixpacks.toml",
-     "heroku.yml"}
-)  # fmt: skip
-
-
-def k8s_paths(project: Project) -> list[StartPath]:
-    out: list[StartPath] = []
-    jobs: dict[str, StartPath] = {}
-    workloads: list[StartPath] = []
-    for rel in project.files.suffix(".yaml", ".yml"):
-        text = project.read_text(rel)
-        if text is None or "containers:" not in text or "kind:" not in text or "{{" in text:
-            continue
-        for doc in project.read_yaml_all(rel):
-            if not isinstance(doc, dict) or doc.get("kind") not in _WORKLOADS:
-                continue
-            kind, name = str(doc["kind"]), str((doc.get("metadata") or {}).get("name", "?"))
-            spec = _pod_spec(doc)
-            init = None
-            for container in spec.get("initContainers") or []:
-                path = _container(project, rel, text, f"{kind}/{name}", container)
-                if path is not None and path.migration is not None:
-                    init = path
-            for container in spec.get("containers") or []:
-                path = _container(project, rel, text, f"{kind}/{name}", container)
-                if path is None:
-                    continue
-                path = _release_applied(path, init, "initContainer")
-                if kind in ("Job", "CronJob") and path.migration is not None:
-                    jobs[_dir(rel)] = path
-                workloads.append(path)
-    for path in workloads:
-        folder = _dir(path.location.path)
-        job = next((j for d, j in sorted(jobs.items()) if folder.startswith(d)), None)
-        out.append(_release_applied(path, job, "migration Job") if job is not path else path)
-    return out
-
-
-def _pod_spec(doc: dict[str, Any]) -> dict[str, Any]:
-    spec = doc.get("spec") or {}
-    if doc.get("kind") == "CronJob":
-        spec = ((spec.get("jobTemplate") or {}).get("spec")) or {}
-    if doc.get("kind") != "Pod":
-        spec = ((spec.get("template") or {}).get("spec")) or {}
-    return spec if isinstance(spec, dict) else {}
-
-
-def _container(
-    project: Project, rel: str, text: str, workload: str, container: object
-) -> StartPath | None:
-    if not isinstance(container, dict):
-        return None
-    argv = [*(argv_of(container.get("command")) or []), *(argv_of(container.get("args")) or [])]
-    if isinstance(container.get("command"), str) or isinstance(container.get("args"), str):
-        return None
-    if not argv:
-        return None
-    cname = str(container.get("name", "app"))
-    return build_path(
-        project,
-        subject=f"{rel}:{workload}/{cname}",
-        kind=StartKind.K8S,
-        location=Location(rel, key_line(text, f"name: {cname}")),
-        argv=argv,
-        base_dir="",
-    )
-
-
-def ci_paths(project: Project) -> list[StartPath]:
-    out: list[StartPath] = []
-    for rel in project.files.under(".github/workflows"):
-        if not rel.endswith((".yml", ".yaml")):
-            continue
-        data = project.read_yaml(rel)
-        jobs = data.get("jobs") if isinstance(data, dict) else None
-        if not isinstance(jobs, dict):
-            continue
-        text = project.read_text(rel) or ""
-        for job_id, job in sorted(jobs.items()):
-            label = f"{rel} {job_id} {job.get('name', '') if isinstance(job, dict) else ''}"
-            if not isinstance(job, dict) or not re.search(r"deploy|release|prod", label, re.I):
-                continue
-            runs = [s.get("run") for s in job.get("steps") or [] if isinstance(s, dict)]
-            script = "\n".join(r for r in runs if isinstance(r, str))
-            if not script:
-                continue
-            out.append(
-                build_path(
-                    project,
-                    subject=f"{rel}:{job_id}",
-                    kind=StartKind.CI,
-                    location=Location(rel, key_line(text, "jobs", str(job_id))),
-                    argv=["/bin/sh", "-c", script],
-                    base_dir="",
-                )
-            )
-    return out
-
-
 def all_paths(project: Project) -> list[StartPath]:
+    from pytest_kabul.project.platform_configs import ci_paths, k8s_paths, paas_paths
+
     paths = [
         *compose_paths(project),
         *procfile_paths(project),

@@ -30,7 +30,8 @@ from pytest_kabul.services.procs import free_port
 
 HELPER = Path(__file__).with_name("alembic_helper.py")
 _URL_FIELD = re.compile(
-    r"(DATABASE|DB|POSTGRES|PG|SQLALCHEMY|SQL)\w*_(URL|URI|DSN)$|^(DATABASE|DB|POSTGRES(QL)?|PG)_?(URL|URI|DSN)$",
+    r"(DATABASE|DB|POSTGRES|PG|SQLALCHEMY|SQL)\w*_(URL|URI|DSN)$"
+    r"|^(DATABASE|DB|POSTGRES(QL)?|PG)_?(URL|URI|DSN)$",
     re.I,
 )
 _PARTS = {
@@ -93,22 +94,23 @@ def scrub(text: str, secrets: Sequence[str] = ()) -> str:
     return text
 
 
-def _env_py_reads(project: Project, env: AlembicEnv) -> tuple[set[str], set[str]]:
-    """(environment variable names read in env.py, attribute names read off ``settings``)."""
+def _env_py_reads(project: Project, env: AlembicEnv) -> set[str]:
+    """Environment variable names read in env.py (``os.getenv``, ``os.environ[...]``)."""
     names: set[str] = set()
-    attrs: set[str] = set()
     tree = project.parse_python(env.env_py) if env.env_py else None
     for node in ast.walk(tree) if tree is not None else ():
         if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
             func = ast.unparse(node.func)
             if func.endswith(("getenv", "environ.get")) and isinstance(node.args[0].value, str):
                 names.add(node.args[0].value)
-        elif isinstance(node, ast.Subscript) and ast.unparse(node.value).endswith("environ"):
-            if isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
-                names.add(node.slice.value)
-        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name | ast.Call):
-            attrs.add(node.attr)
-    return names, attrs
+        elif (
+            isinstance(node, ast.Subscript)
+            and ast.unparse(node.value).endswith("environ")
+            and isinstance(node.slice, ast.Constant)
+            and isinstance(node.slice.value, str)
+        ):
+            names.add(node.slice.value)
+    return names
 
 
 def _settings_fields(project: Project, app_dir: str) -> list[Any]:
@@ -162,14 +164,15 @@ def plan_for(project: Project, env: AlembicEnv, *, cwd_rel: str | None = None) -
     if app_dir is None:
         app_dir = env.config_dir
     config = env.config_path[len(app_dir) + 1 :] if app_dir else env.config_path
-    names, attrs = _env_py_reads(project, env)
+    names = _env_py_reads(project, env)
     live = project.config.live
-    url_vars = {n for n in names if _URL_FIELD.search(n)} | {"DATABASE_URL"}
+    # Whatever env.py reads that looks like a URL is the database it migrates.
+    url_vars = {n for n in names if re.search(r"(URL|URI|DSN)$", n, re.I)} | {"DATABASE_URL"}
     parts: dict[str, set[str]] = {key: set() for key in _PARTS}
     extra: dict[str, str] = {}
     for f in _settings_fields(project, app_dir):
         env_name = f.env_name
-        if _URL_FIELD.search(f.name) or (f.name in attrs and "url" in f.name.lower()):
+        if _URL_FIELD.search(f.name) or _URL_FIELD.search(env_name):
             url_vars.add(env_name)
             continue
         part = next((k for k, rx in _PARTS.items() if rx.match(f.name)), None)

@@ -159,3 +159,14 @@ def test_kab353_round_trip_passes_and_reports_a_downgrade_that_leaves_a_type(
     assert finding.location.path == "backend/alembic/versions/0001_initial.py"
     assert 'type "userrole" already exists' in finding.evidence[0].text
     assert embedded.kabul_databases() == []
+
+
+def test_migrations_dir_setting_chooses_the_folder_alembic_runs_from(tmp_path: Path) -> None:
+    config = KabulConfig(live=LiveConfig(migrations_dir="./deploy"))
+    project = make(
+        tmp_path,
+        {"db/alembic.ini": "[alembic]\nscript_location = m\n", "db/m/env.py": "", "deploy/x": ""},
+        config,
+    )
+    plan = plan_for(project, alembic_envs(project)[0])
+    assert (plan.cwd, plan.config) == (project.root / "deploy", "../db/alembic.ini")

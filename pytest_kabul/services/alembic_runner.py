@@ -1,7 +1,8 @@
 """Running the project's own Alembic environment against a throwaway database.
 
 :func:`plan_for` decides, from the static model only, how the deploy runs Alembic: the folder
-(the build context / app folder of a start path that migrates, else the config file's folder),
+(``[tool.kabul.live] migrations_dir``, else the build context / app folder of a start path that
+migrates, else the config file's folder),
 the ``-c``/``-n`` arguments, the environment variables that must carry the database URL (the
 ``sqlalchemy.url`` of the ini is overridden anyway; ``os.environ[...]`` reads in ``env.py``; the
 Settings fields that look like a database URL or its parts; ``[tool.kabul.live] database_env``),
@@ -153,7 +154,10 @@ def plan_for(project: Project, env: AlembicEnv, *, cwd_rel: str | None = None) -
     """How to run ``env`` the way the deploy does (see the module docstring)."""
     from pytest_kabul.project.startpaths import start_paths
 
-    app_dir = cwd_rel
+    app_dir = cwd_rel or project.config.live.migrations_dir  # [tool.kabul.live] override
+    if app_dir is not None:
+        app_dir = app_dir.strip("/").removeprefix("./")
+        app_dir = "" if app_dir == "." else app_dir
     if app_dir is None:
         for path in start_paths(project):
             step = path.migration_step
@@ -163,7 +167,12 @@ def plan_for(project: Project, env: AlembicEnv, *, cwd_rel: str | None = None) -
                 break
     if app_dir is None:
         app_dir = env.config_dir
-    config = env.config_path[len(app_dir) + 1 :] if app_dir else env.config_path
+    if app_dir and env.config_path.startswith(app_dir + "/"):
+        config = env.config_path[len(app_dir) + 1 :]
+    elif app_dir:  # the config lives elsewhere: give Alembic its path from there
+        config = os.path.relpath(env.config_path, app_dir)
+    else:
+        config = env.config_path
     names = _env_py_reads(project, env)
     live = project.config.live
     # Whatever env.py reads that looks like a URL is the database it migrates.

@@ -321,3 +321,30 @@ def test_local_assignment_between_parameter_and_read(tmp_path: Path) -> None:
         (9, (), "name.upper()", ()),  # the wrapper is not followed through a method call
         (11, ("BILLING_URL",), "'BILLING'", ("_service_url",)),
     ]
+
+
+def test_reader_instances_imported_from_another_module(tmp_path: Path) -> None:
+    project = make(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/config.py": """\
+            from environs import Env
+            from starlette.config import Config
+
+            env = Env()
+            cfg = Config(".env")
+            """,
+            "app/use.py": """\
+            from app.config import cfg, env
+
+            A = env.str("FROM_ENVIRONS")
+            B = cfg("FROM_STARLETTE", default="")
+            C = env.read_env()
+            """,
+        },
+    )
+    assert summary(env_reads(project)) == [
+        ("app/use.py", 3, ("FROM_ENVIRONS",), "ENV_OBJECT", "ABSENT"),
+        ("app/use.py", 4, ("FROM_STARLETTE",), "STARLETTE", "EMPTY"),
+    ]

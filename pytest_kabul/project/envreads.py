@@ -142,12 +142,24 @@ class _App:
         self.scans[path] = FileScan()
         try:
             if tree is not None:
-                self.scans[path] = scan_file(tree, module_index(self.project, self.app), path)
+                index = module_index(self.project, self.app)
+                self.scans[path] = scan_file(tree, index, path, self.imported_family)
             for site in self.scans[path].sites:
                 self.site(path, site)
         except RecursionError:
             self.scans[path] = FileScan()
             self.project.problem(path, TOO_DEEP)
+
+    def imported_family(self, binding: tuple[str, str | None]) -> str | None:
+        """The reader family of an instance imported from another module of the app."""
+        module, attr = binding
+        path = module_index(self.project, self.app).path_of(module)
+        if attr is None or path is None:
+            return None
+        if path not in self.scans and _wanted(self.project, path, TRIGGERS):
+            self.scan(path)
+        scan = self.scans.get(path)
+        return scan.instances.get(attr) if scan is not None else None
 
     def site(self, path: str, site: Site) -> None:
         params = frozenset(site.params)
@@ -283,10 +295,13 @@ def _app_reads(project: Project, app: PythonApp, settings: dict[str, set[str]]) 
     for _round in range(10):
         while state.resolve_calls():
             pass
-        wrappers = sorted({qual.rsplit(".", 1)[-1] for _p, qual in state.templates})
-        if not wrappers:
+        wrappers = {qual.rsplit(".", 1)[-1] for _p, qual in state.templates}
+        # Reader instances other modules may import (``from app.config import env``).
+        shared = {name for scan in state.scans.values() for name in scan.instances}
+        names = sorted(wrappers | shared)
+        if not names:
             break
-        called = re.compile(r"\b(?:" + "|".join(map(re.escape, wrappers)) + r")\s*\(")
+        called = re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\s*[(.]")
         fresh = [
             p for p in app.python_files if p not in state.scans and _calls_any(project, p, called)
         ]

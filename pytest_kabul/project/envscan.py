@@ -8,6 +8,7 @@ is one case. :mod:`pytest_kabul.project.envreads` resolves names and follows wra
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from pytest_kabul.project.appmodules import Binding, ModuleIndex, import_bindings
@@ -86,6 +87,7 @@ class FileScan:
     calls: list[Call] = field(default_factory=list)
     functions: dict[str, Func] = field(default_factory=dict)
     imports: dict[str, Binding] = field(default_factory=dict)
+    instances: dict[str, str] = field(default_factory=dict)  # ``env = Env()`` -> "environs"
 
 
 @dataclass(frozen=True)
@@ -110,12 +112,16 @@ def _arg(call: ast.Call, index: int, *names: str) -> ast.expr | None:
     return None
 
 
+ImportedFamily = Callable[[Binding], str | None]
+
+
 class _Scanner:
-    def __init__(self, index: ModuleIndex, path: str) -> None:
+    def __init__(self, index: ModuleIndex, path: str, imported: ImportedFamily | None) -> None:
         self.index = index
         self.path = path
         self.out = FileScan()
-        self.instances: dict[str, str] = {}
+        self.instances = self.out.instances
+        self.imported = imported
         self.sequences: dict[str, ast.List | ast.Tuple | ast.Set] = {}
 
     def qualified(self, node: ast.expr) -> str | None:
@@ -133,6 +139,8 @@ class _Scanner:
         """The reader family of an instance expression (``config``, ``env``, ``Env()``)."""
         if isinstance(node, ast.Name) and node.id in self.instances:
             return self.instances[node.id]
+        if isinstance(node, ast.Name) and self.imported and node.id in self.out.imports:
+            return self.imported(self.out.imports[node.id])  # ``from app.config import env``
         if isinstance(node, ast.Call):
             return READER_CLASSES.get(self.qualified(node.func) or "")
         return None
@@ -420,8 +428,12 @@ _LEAVES = frozenset({ast.Name, ast.Constant, ast.Pass, ast.Break, ast.Continue, 
 )
 
 
-def scan_file(tree: ast.Module, index: ModuleIndex, path: str) -> FileScan:
-    scanner = _Scanner(index, path)
+def scan_file(
+    tree: ast.Module, index: ModuleIndex, path: str, imported: ImportedFamily | None = None
+) -> FileScan:
+    """Scan one module; ``imported`` maps an import binding to the reader family of the
+    instance it names in another module of the app (``from app.config import env``)."""
+    scanner = _Scanner(index, path, imported)
     for stmt in tree.body:
         scanner.visit(stmt, _Ctx())
     return scanner.out

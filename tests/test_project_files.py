@@ -152,3 +152,15 @@ def test_problem_sorting_is_deterministic() -> None:
     a = Problem("b.py", "z")
     b = Problem("a.py", "y")
     assert sorted([a, b]) == [b, a]
+
+
+def test_deeply_nested_python_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "deep.py").write_text("x = " + "+".join(["1"] * 200_000) + "\n")
+    (tmp_path / "unary.py").write_text("x = " + "-" * 100_000 + "1\n")
+    project = Project(tmp_path)
+    assert project.parse_python("deep.py") is None
+    assert project.parse_python("unary.py") is None
+    assert [(p.path, p.message) for p in project.problems] == [
+        ("deep.py", "nested too deeply for the Python parser; not checked"),
+        ("unary.py", "nested too deeply for the Python parser; not checked"),
+    ]

@@ -209,6 +209,8 @@ class Project:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes
                     tree = ast.parse(text, filename=rel)
+            except (RecursionError, MemoryError):
+                self.problem(rel, "nested too deeply for the Python parser; not checked")
             except (SyntaxError, ValueError) as exc:
                 line = getattr(exc, "lineno", None)
                 where = f" (line {line})" if line else ""

@@ -201,6 +201,14 @@ def _environment_map() -> dict[str, tuple[str, ...]]:
     return {k: tuple(sorted({canonicalize_name(d) for d in v})) for k, v in raw.items()}
 
 
+def is_curated(module: str) -> bool:
+    """True when the table (or a namespace package rule) names the distribution."""
+    parts = module.split(".")
+    if parts[0] in NAMESPACES and len(parts) > 1:
+        return True
+    return any(".".join(parts[:depth]) in KNOWN for depth in range(len(parts), 0, -1))
+
+
 def candidates(module: str, *, environment: bool = True) -> tuple[str, ...]:
     """Canonical distributions that may provide ``module``; the first is the one to suggest."""
     parts = module.split(".")

@@ -164,3 +164,17 @@ def test_deeply_nested_python_is_a_problem_not_a_crash(tmp_path: Path) -> None:
         ("deep.py", "nested too deeply for the Python parser; not checked"),
         ("unary.py", "nested too deeply for the Python parser; not checked"),
     ]
+
+
+def test_kab001_reads_manifests_no_facet_needed(tmp_path: Path) -> None:
+    from pytest_kabul.checks.project.unreadable_input import evaluate
+
+    (tmp_path / "backend").mkdir()
+    (tmp_path / "backend" / "pyproject.toml").write_text("[project\nname=")
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "package.json").write_text("{")
+    evaluation = evaluate(Project(tmp_path))
+    assert [(f.subject, f.severity, f.message.split(":")[0]) for f in evaluation.findings] == [
+        ("backend/pyproject.toml", Severity.ERROR, "invalid TOML"),
+        ("web/package.json", Severity.ERROR, "invalid JSON"),
+    ]

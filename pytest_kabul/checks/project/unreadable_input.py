@@ -36,6 +36,11 @@ check = Check(
 @check.evaluator
 def evaluate(project: Project) -> Evaluation:
     project.load_all()
+    # Manifests no facet needed (an app without Python files yet) still break installs.
+    for rel in project.files.named("pyproject.toml", "Pipfile"):
+        project.read_toml(rel)
+    for rel in project.files.named("package.json"):
+        project.read_json(rel)
     findings = [
         Finding(
             code=check.code,

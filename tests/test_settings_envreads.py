@@ -273,6 +273,8 @@ def test_loops_over_literal_names(tmp_path: Path) -> None:
                     os.getenv(name)
                 for other in compute():
                     os.getenv(other)
+                ci = ["CI", "BUILD_NUMBER"]
+                return any(os.environ.get(v) for v in ci if v)
             """
         },
     )
@@ -282,6 +284,8 @@ def test_loops_over_literal_names(tmp_path: Path) -> None:
         (10, ("A",), "GETENV"),
         (10, ("APP_B",), "GETENV"),
         (12, (), "GETENV"),
+        (14, ("BUILD_NUMBER",), "ENVIRON_GET"),
+        (14, ("CI",), "ENVIRON_GET"),
     ]
 
 

@@ -336,6 +336,9 @@ class _Scanner:
             self.assign(node, ctx)  # type: ignore[arg-type]
         elif (kind is ast.For or kind is ast.AsyncFor) and self.loop(node, ctx):  # type: ignore[arg-type]
             return
+        elif kind is ast.GeneratorExp or kind is ast.ListComp or kind is ast.SetComp:
+            self.comprehension(node, ctx)  # type: ignore[arg-type]
+            return
         # Hand-rolled child iteration: skips leaves (names, constants, operators, contexts),
         # which are most of a tree and can never hold a read.
         for name in node._fields:
@@ -370,27 +373,41 @@ class _Scanner:
                 self.site(ctx, node, node.left, None, "CONTAINS", missing=DefaultKind.ABSENT)
                 return
 
-    def loop(self, node: ast.For | ast.AsyncFor, ctx: _Ctx) -> bool:
-        """Visit a loop over literal names with the loop variable bound to each of them."""
-        values = node.iter
+    def _names(self, target: ast.expr, values: ast.expr) -> tuple[str, tuple[ast.expr, ...]] | None:
+        """``(variable, names)`` when ``for variable in <literal names>``."""
         if isinstance(values, ast.Name):
             values = self.sequences.get(values.id, values)
-        if not isinstance(node.target, ast.Name) or not isinstance(
+        if not isinstance(target, ast.Name) or not isinstance(
             values, ast.List | ast.Tuple | ast.Set
         ):
+            return None
+        kinds = ast.Constant | ast.Name | ast.Attribute | ast.JoinedStr
+        return target.id, tuple(e for e in values.elts if isinstance(e, kinds))
+
+    def loop(self, node: ast.For | ast.AsyncFor, ctx: _Ctx) -> bool:
+        """Visit a loop over literal names with the loop variable bound to each of them."""
+        bound = self._names(node.target, node.iter)
+        if bound is None:
             return False
-        names = tuple(
-            e
-            for e in values.elts
-            if isinstance(e, ast.Constant | ast.Name | ast.Attribute | ast.JoinedStr)
-        )
-        inner = replace(ctx, loops=(*ctx.loops, (node.target.id, names)))
+        inner = replace(ctx, loops=(*ctx.loops, bound))
         self.visit(node.iter, ctx)
         for stmt in node.body:
             self.visit(stmt, inner)
         for stmt in node.orelse:
             self.visit(stmt, ctx)
         return True
+
+    def comprehension(self, node: ast.GeneratorExp | ast.ListComp | ast.SetComp, ctx: _Ctx) -> None:
+        """``any(os.environ.get(v) for v in ("CI", "BUILD_NUMBER"))``."""
+        inner = ctx
+        for gen in node.generators:
+            self.visit(gen.iter, inner)
+            bound = self._names(gen.target, gen.iter)
+            if bound is not None:
+                inner = replace(inner, loops=(*inner.loops, bound))
+            for cond in gen.ifs:
+                self.visit(cond, inner)
+        self.visit(node.elt, inner)
 
     def assign(self, node: ast.Assign, ctx: _Ctx) -> None:
         if (

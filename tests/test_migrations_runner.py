@@ -170,3 +170,26 @@ def test_migrations_dir_setting_chooses_the_folder_alembic_runs_from(tmp_path: P
     )
     plan = plan_for(project, alembic_envs(project)[0])
     assert (plan.cwd, plan.config) == (project.root / "deploy", "../db/alembic.ini")
+
+
+@pytest.mark.live
+def test_an_env_py_that_migrates_another_database_is_not_judged(
+    embedded: PostgresService, tmp_path: Path
+) -> None:
+    """env.py hard-codes its URL: Alembic reaches head, but not in the plugin's database."""
+    from pytest_kabul.checks.migrations.migrations_fail_from_empty_db import check as kab351
+    from pytest_kabul.registry import CheckSkipped
+
+    root = tmp_path / "p"
+    shutil.copytree(PROJECTS / "migrations_healthy", root)
+    env_py = root / "backend/alembic/env.py"
+    with embedded.database() as other:
+        env_py.write_text(
+            env_py.read_text().replace(
+                'config.set_main_option("sqlalchemy.url", settings.DATABASE_URL)',
+                f'config.set_main_option("sqlalchemy.url", "{other.url("asyncpg")}")',
+            )
+        )
+        with pytest.raises(CheckSkipped, match="did not use the database URL pytest-kabul"):
+            kab351.run_live(Project(root), "backend/alembic.ini", {"kabul_postgres": embedded})
+        assert embedded.execute("SELECT count(*) FROM alembic_version", dbname=other.name) == [(1,)]

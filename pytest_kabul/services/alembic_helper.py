@@ -81,6 +81,21 @@ def _tables(diff: Any) -> set[str]:
     return out
 
 
+def _no_dotenv_override() -> None:
+    """``load_dotenv(override=True)`` in env.py must not replace the throwaway database URL."""
+    try:
+        import dotenv
+    except ImportError:
+        return
+    original = dotenv.load_dotenv
+
+    def load_dotenv(*args: Any, **kwargs: Any) -> bool:
+        kwargs["override"] = False
+        return bool(original(*args, **kwargs))
+
+    dotenv.load_dotenv = load_dotenv
+
+
 def main() -> int:
     args = json.loads(sys.argv[1])
     result: dict[str, Any] = {"ok": True}
@@ -89,6 +104,7 @@ def main() -> int:
     from alembic.runtime import migration
     from alembic.script import ScriptDirectory
 
+    _no_dotenv_override()
     steps = _StepLog()
     migration.log = steps  # type: ignore[assignment]
     out = io.StringIO()

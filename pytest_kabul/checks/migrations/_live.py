@@ -71,7 +71,25 @@ def _execute(project: Project, env: AlembicEnv, pg: PostgresService, actions: li
             exclude_tables=project.config.live.exclude_tables,
             timeout=max(project.config.live.startup_timeout * 10, 120.0),
         )
+        reached_head = upgraded(outcome) and set(outcome.current) == set(outcome.heads)
+        if reached_head and not _user_tables(pg, db.name):
+            # Alembic reports the heads, yet our database is empty: env.py migrated another
+            # database (a URL it builds itself, a .env it loads with override=True).
+            raise CheckSkipped(
+                f"{env.env_py or 'env.py'} did not use the database URL pytest-kabul provided"
+                f" (it migrated some other database); name the variable it reads in"
+                f" [tool.kabul.live] database_env"
+            )
     return outcome
+
+
+def _user_tables(pg: PostgresService, dbname: str) -> int:
+    rows = pg.execute(
+        "SELECT count(*) FROM pg_tables"
+        " WHERE schemaname NOT IN ('pg_catalog', 'information_schema')",
+        dbname=dbname,
+    )
+    return int(str(rows[0][0])) if rows else 0
 
 
 def upgraded(outcome: Outcome) -> bool:

@@ -10,9 +10,7 @@ and ``"A_" + "B"``. Anything else is unresolved (``None``); nothing is ever impo
 from __future__ import annotations
 
 import ast
-import gc
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from pytest_kabul.project.core import Project
@@ -80,12 +78,8 @@ def module_index(project: Project, app: PythonApp) -> ModuleIndex:
 
 
 def parse(project: Project, path: str) -> ast.Module | None:
-    """``project.parse_python`` that also survives source too deep for the parser itself."""
-    try:
-        return project.parse_python(path)
-    except (RecursionError, MemoryError):
-        project.problem(path, "nested too deeply for the Python parser; not analysed")
-        return None
+    """``project.parse_python`` (which also records source too deep for the parser)."""
+    return project.parse_python(path)
 
 
 def top_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
@@ -256,19 +250,3 @@ def substitute(parts: Parts, bound: Mapping[str, Parts | None]) -> Parts | None:
         else:
             out.append(part)
     return tuple(out)
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic GC while walking many cached ASTs.
-
-    Every gen-2 collection traverses every AST node still held by the parse cache; on a 600-file
-    app that made the settings scan 25x slower. We allocate no reference cycles here.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()

@@ -9,10 +9,12 @@ file instead of raising, so one broken file never stops the other checks.
 from __future__ import annotations
 
 import ast
+import gc
 import json
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property, wraps
 from pathlib import Path
@@ -41,6 +43,22 @@ class Problem:
     path: str
     message: str
     severity: Severity = Severity.WARNING
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic GC while building or walking many ASTs.
+
+    Every gen-2 collection traverses every AST node still held by the parse cache; on a 600-file
+    app that made the static scan 3-25x slower. Parsing and walking allocate no reference cycles.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def facet(fn: Callable[[Project], T]) -> Callable[[Project], T]:
@@ -206,7 +224,7 @@ class Project:
         text = self.read_text(rel)
         if text is not None:
             try:
-                with warnings.catch_warnings():
+                with warnings.catch_warnings(), paused_gc():
                     warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes
                     tree = ast.parse(text, filename=rel)
             except (RecursionError, MemoryError):

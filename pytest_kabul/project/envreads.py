@@ -37,10 +37,9 @@ from pytest_kabul.project.appmodules import (
     join,
     module_index,
     parse,
-    paused_gc,
     substitute,
 )
-from pytest_kabul.project.core import Project, facet
+from pytest_kabul.project.core import Project, facet, paused_gc
 from pytest_kabul.project.envscan import Call, FileScan, Site, scan_file
 from pytest_kabul.project.pyapps import PythonApp, python_apps
 from pytest_kabul.project.settings import DefaultKind, default_kind, settings_classes

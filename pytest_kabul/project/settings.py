@@ -26,10 +26,9 @@ from pytest_kabul.project.appmodules import (
     import_bindings,
     module_index,
     parse,
-    paused_gc,
     top_level,
 )
-from pytest_kabul.project.core import Project, facet
+from pytest_kabul.project.core import Project, facet, paused_gc
 from pytest_kabul.project.pyapps import PythonApp, python_apps
 from pytest_kabul.project.settings_ast import (
     SECRET_TYPES,

@@ -393,3 +393,44 @@ def test_server_commands(argv: list[str], expected: tuple[str, str] | None) -> N
 )
 def test_migration_commands(argv: list[str], expected: str | None) -> None:
     assert sh.migration(sh.normalise(argv)) == expected
+
+
+def test_an_image_deployed_by_a_migrating_compose_service_counts_as_migrated(
+    tmp_path: Path,
+) -> None:
+    """The full-stack-fastapi-template layout: a one-shot prestart service runs the migration."""
+    project = make(
+        tmp_path,
+        {
+            **BACKEND,
+            "backend/Dockerfile": 'FROM python:3.12\nCMD ["fastapi", "run", "--workers", "4",'
+            ' "app/main.py"]\n',
+            "backend/scripts/prestart.sh": "set -e\npython app/pre.py\nalembic upgrade head\n",
+            "docker-compose.yml": """
+                services:
+                  prestart:
+                    build: {context: ./backend}
+                    command: bash scripts/prestart.sh
+                  backend:
+                    build: {context: ./backend}
+                    depends_on:
+                      prestart: {condition: service_completed_successfully}
+            """,
+        },
+    )
+    assert [row(p)[::4] for p in start_paths(project)] == [
+        (
+            "backend/Dockerfile",
+            "docker-compose.yml:backend (depends_on prestart): alembic upgrade head"
+            " @ backend/scripts/prestart.sh:3",
+        ),
+        (
+            "docker-compose.yml:backend",
+            "depends_on prestart: alembic upgrade head @ backend/scripts/prestart.sh:3",
+        ),
+        (
+            "docker-compose.yml:prestart",
+            "command: alembic upgrade head @ backend/scripts/prestart.sh:3",
+        ),
+    ]
+    assert kab302.evaluate(project).findings == ()

@@ -145,6 +145,7 @@ def _compose_service(
         base_dir=service.build_context or _dir(service.file),
         workdir=working_dir if isinstance(working_dir, str) else None,
         production=production,
+        dockerfile=service.dockerfile,
     )
 
 

@@ -76,6 +76,7 @@ class StartPath:
     production: bool
     source_dir: str  # project folder the deployed code comes from (build context, app dir)
     migration: Migration | None = None  # an upgrade that runs before the server
+    dockerfile: str | None = None  # the Dockerfile whose image this path starts, if any
 
     @property
     def server(self) -> sh.ServerCommand | None:
@@ -237,6 +238,7 @@ def build_path(
     base_dir: str,
     workdir: str | None = None,
     production: bool = True,
+    dockerfile: str | None = None,
 ) -> StartPath:
     steps = expand_argv(_Ctx(project, base_dir), argv, location)
     own = _own_migration(steps)
@@ -249,6 +251,7 @@ def build_path(
         production=production and not any(s.server and s.server.reload for s in steps),
         source_dir=base_dir,
         migration=own,
+        dockerfile=dockerfile,
     )
 
 
@@ -307,10 +310,35 @@ def start_paths(project: Project) -> tuple[StartPath, ...]:
                 base_dir=dockerfile.directory,
                 workdir=workdir.value if workdir else None,
                 production=is_production_file(dockerfile.path),
+                dockerfile=dockerfile.path,
             )
         )
     paths.extend(deploy_configs.all_paths(project))
+    paths = _apply_compose_deploys(paths)
     return tuple(sorted(_apply_lifespan(project, paths), key=lambda p: p.subject))
+
+
+def _apply_compose_deploys(paths: list[StartPath]) -> list[StartPath]:
+    """An image whose production compose service migrates is migrated where it is deployed."""
+    out = []
+    for path in paths:
+        if path.kind is StartKind.DOCKERFILE and path.migration is None:
+            deploy = next(
+                (
+                    p
+                    for p in paths
+                    if p.kind is StartKind.COMPOSE
+                    and p.production
+                    and p.dockerfile == path.dockerfile
+                    and p.migration is not None
+                ),
+                None,
+            )
+            if deploy is not None and deploy.migration is not None:
+                via = f"{deploy.subject} ({deploy.migration.via})"
+                path = replace(path, migration=replace(deploy.migration, via=via))
+        out.append(path)
+    return out
 
 
 def _apply_lifespan(project: Project, paths: list[StartPath]) -> list[StartPath]:

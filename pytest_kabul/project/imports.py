@@ -196,3 +196,17 @@ def imports_in(project: Project, path: str) -> tuple[Import, ...] | None:
             return None
         cache[path] = extract_imports(tree, text)
     return cache[path]
+
+
+@facet
+def _main_hints(project: Project) -> dict[str, bool]:
+    return {}
+
+
+def mentions_main(project: Project, path: str) -> bool:
+    """Whether the file mentions ``__main__`` (a script), without re-reading prefetched files."""
+    hints = _main_hints(project)
+    if path in hints:
+        return hints[path]
+    text = project.read_text(path)
+    return text is not None and "__main__" in text

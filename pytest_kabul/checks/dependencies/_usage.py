@@ -12,7 +12,7 @@ from pytest_kabul.project.distributions import (
     is_stdlib,
     targets_of,
 )
-from pytest_kabul.project.imports import Import, imports_in
+from pytest_kabul.project.imports import Import, imports_in, mentions_main
 from pytest_kabul.project.installs import app_manifests
 from pytest_kabul.project.pyapps import PythonApp, python_apps
 
@@ -57,9 +57,9 @@ def _display(target: str) -> str:
     return ".".join(parts[:3]) if parts[0] in NAMESPACES and len(parts) > 1 else parts[0]
 
 
-def _is_script(app: PythonApp, path: str, text: str | None) -> bool:
+def _is_script(project: Project, app: PythonApp, path: str) -> bool:
     folder = app.rel(path).split("/")[:-1]
-    return bool(folder and folder[-1] in SCRIPT_DIRS) or (text is not None and "__main__" in text)
+    return bool(folder and folder[-1] in SCRIPT_DIRS) or mentions_main(project, path)
 
 
 def _namespace_tops(app: PythonApp) -> tuple[frozenset[str], frozenset[str]]:
@@ -102,7 +102,7 @@ def app_usages(project: Project, app: PythonApp) -> tuple[Usage, ...]:
         if not found:
             continue
         test = path in tests or app.rel(path) in TOOLING_FILES
-        script = not test and _is_script(app, path, project.read_text(path))
+        script = not test and _is_script(project, app, path)
         siblings = app.sibling_modules(path, script=script) if (test or script) else frozenset()
         for imp in found:
             top = imp.top

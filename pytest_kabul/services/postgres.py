@@ -236,7 +236,7 @@ class PostgresService:
             )  # fmt: skip
             port = free_port()
             options = (
-                f"-F -p {port} -k {tmp} -c listen_addresses=127.0.0.1"
+                f"-F -p {port} -c unix_socket_directories='' -c listen_addresses=127.0.0.1"
                 " -c synchronous_commit=off -c full_page_writes=off"
             )
             _run_checked(

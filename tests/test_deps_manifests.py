@@ -188,3 +188,31 @@ def test_pyproject_bad_requirement_names_the_line(tmp_path: Path) -> None:
     assert _deps(project, "pyproject.toml") == [("ok", "runtime", "", 3)]
     assert [p.message for p in project.problems] == ["line 3: not a valid requirement: 'bad =='"]
     assert DepKind.RUNTIME.value == "runtime"
+
+
+def test_same_requirement_in_several_tables_does_not_crash(tmp_path: Path) -> None:
+    """Regression: equal name/line with different kinds used to hit Enum ordering."""
+    project = _project(
+        tmp_path,
+        {
+            "pyproject.toml": """
+                [project]
+                name = "x"
+                dependencies = ["requests"]
+                [project.optional-dependencies]
+                http = ["requests"]
+                [dependency-groups]
+                dev = ["requests"]
+            """,
+            "setup.py": "from setuptools import setup\nsetup(install_requires=['setuptools'])\n",
+        },
+    )
+    assert _deps(project, "pyproject.toml") == [
+        ("requests", "extra", "http", 3),
+        ("requests", "group", "dev", 3),
+        ("requests", "runtime", "", 3),
+    ]
+    assert _deps(project, "setup.py") == [
+        ("setuptools", "group", "build-system", None),
+        ("setuptools", "runtime", "", 2),
+    ]

@@ -20,7 +20,14 @@ from dataclasses import dataclass
 from pytest_kabul.project.core import Project, facet
 from pytest_kabul.project.dockerfile_installs import InstallStep, install_steps
 from pytest_kabul.project.dockerfiles import Dockerfile, dockerfiles
-from pytest_kabul.project.manifests import Declared, DepKind, Manifest, is_dev_name, manifest
+from pytest_kabul.project.manifests import (
+    Declared,
+    DepKind,
+    Manifest,
+    is_dev_name,
+    manifest,
+    sorted_decls,
+)
 from pytest_kabul.project.pyapps import PythonApp, python_apps
 
 
@@ -124,7 +131,7 @@ def _from_steps(
         tuple(sorted(extras)),
         tuple(sorted(groups)),
         frozenset(names),
-        tuple(sorted(set(installed))),
+        sorted_decls(installed),
         min((s.line for s in steps), default=None),
     )
 

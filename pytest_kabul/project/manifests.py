@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -33,7 +34,7 @@ class DepKind(enum.Enum):
     GROUP = "group"  # dependency-groups, Poetry groups, uv/pdm dev, Pipfile dev-packages
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Declared:
     name: str  # canonical distribution name
     source: str  # the manifest file it is written in
@@ -42,6 +43,21 @@ class Declared:
     group: str  # extra / group name; MAIN for runtime
     requirement: str  # the text as written
     extras: tuple[str, ...] = ()  # extras the requirement asks for (``sentry-sdk[fastapi]``)
+
+    def sort_key(self) -> tuple[str, str, int, str, str, str]:
+        return (
+            self.name,
+            self.source,
+            self.line or 0,
+            self.kind.value,
+            self.group,
+            self.requirement,
+        )
+
+
+def sorted_decls(decls: Iterable[Declared]) -> tuple[Declared, ...]:
+    """Deduplicated and sorted (``line`` may be None, ``kind`` is an unordered Enum)."""
+    return tuple(sorted(set(decls), key=Declared.sort_key))
 
 
 class ManifestKind(enum.Enum):
@@ -255,7 +271,7 @@ def parse_pyproject(project: Project, path: str) -> Manifest | None:
     return Manifest(
         path,
         ManifestKind.PYPROJECT,
-        tuple(sorted(set(b.deps))),
+        sorted_decls(b.deps),
         project_name=str(canonicalize_name(name)) if name else None,
         style=style or "tools-only",
     )
@@ -270,6 +286,7 @@ __all__ = [
     "is_dev_name",
     "manifest",
     "parse_requirement",
+    "sorted_decls",
 ]
 
 

@@ -26,6 +26,7 @@ from pytest_kabul.project.manifests import (
     ManifestKind,
     manifest,
     parse_requirement,
+    sorted_decls,
 )
 
 _OPTION_WITH_VALUE = re.compile(
@@ -144,7 +145,7 @@ def parse_requirements_file(project: Project, path: str) -> Manifest | None:
     return Manifest(
         own.path,
         own.kind,
-        tuple(sorted(set(all_deps))),
+        sorted_decls(all_deps),
         includes=tuple(resolved),
         constraints=tuple(sorted(set(constraints))),
         style=own.style,

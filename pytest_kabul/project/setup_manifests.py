@@ -18,6 +18,7 @@ from pytest_kabul.project.manifests import (
     Manifest,
     ManifestKind,
     _Builder,
+    sorted_decls,
 )
 
 
@@ -50,7 +51,7 @@ def parse_setup_cfg(project: Project, path: str) -> Manifest | None:
     return Manifest(
         path,
         ManifestKind.SETUP_CFG,
-        tuple(sorted(set(b.deps))),
+        sorted_decls(b.deps),
         project_name=str(canonicalize_name(name)) if name else None,
         style="setup.cfg",
     )
@@ -91,7 +92,7 @@ def parse_setup_py(project: Project, path: str) -> Manifest | None:
     return Manifest(
         path,
         ManifestKind.SETUP_PY,
-        tuple(sorted(set(b.deps))),
+        sorted_decls(b.deps),
         project_name=str(canonicalize_name(name)) if name else None,
         style="setup.py",
     )
@@ -111,4 +112,4 @@ def parse_pipfile(project: Project, path: str) -> Manifest | None:
         if isinstance(table, dict):
             for name in table:
                 b.named(str(name), kind, group)
-    return Manifest(path, ManifestKind.PIPFILE, tuple(sorted(set(b.deps))), style="pipenv")
+    return Manifest(path, ManifestKind.PIPFILE, sorted_decls(b.deps), style="pipenv")

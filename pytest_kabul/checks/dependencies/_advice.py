@@ -78,7 +78,7 @@ def optional_advice(install: ImageInstall, d: Declared) -> str:
 
 def optional_declaration(install: ImageInstall, app_decls: list[Declared]) -> Declared | None:
     """A declaration in a manifest the image installs, in an extra/group it does not install."""
-    for d in sorted(app_decls):
+    for d in sorted(app_decls, key=Declared.sort_key):
         if d.source in install.manifests and d.kind is not DepKind.RUNTIME:
             return d
     return None

@@ -296,21 +296,31 @@ def _run_checked(argv: list[str], env: dict[str, str], what: str, log: Path | No
 
 def _stop_and_remove(bin_dir: Path, tmp: Path, user: str | None) -> None:
     data = tmp / "data"
+    pid = _postmaster_pid(data)
     if (data / "postmaster.pid").exists():
-        subprocess.run(
-            as_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-                    user),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30, check=False,
-        )  # fmt: skip
-        _kill_postmaster(data)
-    shutil.rmtree(tmp, ignore_errors=True)
+        with contextlib.suppress(subprocess.TimeoutExpired, OSError):
+            subprocess.run(
+                as_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w",
+                         "stop"], user),
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30, check=False,
+            )  # fmt: skip
+    if pid is not None:
+        # pg_ctl may have been interrupted mid-start; make sure the postmaster is gone before
+        # removing its files (it would otherwise recreate some while shutting down).
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    for _ in range(20):
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not tmp.exists():
+            return
+        time.sleep(0.1)
 
 
-def _kill_postmaster(data: Path) -> None:
-    """Last resort when ``pg_ctl stop`` did not work: SIGKILL the pid in postmaster.pid."""
+def _postmaster_pid(data: Path) -> int | None:
     try:
-        pid = int((data / "postmaster.pid").read_text().splitlines()[0])
+        return int((data / "postmaster.pid").read_text().splitlines()[0])
     except (OSError, ValueError, IndexError):
-        return
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.kill(pid, signal.SIGKILL)
+        return None

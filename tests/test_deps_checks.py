@@ -242,3 +242,19 @@ def test_app_without_declared_dependencies(tmp_path: Path) -> None:
         " dependencies)",
         'Add the line "boto3" to requirements.txt, with the version range you deploy.',
     )
+
+
+def test_unparseable_and_too_deep_files_are_problems_not_crashes(tmp_path: Path) -> None:
+    deep = "x = " + "-" * 200_000 + "1\nimport yaml\n"  # MemoryError/RecursionError in ast
+    project = _project(
+        tmp_path,
+        {
+            "requirements.txt": "pyyaml\n",
+            "svc/deep.py": deep,
+            "svc/new.py": "type Alias = int\nimport boto3\n",
+            "svc/ok.py": "import yaml\n",
+        },
+    )
+    evaluation = python_import_undeclared.check.evaluate(project)
+    assert (evaluation.subjects, evaluation.findings) == ((f"{tmp_path.name}:pyyaml",), ())
+    assert sorted(p.path for p in project.problems) == ["svc/deep.py", "svc/new.py"]

@@ -190,7 +190,7 @@ def imports_in(project: Project, path: str) -> tuple[Import, ...] | None:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     tree = ast.parse(text, filename=path)
-            except (SyntaxError, ValueError):
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
                 tree = project.parse_python(path)
         if tree is None:
             return None

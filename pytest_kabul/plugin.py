@@ -68,6 +68,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("kabul_ignore", "Codes or prefixes to skip.", type="args", default=[])
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    # --kabul-only promises never to import the project's test code: pytest would otherwise
+    # import conftest.py files of the rootdir and of test* folders at start-up, and a project
+    # whose conftest cannot import must still get its readiness report.
+    namespace = early_config.known_args_namespace
+    if getattr(namespace, "kabul_only", False):
+        namespace.noconftest = True
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "kabul: a pytest-kabul readiness check")
     config.addinivalue_line(

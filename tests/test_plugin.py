@@ -156,13 +156,16 @@ def test_readiness_runs_with_the_projects_own_tests_whatever_testpaths(
     result.stdout.fnmatch_lines(["*tests/test_own.py::test_own PASSED*"])
 
 
-def test_kabul_only_never_imports_the_projects_tests(demo: pytest.Pytester) -> None:
-    demo.mkdir("tests").joinpath("test_broken.py").write_text(
-        "raise RuntimeError('project test module was imported')\n"
-    )
-    result = demo.runpytest("--kabul-only", "--kabul-select", "KAB990")
-    result.assert_outcomes(passed=2, failed=1, skipped=1)
-    assert "project test module was imported" not in result.stdout.str()
+def test_kabul_only_never_imports_the_projects_tests(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest("raise RuntimeError('project conftest was imported')\n")
+    tests = pytester.mkdir("tests")
+    tests.joinpath("conftest.py").write_text("raise RuntimeError('tests conftest was imported')\n")
+    tests.joinpath("test_broken.py").write_text("raise RuntimeError('test module was imported')\n")
+    pytester.mkdir("backend").joinpath("pyproject.toml").write_text("[project\nname =")
+    result = pytester.runpytest("--kabul-only", "--kabul-select", "KAB001", "-v")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*kabul::KAB001[[]backend/pyproject.toml[]] FAILED*"])
+    assert "was imported" not in result.stdout.str() + result.stderr.str()
 
 
 def test_a_crashing_check_fails_only_its_item(demo: pytest.Pytester) -> None:

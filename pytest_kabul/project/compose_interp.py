@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from pytest_kabul.project.core import MAX_YAML_NODES
+from pytest_kabul.project.core import BoundedSafeLoader
 
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -43,32 +43,9 @@ class Partial(str):
     __slots__ = ()
 
 
-def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
-    """Node count with aliases expanded, memoised per distinct node (a bomb costs little)."""
-    key = id(node)
-    if key in memo:
-        return memo[key]
-    memo[key] = 1  # a recursive anchor counts once here; compose_load refuses it later
-    size = 1
-    if isinstance(node, yaml.SequenceNode):
-        size += sum(_expanded_size(child, memo) for child in node.value)
-    elif isinstance(node, yaml.MappingNode):
-        size += sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
-    memo[key] = size
-    return size
-
-
-class ComposeLoader(yaml.SafeLoader):
-    """YAML 1.2 scalars, ``!reset``/``!override`` markers, other tags as plain values, and the
-    same anchor-bomb bound (and message, so the Problem is reported once) as ``Project``'s."""
-
-    def compose_document(self) -> yaml.Node | None:
-        node: yaml.Node | None = super().compose_document()
-        if node is not None and _expanded_size(node, {}) > MAX_YAML_NODES:
-            raise yaml.YAMLError(
-                f"aliases expand to more than {MAX_YAML_NODES} nodes (an anchor bomb?); not loaded"
-            )
-        return node
+class ComposeLoader(BoundedSafeLoader):
+    """YAML 1.2 scalars, ``!reset``/``!override`` markers, other tags as plain values; the
+    anchor-bomb bound (and its message, so the Problem is reported once) is ``Project``'s."""
 
 
 def _plain(loader: yaml.SafeLoader, node: yaml.Node) -> Any:

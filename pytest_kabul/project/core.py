@@ -93,7 +93,7 @@ def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
     return size
 
 
-class _SafeLoader(yaml.SafeLoader):
+class BoundedSafeLoader(yaml.SafeLoader):
     """SafeLoader that refuses documents whose aliases expand past a bound ("billion laughs").
 
     PyYAML shares aliased objects, so the bomb only detonates in whoever walks the result
@@ -118,7 +118,7 @@ def _tagged(loader: yaml.SafeLoader, _suffix: str, node: yaml.Node) -> Any:
     return loader.construct_scalar(node)  # type: ignore[arg-type]
 
 
-_SafeLoader.add_multi_constructor("!", _tagged)
+BoundedSafeLoader.add_multi_constructor("!", _tagged)
 
 
 class Project:
@@ -212,7 +212,7 @@ class Project:
         if text is None:
             return []
         try:
-            return [d for d in yaml.load_all(text, Loader=_SafeLoader) if d is not None]
+            return [d for d in yaml.load_all(text, Loader=BoundedSafeLoader) if d is not None]
         except yaml.YAMLError as exc:
             self.problem(rel, f"invalid YAML: {_one_line(str(exc))}", severity)
             return []

@@ -39,9 +39,9 @@ def name_of_spec(spec: str) -> str:
 def _load_yaml(text: str) -> Any:
     loader: Any = _FastLoader
     if _ANCHOR_RE.search(text):
-        from pytest_kabul.project.core import _SafeLoader  # alias-limited
+        from pytest_kabul.project.core import BoundedSafeLoader  # alias-limited
 
-        loader = _SafeLoader
+        loader = BoundedSafeLoader
     try:
         return yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:

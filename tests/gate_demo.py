@@ -108,12 +108,22 @@ def write_pyproject(root: Path, kabul: str = "") -> None:
 def run(
     pytester: pytest.Pytester, *args: str, select: str = "KAB98"
 ) -> tuple[pytest.RunResult, dict[str, Any]]:
-    """Run the readiness checks in-process and return (result, JSON report)."""
+    """Run the readiness checks in-process and return (result, JSON report).
+
+    ``--kabul-readiness``, not ``--kabul-only``: the demo checks live in the project's conftest,
+    which ``--kabul-only`` never imports (the project has no tests of its own to collect).
+    """
     out = pytester.path / "kabul.json"
     if out.exists():
         out.unlink()
     result = pytester.runpytest(
-        "--kabul-only", "--kabul-select", select, "-p", "no:randomly", f"--kabul-json={out}", *args
+        "--kabul-readiness",
+        "--kabul-select",
+        select,
+        "-p",
+        "no:randomly",
+        f"--kabul-json={out}",
+        *args,
     )
     report = json.loads(out.read_text()) if out.exists() else {}
     return result, report

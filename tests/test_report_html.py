@@ -121,7 +121,7 @@ def test_the_plugin_runs_without_pytest_html(gate_project: pytest.Pytester) -> N
         + "    open('modules.txt', 'w').write(str('pytest_html' in sys.modules))\n"
     )
     result = gate_project.runpytest_subprocess(
-        "--kabul-only",
+        "--kabul-readiness",
         "--kabul-select=KAB98",
         "-p",
         "no:html",

@@ -120,7 +120,7 @@ def _env_name(node: ast.expr, fields: Mapping[str, str]) -> str | None:
         first = node.args[0]
         if isinstance(first, ast.Constant) and isinstance(first.value, str):
             return first.value
-    if isinstance(node, ast.Subscript):  # os.environ["ENV"]
+    if isinstance(node, ast.Subscript):  # a subscript read: os.environ[name] style
         key = node.slice
         if isinstance(key, ast.Constant) and isinstance(key.value, str):
             return key.value

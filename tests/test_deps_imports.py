@@ -171,6 +171,7 @@ def test_renamed_distributions_are_alternatives() -> None:
 def test_stdlib() -> None:
     assert is_stdlib("os.path")
     assert is_stdlib("__future__")
+    assert is_stdlib("__main__")  # django.utils.autoreload does `import __main__`
     assert is_stdlib("tomllib")
     assert not is_stdlib("yaml")
 

@@ -189,7 +189,8 @@ NAMESPACES = frozenset(
 
 def is_stdlib(module: str) -> bool:
     top = module.split(".", 1)[0]
-    return top in sys.stdlib_module_names or top == "__future__"
+    # ``__main__`` (the running script) and ``__future__`` are the interpreter's, not packages.
+    return top in sys.stdlib_module_names or top in {"__future__", "__main__"}
 
 
 @functools.lru_cache(maxsize=1)

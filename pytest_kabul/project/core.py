@@ -47,10 +47,14 @@ class Problem:
 
 @contextmanager
 def paused_gc() -> Iterator[None]:
-    """Pause the cyclic GC while building or walking many ASTs.
+    """Pause the cyclic GC while building or walking many ASTs, then freeze what exists.
 
-    Every gen-2 collection traverses every AST node still held by the parse cache; on a 600-file
-    app that made the static scan 3-25x slower. Parsing and walking allocate no reference cycles.
+    Parsing allocates no reference cycles, but every collection traverses every AST node the
+    parse cache holds: on a 600-file app that made the static scan 3-25x slower, and merely
+    re-enabling the GC after a parse made the next collection walk the whole cache again.
+    ``gc.freeze()`` moves the objects that exist now (the cached trees among them) out of the
+    collector's sight; they are still freed by reference counting, which is all an AST needs.
+    Measured on Django 5.1's sdist: 9.1 s without pausing, 6.9 s pausing, 6.0 s freezing.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -58,6 +62,7 @@ def paused_gc() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            gc.freeze()
             gc.enable()
 
 

@@ -40,12 +40,9 @@ from pytest_kabul.project.appmodules import (
     substitute,
 )
 from pytest_kabul.project.core import Project, facet, paused_gc
-from pytest_kabul.project.envscan import Call, FileScan, Site, scan_file
+from pytest_kabul.project.envscan import TRIGGERS, Call, FileScan, Site, scan_file
 from pytest_kabul.project.pyapps import PythonApp, python_apps
 from pytest_kabul.project.settings import DefaultKind, default_kind, settings_classes
-
-TRIGGERS = ("environ", "getenv", "decouple", "starlette", "Env(", "config(")
-
 
 TOO_DEEP = "nested too deeply to analyse; its environment reads were not checked"
 

@@ -14,6 +14,10 @@ from dataclasses import dataclass, field, replace
 from pytest_kabul.project.appmodules import Binding, ModuleIndex, import_bindings
 from pytest_kabul.project.settings import DefaultKind, default_kind
 
+# Words whose presence in a file's text means it may read the environment: only those files are
+# scanned, and the import scan keeps their syntax trees so each file is parsed once.
+TRIGGERS = ("environ", "getenv", "decouple", "starlette", "Env(", "config(")
+
 GETENV = frozenset({"os.getenv", "os.getenvb"})
 ENVIRON = frozenset({"os.environ", "os.environb"})
 ENVIRON_METHODS = {"get": "ENVIRON_GET", "setdefault": "SETDEFAULT", "pop": "POP"}

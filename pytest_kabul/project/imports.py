@@ -18,7 +18,8 @@ import bisect
 import warnings
 from dataclasses import dataclass
 
-from pytest_kabul.project.core import Project, facet
+from pytest_kabul.project.core import Project, facet, paused_gc
+from pytest_kabul.project.envscan import TRIGGERS
 
 GUARD_NAMES = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 _DYNAMIC_FUNCS = frozenset({"import_module", "__import__"})
@@ -182,12 +183,14 @@ def imports_in(project: Project, path: str) -> tuple[Import, ...] | None:
     if path not in cache:
         tree = project._trees.get(path)
         text = project.read_text(path)
+        if tree is None and text is not None and any(t in text for t in TRIGGERS):
+            tree = project.parse_python(path)  # the env-read scan needs this tree too: keep it
         if tree is None and text is not None:
             # Parsed here without caching the tree: holding thousands of syntax trees costs
             # hundreds of MB and makes every garbage collection slower. A file that does not
             # parse goes through project.parse_python, which records the Problem.
             try:
-                with warnings.catch_warnings():
+                with warnings.catch_warnings(), paused_gc():
                     warnings.simplefilter("ignore")
                     tree = ast.parse(text, filename=path)
             except (SyntaxError, ValueError, RecursionError, MemoryError):

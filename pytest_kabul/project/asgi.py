@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pytest_kabul.model import Location
@@ -230,9 +231,10 @@ def asgi_apps(project: Project) -> tuple[AsgiApp, ...]:
     return tuple(sorted(found.values(), key=lambda a: a.subject))
 
 
-def route_paths(project: Project, app: AsgiApp) -> tuple[str, ...]:
-    """Literal paths of GET routes declared in the app's files (decorator first argument)."""
-    paths: set[str] = set()
+def app_functions(
+    project: Project, app: AsgiApp
+) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """Every function defined in the Python files under the app's folder."""
     prefix = f"{app.app_dir}/" if app.app_dir else ""
     for rel in project.files:
         if not rel.endswith(".py") or not rel.startswith(prefix):
@@ -240,16 +242,23 @@ def route_paths(project: Project, app: AsgiApp) -> tuple[str, ...]:
         tree = project.parse_python(rel)
         for node in ast.walk(tree) if tree else ():
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                for deco in node.decorator_list:
-                    if (
-                        isinstance(deco, ast.Call)
-                        and isinstance(deco.func, ast.Attribute)
-                        and deco.func.attr in ROUTE_METHODS
-                        and deco.args
-                        and isinstance(deco.args[0], ast.Constant)
-                        and isinstance(deco.args[0].value, str)
-                    ):
-                        paths.add(deco.args[0].value)
+                yield node
+
+
+def route_paths(project: Project, app: AsgiApp) -> tuple[str, ...]:
+    """Literal paths of GET routes declared in the app's files (decorator first argument)."""
+    paths: set[str] = set()
+    for node in app_functions(project, app):
+        for deco in node.decorator_list:
+            if (
+                isinstance(deco, ast.Call)
+                and isinstance(deco.func, ast.Attribute)
+                and deco.func.attr in ROUTE_METHODS
+                and deco.args
+                and isinstance(deco.args[0], ast.Constant)
+                and isinstance(deco.args[0].value, str)
+            ):
+                paths.add(deco.args[0].value)
     return tuple(sorted(paths))
 
 

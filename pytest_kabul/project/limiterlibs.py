@@ -18,10 +18,10 @@ from pytest_kabul.project.limiters import (
     LimiterKind,
     RateLimiter,
     Storage,
-    _callee,
     key_source,
 )
 from pytest_kabul.project.pyapps import PythonApp
+from pytest_kabul.project.settings_ast import call_name
 
 SHARED_BUCKETS = frozenset({"RedisBucket", "PostgresBucket", "MultiprocessBucket", "SQLiteBucket"})
 
@@ -48,7 +48,7 @@ def _uri(project: Project, node: ast.expr | None) -> tuple[str | None, str]:
         value = literal_default(project, node.attr)
         if value is not None:
             return value, f'storage_uri from settings {node.attr} (default "{_scheme(value)}://")'
-    if isinstance(node, ast.Call) and _callee(node) in {"getenv", "get"} and len(node.args) > 1:
+    if isinstance(node, ast.Call) and call_name(node) in {"getenv", "get"} and len(node.args) > 1:
         default = node.args[1]
         if isinstance(default, ast.Constant) and isinstance(default.value, str):
             return default.value, f'storage_uri default "{_scheme(default.value)}://"'
@@ -120,7 +120,7 @@ def library_limiters(
         )
 
     for call in _calls(tree):
-        name = _callee(call)
+        name = call_name(call)
         keywords = {k.arg: k.value for k in call.keywords if k.arg}
         if name == "Limiter" and "slowapi" in imports:
             uri, how = _uri(project, keywords.get("storage_uri"))
@@ -137,7 +137,7 @@ def library_limiters(
         elif name == "Limiter" and "pyrate_limiter" in imports:
             args = ast.unparse(call)
             shared = any(b in args for b in SHARED_BUCKETS) or any(
-                _callee(c) in SHARED_BUCKETS for c in _calls(tree)
+                call_name(c) in SHARED_BUCKETS for c in _calls(tree)
             )
             storage = Storage.SHARED if shared else Storage.MEMORY
             detail = "pyrate-limiter " + ("shared bucket" if shared else "in-memory bucket")

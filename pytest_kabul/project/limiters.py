@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from pytest_kabul.project.core import Project, facet
 from pytest_kabul.project.pyapps import PythonApp, python_apps
+from pytest_kabul.project.settings_ast import call_name
 
 MEMORY_TYPES = frozenset(
     {"dict", "defaultdict", "deque", "list", "Counter", "OrderedDict", "TTLCache", "LRUCache",
@@ -88,16 +89,6 @@ class RateLimiter:
         return f"{self.path}:{self.name}"
 
 
-def _callee(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Call):
-        node = node.func
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return None
-
-
 def _is_429(node: ast.AST) -> bool:
     if isinstance(node, ast.Constant) and node.value == 429:
         return True
@@ -120,7 +111,7 @@ def _memory_container(value: ast.expr | None) -> str | None:
     if isinstance(value, ast.List | ast.ListComp):
         return "list"
     if isinstance(value, ast.Call):
-        name = _callee(value)
+        name = call_name(value)
         if name in MEMORY_TYPES:
             return name
     return None

@@ -32,7 +32,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity, Tier
-from pytest_kabul.project.asgi import AsgiApp, api_prefix, asgi_apps, health_path, route_paths
+from pytest_kabul.project.asgi import (
+    AsgiApp,
+    api_prefix,
+    app_functions,
+    asgi_apps,
+    health_path,
+    route_paths,
+)
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.limiters import Storage, rate_limiters
 from pytest_kabul.registry import Check, Evaluation, ServiceUnavailable
@@ -82,28 +89,21 @@ def limited_routes(project: Project, app: AsgiApp) -> list[str]:
     """GET routes with a route-level limiter (``@limiter.limit(...)``, ``Depends(RateLimiter)``):
     a middleware-less limiter only counts there, so they are probed first."""
     found: set[str] = set()
-    prefix = f"{app.app_dir}/" if app.app_dir else ""
-    for rel in project.files:
-        if not rel.endswith(".py") or not rel.startswith(prefix):
-            continue
-        tree = project.parse_python(rel)
-        for node in ast.walk(tree) if tree else ():
-            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+    for node in app_functions(project, app):
+        route, limited = None, False
+        for deco in node.decorator_list:
+            if not (isinstance(deco, ast.Call) and isinstance(deco.func, ast.Attribute)):
                 continue
-            route, limited = None, False
-            for deco in node.decorator_list:
-                if not (isinstance(deco, ast.Call) and isinstance(deco.func, ast.Attribute)):
-                    continue
-                if deco.func.attr in {"limit", "shared_limit"}:
-                    limited = True
-                elif deco.func.attr == "get" and deco.args:
-                    first = deco.args[0]
-                    if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                        route = first.value
-                    deps = [k.value for k in deco.keywords if k.arg == "dependencies"]
-                    limited = limited or any("Limit" in ast.unparse(d) for d in deps)
-            if route is not None and limited and "{" not in route:
-                found.add(route)
+            if deco.func.attr in {"limit", "shared_limit"}:
+                limited = True
+            elif deco.func.attr == "get" and deco.args:
+                first = deco.args[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    route = first.value
+                deps = [k.value for k in deco.keywords if k.arg == "dependencies"]
+                limited = limited or any("Limit" in ast.unparse(d) for d in deps)
+        if route is not None and limited and "{" not in route:
+            found.add(route)
     return sorted(found)
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import yaml
 
-from pytest_kabul.project.lockfiles import parse_lockfile
+from pytest_kabul.project.node.lockfiles import parse_lockfile
 
 BUDGET = 0.5
 

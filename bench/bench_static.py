@@ -7,7 +7,8 @@ third-party and local imports, guarded imports, some environment reads, a Docker
 the pyproject) and ``tests/projects/sweetshop``. Every tool runs as a fresh CLI process on the
 same tree (interpreter start-up included for all), ``--repeat`` times; the median is reported
 with the ratio tool/ours (> 1 means we are faster). "ours" evaluates KAB101 + KAB102 and, when
-``pytest_kabul.project.envreads`` exists, builds its ``env_reads`` facet (the settings scan).
+``pytest_kabul.project.python.settings.envreads`` exists, builds its ``env_reads`` facet (the
+settings scan).
 Figures only, no assertions.
 """
 
@@ -49,7 +50,7 @@ project = Project(Path(sys.argv[1]))
 python_import_undeclared.check.evaluate(project)
 image_manifest_drift.check.evaluate(project)
 try:
-    from pytest_kabul.project.envreads import env_reads
+    from pytest_kabul.project.python.settings.envreads import env_reads
 except ImportError:
     pass
 else:

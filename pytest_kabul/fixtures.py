@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from pytest_kabul.project.asgi import AsgiApp
     from pytest_kabul.project.core import Project
+    from pytest_kabul.project.deploy.asgi import AsgiApp
     from pytest_kabul.services.launch import ReplicaFactory
     from pytest_kabul.services.postgres import PostgresService
     from pytest_kabul.services.redis import RedisService

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from pytest_kabul.project.compose import ComposeModel, compose_models
+from pytest_kabul.project.compose.model import ComposeModel, compose_models
 from pytest_kabul.project.core import Project
 from tests.helpers import PROJECTS
 

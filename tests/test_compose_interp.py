@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pytest_kabul.project.compose import compose_models
-from pytest_kabul.project.compose_interp import (
+from pytest_kabul.project.compose.interpolate import (
     Interpolator,
     Override,
     Partial,
@@ -16,6 +15,7 @@ from pytest_kabul.project.compose_interp import (
     parse_compose_yaml,
     parse_dotenv,
 )
+from pytest_kabul.project.compose.model import compose_models
 from pytest_kabul.project.core import Project
 
 ENV = {"SET": "v", "EMPTY": "", "HOST": "db"}

@@ -8,7 +8,7 @@ from pathlib import Path
 from pytest_kabul.checks.dependencies import image_manifest_drift, python_import_undeclared
 from pytest_kabul.model import Evidence, Finding, Location, Severity
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.pyapps import python_apps
+from pytest_kabul.project.python.apps import python_apps
 from tests.helpers import run_kabul
 
 PYPROJECT = """

@@ -1,4 +1,5 @@
-"""Import extraction (pytest_kabul.project.imports) and import-name → distribution mapping."""
+"""Import extraction (pytest_kabul.project.python.imports) and import-name → distribution
+mapping."""
 
 from __future__ import annotations
 
@@ -7,13 +8,13 @@ import textwrap
 
 import pytest
 
-from pytest_kabul.project.distributions import (
+from pytest_kabul.project.python.distributions import (
     candidates,
     is_stdlib,
     requires_closure,
     targets_of,
 )
-from pytest_kabul.project.imports import Import, extract_imports
+from pytest_kabul.project.python.imports import Import, extract_imports
 
 
 def _imports(source: str) -> list[tuple[str, int, bool]]:

@@ -1,4 +1,5 @@
-"""What a Dockerfile installs (pytest_kabul.project.installs): every supported install command."""
+"""What a Dockerfile installs (pytest_kabul.project.docker.installs): every supported install
+command."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.installs import image_installs, production_install
-from pytest_kabul.project.pyapps import python_apps
+from pytest_kabul.project.docker.installs import image_installs, production_install
+from pytest_kabul.project.python.apps import python_apps
 
 PYPROJECT = """
 [project]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.pyapps import PythonApp, python_apps
+from pytest_kabul.project.python.apps import PythonApp, python_apps
 
 
 def _app(tmp_path: Path, files: list[str]) -> PythonApp:

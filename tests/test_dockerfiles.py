@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pytest_kabul.project.dockerfiles import is_dockerfile, parse_dockerfile, split_shell
+from pytest_kabul.project.docker.dockerfiles import is_dockerfile, parse_dockerfile, split_shell
 
 MULTI = """\
 # syntax=docker/dockerfile:1

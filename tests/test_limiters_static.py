@@ -11,8 +11,8 @@ from pytest_kabul.checks.scaling import (
 )
 from pytest_kabul.model import Severity
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.limiters import KeySource, Storage, rate_limiters
-from pytest_kabul.project.processes import process_facts
+from pytest_kabul.project.deploy.processes import process_facts
+from pytest_kabul.project.python.limiters.custom import KeySource, Storage, rate_limiters
 
 REQS = "fastapi\nslowapi\nlimits\npyrate-limiter\nredis\n"
 
@@ -185,7 +185,7 @@ def test_production_env_is_discovered_from_comparisons(tmp_path: Path) -> None:
         needed_variables,
         production_env,
     )
-    from pytest_kabul.project.asgi import asgi_apps
+    from pytest_kabul.project.deploy.asgi import asgi_apps
 
     p = project(
         tmp_path,

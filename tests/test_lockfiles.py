@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from pytest_kabul.project.lockfiles import LockfileError, LockKind, parse_lockfile
+from pytest_kabul.project.node.lockfiles import LockKind, parse_lockfile
+from pytest_kabul.project.node.lockfiles_yaml import LockfileError
 from tests.helpers import PROJECTS
 
 

@@ -9,8 +9,8 @@ import pytest
 
 from pytest_kabul.checks.migrations.alembic_graph_broken import check as kab301
 from pytest_kabul.model import Finding, Location, Severity
-from pytest_kabul.project.alembic_envs import alembic_envs, graph
 from pytest_kabul.project.core import Project
+from pytest_kabul.project.migrations.alembic_envs import alembic_envs, graph
 
 INI = "[alembic]\nscript_location = {loc}\n"
 

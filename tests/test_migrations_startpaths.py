@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from pytest_kabul.checks.migrations.deploy_skips_migrations import check as kab302
-from pytest_kabul.project import shell_commands as sh
+from pytest_kabul.project import shell as sh
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.schema_bootstrap import schema_bootstrap
-from pytest_kabul.project.startpaths import StartPath, start_paths
+from pytest_kabul.project.deploy.model import StartPath
+from pytest_kabul.project.deploy.startpaths import start_paths
+from pytest_kabul.project.migrations.schema_bootstrap import schema_bootstrap
 
 GUARDED_MAIN = """
 from contextlib import asynccontextmanager

@@ -8,17 +8,17 @@ from pathlib import Path
 import pytest
 
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.dockerfiles import parse_dockerfile
-from pytest_kabul.project.dockerimage import Libc, image_facts, libc_of
-from pytest_kabul.project.jsparse import (
+from pytest_kabul.project.docker.dockerfiles import parse_dockerfile
+from pytest_kabul.project.node.image import Libc, image_facts, libc_of
+from pytest_kabul.project.node.jsparse import (
     Kind,
     import_specifiers,
     string_arrays,
     strip_comments,
     tokenize,
 )
-from pytest_kabul.project.nextjs import OutputMode, next_apps, parse_version
-from pytest_kabul.project.nextroutes import (
+from pytest_kabul.project.node.nextjs import OutputMode, next_apps, parse_version
+from pytest_kabul.project.node.routes import (
     ANY0,
     ANY1,
     ONE,

@@ -8,8 +8,8 @@ import pytest
 
 from pytest_kabul.checks.scaling.rate_limit_not_shared_across_replicas import probe_paths
 from pytest_kabul.config import parse_config
-from pytest_kabul.project.asgi import api_prefix, asgi_apps, health_path
 from pytest_kabul.project.core import Project
+from pytest_kabul.project.deploy.asgi import api_prefix, asgi_apps, health_path
 from tests.helpers import PROJECTS
 
 

@@ -8,7 +8,7 @@ from pytest_kabul.checks.settings import env_read_outside_settings as kab201
 from pytest_kabul.checks.settings import settings_silent_default as kab202
 from pytest_kabul.model import Evidence, Finding, Location, Severity
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.settings import settings_classes
+from pytest_kabul.project.python.settings.classes import settings_classes
 from tests.test_settings_envreads import make
 
 CONFIG = """\

@@ -8,7 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from pytest_kabul.project.settings import SettingsClass, accepted_env, settings_classes
+from pytest_kabul.project.python.settings.classes import (
+    SettingsClass,
+    accepted_env,
+    settings_classes,
+)
 from tests.test_settings_envreads import make
 
 

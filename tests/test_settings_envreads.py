@@ -6,8 +6,8 @@ import textwrap
 from pathlib import Path
 
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.envreads import EnvRead, ReadKind, env_reads
-from pytest_kabul.project.settings import DefaultKind
+from pytest_kabul.project.python.settings.envreads import EnvRead, ReadKind, env_reads
+from pytest_kabul.project.python.settings.syntax import DefaultKind
 
 PYPROJECT = '[project]\nname = "svc"\nversion = "0"\n'
 

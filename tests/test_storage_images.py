@@ -7,7 +7,7 @@ from pathlib import Path
 from pytest_kabul.checks.storage.images_stored_in_database import check
 from pytest_kabul.model import Location, Severity
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.models_sqla import ColumnKind, sqla_models
+from pytest_kabul.project.python.models_sqla import ColumnKind, sqla_models
 from tests.helpers import PROJECTS
 
 MODELS = """\

@@ -253,7 +253,7 @@ class Project:
 
         import pytest_kabul.project as package
 
-        for info in pkgutil.iter_modules(package.__path__, prefix=package.__name__ + "."):
+        for info in pkgutil.walk_packages(package.__path__, prefix=package.__name__ + "."):
             importlib.import_module(info.name)
         _ = self.files
         for load in list(_FACETS):

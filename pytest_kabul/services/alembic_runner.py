@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_kabul.project.alembic_envs import AlembicEnv
 from pytest_kabul.project.core import Project
+from pytest_kabul.project.migrations.alembic_envs import AlembicEnv
 from pytest_kabul.services.postgres import Database
 from pytest_kabul.services.procs import free_port
 
@@ -116,7 +116,7 @@ def _env_py_reads(project: Project, env: AlembicEnv) -> set[str]:
 
 def _settings_fields(project: Project, app_dir: str) -> list[Any]:
     try:
-        from pytest_kabul.project.settings import settings_classes
+        from pytest_kabul.project.python.settings.classes import settings_classes
     except ImportError:  # pragma: no cover - the settings facet is optional
         return []
     fields: list[Any] = []
@@ -152,7 +152,7 @@ def _driver(project: Project, env: AlembicEnv, app_dir: str) -> str | None:
 
 def plan_for(project: Project, env: AlembicEnv, *, cwd_rel: str | None = None) -> Plan:
     """How to run ``env`` the way the deploy does (see the module docstring)."""
-    from pytest_kabul.project.startpaths import start_paths
+    from pytest_kabul.project.deploy.startpaths import start_paths
 
     app_dir = cwd_rel or project.config.live.migrations_dir  # [tool.kabul.live] override
     if app_dir is not None:

@@ -20,8 +20,8 @@ import re
 import secrets
 from collections.abc import Callable
 
-from pytest_kabul.project.asgi import AsgiApp
 from pytest_kabul.project.core import Project
+from pytest_kabul.project.deploy.asgi import AsgiApp
 
 DB_NAME_RE = re.compile(r"(DATABASE|DB|POSTGRES|SQLALCHEMY|PG)_?(URL|URI|DSN)$", re.IGNORECASE)
 REDIS_NAME_RE = re.compile(r"(REDIS|CACHE|BROKER|RATE_?LIMIT\w*)_?(URL|URI|DSN)$", re.IGNORECASE)
@@ -74,8 +74,9 @@ def database_scheme(project: Project, app: AsgiApp) -> str:
 
 def env_names(project: Project, app: AsgiApp) -> tuple[set[str], set[str], dict[str, str]]:
     """(database vars, redis vars, required Settings field → generated value)."""
-    from pytest_kabul.project.envreads import env_reads
-    from pytest_kabul.project.settings import DefaultKind, settings_classes
+    from pytest_kabul.project.python.settings.classes import settings_classes
+    from pytest_kabul.project.python.settings.envreads import env_reads
+    from pytest_kabul.project.python.settings.syntax import DefaultKind
 
     db: set[str] = set()
     redis: set[str] = set()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.installs import ImageInstall, app_manifests
-from pytest_kabul.project.manifests import (
+from pytest_kabul.project.docker.installs import ImageInstall, app_manifests
+from pytest_kabul.project.python.apps import PythonApp
+from pytest_kabul.project.python.manifests.model import (
     Declared,
     DepKind,
     Manifest,
@@ -12,7 +13,6 @@ from pytest_kabul.project.manifests import (
     is_dev_name,
     manifest,
 )
-from pytest_kabul.project.pyapps import PythonApp
 
 
 def describe(d: Declared) -> str:

@@ -5,16 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pytest_kabul.project.core import Project, facet
-from pytest_kabul.project.distributions import (
+from pytest_kabul.project.docker.installs import app_manifests
+from pytest_kabul.project.python.apps import PythonApp, python_apps
+from pytest_kabul.project.python.distributions import (
     NAMESPACES,
     candidates,
     is_curated,
     is_stdlib,
     targets_of,
 )
-from pytest_kabul.project.imports import Import, imports_in, mentions_main
-from pytest_kabul.project.installs import app_manifests
-from pytest_kabul.project.pyapps import PythonApp, python_apps
+from pytest_kabul.project.python.imports import Import, imports_in, mentions_main
 
 # Build and task-runner files: judged with the dev/test dependencies, not the image's.
 TOOLING_FILES = frozenset({"setup.py", "noxfile.py", "fabfile.py", "tasks.py", "manage_dev.py"})

@@ -31,10 +31,16 @@ from packaging.markers import InvalidMarker, Marker
 
 from pytest_kabul.model import Area, Finding, Location, Severity
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.distributions import requires_closure
-from pytest_kabul.project.installs import ImageInstall, app_manifests, image_installs
-from pytest_kabul.project.manifests import Declared, DepKind, Manifest, ManifestKind, manifest
-from pytest_kabul.project.pyapps import python_apps
+from pytest_kabul.project.docker.installs import ImageInstall, app_manifests, image_installs
+from pytest_kabul.project.python.apps import python_apps
+from pytest_kabul.project.python.distributions import requires_closure
+from pytest_kabul.project.python.manifests.model import (
+    Declared,
+    DepKind,
+    Manifest,
+    ManifestKind,
+    manifest,
+)
 from pytest_kabul.registry import Check, Evaluation
 
 check = Check(

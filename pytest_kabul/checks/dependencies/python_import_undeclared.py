@@ -44,9 +44,9 @@ from pytest_kabul.checks.dependencies._advice import (
 from pytest_kabul.checks.dependencies._usage import Site, Usage, usages
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.distributions import guaranteed_by, requires_closure
-from pytest_kabul.project.installs import ImageInstall, app_manifests, production_install
-from pytest_kabul.project.pyapps import PythonApp
+from pytest_kabul.project.docker.installs import ImageInstall, app_manifests, production_install
+from pytest_kabul.project.python.apps import PythonApp
+from pytest_kabul.project.python.distributions import guaranteed_by, requires_closure
 from pytest_kabul.registry import Check, Evaluation
 
 check = Check(

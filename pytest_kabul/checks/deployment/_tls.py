@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from pytest_kabul.project.compose import ComposeModel, ComposeService
-from pytest_kabul.project.compose_roles import command_text, is_tls_companion, proxy_kind
+from pytest_kabul.project.compose.model import ComposeModel, ComposeService
+from pytest_kabul.project.compose.roles import command_text, is_tls_companion, proxy_kind
 from pytest_kabul.project.core import Project, facet
 
 _TRAEFIK_TLS_RE = re.compile(

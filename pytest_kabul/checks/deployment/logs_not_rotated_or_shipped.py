@@ -31,10 +31,10 @@ from __future__ import annotations
 import re
 
 from pytest_kabul.model import Area, Finding, Location, Severity
-from pytest_kabul.project.compose import ComposeService, compose_models
-from pytest_kabul.project.compose_roles import ServiceRef, dev_reason
+from pytest_kabul.project.compose.model import ComposeService, compose_models
+from pytest_kabul.project.compose.roles import ServiceRef, dev_reason
 from pytest_kabul.project.core import Project, facet
-from pytest_kabul.project.pyapps import PythonApp, python_apps
+from pytest_kabul.project.python.apps import PythonApp, python_apps
 from pytest_kabul.registry import Check, Evaluation
 
 check = Check(

@@ -33,8 +33,8 @@ from __future__ import annotations
 import re
 
 from pytest_kabul.model import Area, Finding, Location, Severity
-from pytest_kabul.project.compose import ComposeModel, ComposeService, compose_models
-from pytest_kabul.project.compose_roles import (
+from pytest_kabul.project.compose.model import ComposeModel, ComposeService, compose_models
+from pytest_kabul.project.compose.roles import (
     Datastore,
     base_image,
     command_text,
@@ -42,7 +42,7 @@ from pytest_kabul.project.compose_roles import (
     dev_reason,
 )
 from pytest_kabul.project.core import Project, facet
-from pytest_kabul.project.pyapps import is_test_file
+from pytest_kabul.project.python.apps import is_test_file
 from pytest_kabul.registry import Check, Evaluation
 
 check = Check(

@@ -41,8 +41,8 @@ from __future__ import annotations
 
 from pytest_kabul.checks.deployment._tls import host_proxy_configs, tls_evidence
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity
-from pytest_kabul.project.compose import ComposeModel, ComposeService, PortMapping
-from pytest_kabul.project.compose_roles import dev_reason, is_app, proxy_kind, public_ports
+from pytest_kabul.project.compose.model import ComposeModel, ComposeService, PortMapping
+from pytest_kabul.project.compose.roles import dev_reason, is_app, proxy_kind, public_ports
 from pytest_kabul.project.core import Project
 from pytest_kabul.registry import Check, Evaluation
 
@@ -150,7 +150,7 @@ def _finding(
 
 @check.evaluator
 def evaluate(project: Project) -> Evaluation:
-    from pytest_kabul.project.compose import compose_models
+    from pytest_kabul.project.compose.model import compose_models
 
     models = compose_models(project)
     if not models:

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 
 from pytest_kabul.model import Evidence, Finding, Location, Severity
-from pytest_kabul.project.dockerimage import AppImage, Libc
-from pytest_kabul.project.nextjs import NextApp, OutputMode, parse_version
+from pytest_kabul.project.node.image import AppImage, Libc
+from pytest_kabul.project.node.nextjs import NextApp, OutputMode, parse_version
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.nextjs import next_apps
-from pytest_kabul.project.nextmiddleware import ListKind, middleware_files
+from pytest_kabul.project.node.middleware import ListKind, middleware_files
+from pytest_kabul.project.node.nextjs import next_apps
 from pytest_kabul.registry import Check, Evaluation
 
 check = Check(

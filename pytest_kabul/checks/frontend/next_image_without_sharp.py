@@ -39,7 +39,7 @@ from __future__ import annotations
 from pytest_kabul.checks.frontend._sharp import judge_app
 from pytest_kabul.model import Area, Finding, Severity
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.nextjs import next_apps
+from pytest_kabul.project.node.nextjs import next_apps
 from pytest_kabul.registry import Check, Evaluation
 
 check = Check(

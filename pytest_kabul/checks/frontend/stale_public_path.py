@@ -25,9 +25,9 @@ from __future__ import annotations
 
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.nextjs import next_apps
-from pytest_kabul.project.nextmiddleware import middleware_files
-from pytest_kabul.project.nextroutes import Route, is_live, path_pattern
+from pytest_kabul.project.node.middleware import middleware_files
+from pytest_kabul.project.node.nextjs import next_apps
+from pytest_kabul.project.node.routes import Route, is_live, path_pattern
 from pytest_kabul.registry import Check, Evaluation
 
 check = Check(

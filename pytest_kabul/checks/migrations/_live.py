@@ -5,8 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pytest_kabul.project.alembic_envs import AlembicEnv, RevisionFile, alembic_envs, graph
 from pytest_kabul.project.core import Project
+from pytest_kabul.project.migrations.alembic_envs import (
+    AlembicEnv,
+    RevisionFile,
+    alembic_envs,
+    graph,
+)
 from pytest_kabul.registry import CheckSkipped, Evaluation, ServiceUnavailable
 from pytest_kabul.services.alembic_runner import Outcome, plan_for, run
 from pytest_kabul.services.postgres import PostgresService

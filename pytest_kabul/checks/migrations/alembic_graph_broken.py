@@ -26,9 +26,9 @@ Fix
 from __future__ import annotations
 
 from pytest_kabul.model import Area, Finding, Location, Severity
-from pytest_kabul.project.alembic_envs import AlembicEnv, alembic_envs, graph
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.schema_bootstrap import schema_bootstrap
+from pytest_kabul.project.migrations.alembic_envs import AlembicEnv, alembic_envs, graph
+from pytest_kabul.project.migrations.schema_bootstrap import schema_bootstrap
 from pytest_kabul.registry import Check, Evaluation
 
 check = Check(

@@ -30,10 +30,11 @@ Fix
 from __future__ import annotations
 
 from pytest_kabul.model import Area, Finding, Severity
-from pytest_kabul.project.alembic_envs import alembic_envs
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.schema_bootstrap import schema_bootstrap
-from pytest_kabul.project.startpaths import StartPath, start_paths
+from pytest_kabul.project.deploy.model import StartPath
+from pytest_kabul.project.deploy.startpaths import start_paths
+from pytest_kabul.project.migrations.alembic_envs import alembic_envs
+from pytest_kabul.project.migrations.schema_bootstrap import schema_bootstrap
 from pytest_kabul.registry import Check, Evaluation
 
 check = Check(

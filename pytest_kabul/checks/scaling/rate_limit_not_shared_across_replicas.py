@@ -32,7 +32,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity, Tier
-from pytest_kabul.project.asgi import (
+from pytest_kabul.project.core import Project
+from pytest_kabul.project.deploy.asgi import (
     AsgiApp,
     api_prefix,
     app_functions,
@@ -40,8 +41,7 @@ from pytest_kabul.project.asgi import (
     health_path,
     route_paths,
 )
-from pytest_kabul.project.core import Project
-from pytest_kabul.project.limiters import Storage, rate_limiters
+from pytest_kabul.project.python.limiters.custom import Storage, rate_limiters
 from pytest_kabul.registry import Check, Evaluation, ServiceUnavailable
 
 check = Check(

@@ -30,8 +30,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytest_kabul.model import Area, Evidence, Finding, Severity, Tier
-from pytest_kabul.project.asgi import AsgiApp, asgi_apps, health_path
 from pytest_kabul.project.core import Project
+from pytest_kabul.project.deploy.asgi import AsgiApp, asgi_apps, health_path
 from pytest_kabul.registry import Check, CheckSkipped, Evaluation
 
 check = Check(
@@ -49,8 +49,8 @@ FALLBACK_NAMES = ("APP_ENV", "ENV", "ENVIRONMENT")
 
 def needed_variables(project: Project, app: AsgiApp) -> tuple[str, ...]:
     """Variables read outside Settings whose read has no usable default."""
-    from pytest_kabul.project.envreads import env_reads
-    from pytest_kabul.project.settings import DefaultKind
+    from pytest_kabul.project.python.settings.envreads import env_reads
+    from pytest_kabul.project.python.settings.syntax import DefaultKind
 
     weak = {DefaultKind.ABSENT, DefaultKind.NONE, DefaultKind.EMPTY}
     names = {
@@ -67,7 +67,7 @@ def production_env(project: Project, app: AsgiApp) -> dict[str, str]:
     """``{"APP_ENV": "production"}``: what the code compares with a production value."""
     if project.config.live.production_env:
         return dict(project.config.live.production_env)
-    from pytest_kabul.project.settings import settings_classes
+    from pytest_kabul.project.python.settings.classes import settings_classes
 
     fields = {
         f.name: f.env_names[0]

@@ -39,7 +39,7 @@ Fix
 from __future__ import annotations
 
 from pytest_kabul.model import Area, Finding, Location, Severity
-from pytest_kabul.project.compose_env import (
+from pytest_kabul.project.compose.env_contract import (
     EXAMPLE_NAMES,
     ServiceApp,
     app_reads,
@@ -53,8 +53,8 @@ from pytest_kabul.project.compose_env import (
     variable_line,
 )
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.pyapps import PythonApp, python_apps
-from pytest_kabul.project.settings import SettingsClass
+from pytest_kabul.project.python.apps import PythonApp, python_apps
+from pytest_kabul.project.python.settings.classes import SettingsClass
 from pytest_kabul.registry import Check, Evaluation
 
 check = Check(

@@ -40,9 +40,13 @@ from collections import defaultdict
 
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.envreads import EnvRead, outside_settings
-from pytest_kabul.project.pyapps import python_apps
-from pytest_kabul.project.settings import SettingsClass, accepted_env, settings_classes
+from pytest_kabul.project.python.apps import python_apps
+from pytest_kabul.project.python.settings.classes import (
+    SettingsClass,
+    accepted_env,
+    settings_classes,
+)
+from pytest_kabul.project.python.settings.envreads import EnvRead, outside_settings
 from pytest_kabul.registry import Check, Evaluation
 
 check = Check(

@@ -30,12 +30,12 @@ from __future__ import annotations
 
 from pytest_kabul.model import Area, Finding, Location, Severity
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.settings import (
-    DefaultKind,
+from pytest_kabul.project.python.settings.classes import (
     SettingsClass,
     SettingsField,
     settings_classes,
 )
+from pytest_kabul.project.python.settings.syntax import DefaultKind
 from pytest_kabul.registry import Check, Evaluation
 
 check = Check(

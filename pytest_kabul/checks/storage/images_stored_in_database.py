@@ -28,10 +28,10 @@ from __future__ import annotations
 
 import re
 
-from pytest_kabul.checks.storage._image_flow import Write, module_writes
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.models_sqla import (
+from pytest_kabul.project.python.image_flow import Write, module_writes
+from pytest_kabul.project.python.models_sqla import (
     Column,
     Model,
     parse_guarded,

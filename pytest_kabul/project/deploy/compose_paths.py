@@ -1,0 +1,137 @@
+"""Start paths from deploy configuration: compose, Procfile, PaaS files, Kubernetes, CI.
+
+Helpers of :func:`pytest_kabul.project.deploy.startpaths.start_paths`; each reader returns
+:class:`StartPath` objects with the platform-provided migration (release phase, pre-deploy
+command, one-shot compose service, initContainer/Job, deploy workflow) already applied.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pytest_kabul.model import Location
+from pytest_kabul.project.compose.model import ComposeService
+from pytest_kabul.project.core import Project
+from pytest_kabul.project.deploy.model import (
+    StartKind,
+    StartPath,
+    argv_of,
+    build_path,
+    dir_of,
+    release_applied,
+)
+from pytest_kabul.project.docker.dockerfiles import dockerfiles
+
+
+def compose_paths(project: Project) -> list[StartPath]:
+    """One path per service of every compose model (``compose_models``: overrides merged).
+
+    A directory's default model counts as production only when the directory has no
+    production model (``docker-compose.prod.yml`` …); then the default one is for development.
+    """
+    from pytest_kabul.project.compose.model import compose_models
+
+    models = compose_models(project)
+    prod_dirs = {m.directory for m in models if m.kind == "production"}
+    out: list[StartPath] = []
+    for model in models:
+        production = model.kind == "production" or model.directory not in prod_dirs
+        by_name: dict[str, StartPath] = {}
+        for name, service in sorted(model.services.items()):
+            path = _compose_service(project, model.subject, service, production=production)
+            if path is not None:
+                by_name[name] = path
+        for name, path in sorted(by_name.items()):
+            deps = model.services[name].raw.get("depends_on")
+            if path.migration is None and path.server is not None and isinstance(deps, dict):
+                for dep, cond in sorted(deps.items()):
+                    other = by_name.get(str(dep))
+                    done = isinstance(cond, dict) and cond.get("condition") == (
+                        "service_completed_successfully"
+                    )
+                    if done and other is not None and other.server is None:
+                        path = release_applied(path, other, f"depends_on {dep}")
+            out.append(path)
+    return out
+
+
+def _listed(value: object) -> object:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _compose_service(
+    project: Project, subject: str, service: ComposeService, *, production: bool
+) -> StartPath | None:
+    image_argv: tuple[list[str], list[str]] = ([], [])
+    target = (
+        service.raw.get("build", {}).get("target")
+        if isinstance(service.raw.get("build"), dict)
+        else None
+    )
+    for dockerfile in dockerfiles(project):
+        if service.dockerfile is not None and dockerfile.path == service.dockerfile:
+            stage = next(
+                (s for s in dockerfile.stages if target and s.name == target), dockerfile.final
+            )
+            entry = dockerfile.effective("ENTRYPOINT", stage)
+            cmd = dockerfile.effective("CMD", stage)
+            image_argv = (entry.argv() if entry else [], cmd.argv() if cmd else [])
+    command = argv_of(
+        list(service.command) if isinstance(service.command, tuple) else service.command
+    )
+    entrypoint = argv_of(
+        list(service.entrypoint) if isinstance(service.entrypoint, tuple) else service.entrypoint
+    )
+    if command is None and entrypoint is None and service.build_context is None:
+        return None  # an image we do not build and do not start differently
+    key = "entrypoint" if entrypoint is not None else "command" if command is not None else None
+    file, line = (
+        service.key_lines.get(key, (service.file, service.line or 1))
+        if key
+        else (service.file, service.line or 1)
+    )
+    if entrypoint is not None:
+        argv = [*entrypoint, *(command or [])]
+    elif command is not None:
+        argv = [*image_argv[0], *command]
+    else:
+        argv = [*image_argv[0], *image_argv[1]]
+    if not argv:
+        return None
+    working_dir = service.raw.get("working_dir")
+    return build_path(
+        project,
+        subject=f"{subject}:{service.name}",
+        kind=StartKind.COMPOSE,
+        location=Location(file, line),
+        argv=argv,
+        base_dir=service.build_context or dir_of(service.file),
+        workdir=working_dir if isinstance(working_dir, str) else None,
+        production=production,
+        dockerfile=service.dockerfile,
+    )
+
+
+def procfile_paths(project: Project) -> list[StartPath]:
+    out: list[StartPath] = []
+    for rel in project.files.named("Procfile"):
+        text = project.read_text(rel) or ""
+        processes: dict[str, StartPath] = {}
+        for number, raw in enumerate(text.splitlines(), start=1):
+            m = re.match(r"^([A-Za-z0-9_-]+)\s*:\s*(.+)$", raw.strip())
+            if not m or raw.strip().startswith("#"):
+                continue
+            processes[m.group(1)] = build_path(
+                project,
+                subject=f"{rel}:{m.group(1)}",
+                kind=StartKind.PROCFILE,
+                location=Location(rel, number),
+                argv=["/bin/sh", "-c", m.group(2)],
+                base_dir=dir_of(rel),
+            )
+        release = processes.get("release")
+        for name, path in sorted(processes.items()):
+            if name != "release":
+                path = release_applied(path, release, "release phase")
+            out.append(path)
+    return out

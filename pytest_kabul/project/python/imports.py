@@ -1,0 +1,215 @@
+"""Import extraction from a parsed module (AST only, the target is never imported).
+
+Every form counts: ``import a.b``, ``from a import b``, imports inside functions, classes,
+``try``/``with``/``match`` blocks, ``importlib.import_module("lit")`` and ``__import__("lit")``.
+Imports under ``if TYPE_CHECKING:`` / ``if typing.TYPE_CHECKING:`` do not (their ``else``
+branch does). Relative imports are local and never reported. An import inside a ``try`` whose
+handlers catch ``ImportError`` / ``ModuleNotFoundError`` / ``Exception`` / ``BaseException`` (or
+a bare ``except``) is *guarded*: when the module is missing, the code silently carries on.
+
+Only statement bodies are walked; expressions are searched for dynamic imports only when the
+source text mentions them, so extraction costs little more than the parse itself.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import warnings
+from dataclasses import dataclass
+
+from pytest_kabul.project.core import Project, facet, paused_gc
+from pytest_kabul.project.python.settings.envscan import TRIGGERS
+
+GUARD_NAMES = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+_DYNAMIC_FUNCS = frozenset({"import_module", "__import__"})
+
+
+@dataclass(frozen=True, order=True)
+class Import:
+    module: str  # absolute dotted module name (``google.cloud``)
+    line: int
+    guarded: bool = False
+    names: tuple[str, ...] = ()  # ``from module import names`` (for namespace packages)
+    dynamic: bool = False
+
+    @property
+    def top(self) -> str:
+        return self.module.split(".", 1)[0]
+
+    def candidates(self) -> tuple[str, ...]:
+        """Dotted names this import may load, most specific first."""
+        out = [f"{self.module}.{n}" for n in self.names if n != "*"]
+        out.append(self.module)
+        return tuple(out)
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    if isinstance(test, ast.Name):
+        return test.id == "TYPE_CHECKING"
+    if isinstance(test, ast.Attribute):
+        return test.attr == "TYPE_CHECKING"
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return any(_is_type_checking(v) for v in test.values)
+    return False
+
+
+def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+    kind = handler.type
+    if kind is None:
+        return True
+    nodes = kind.elts if isinstance(kind, ast.Tuple) else [kind]
+    for node in nodes:
+        name = node.id if isinstance(node, ast.Name) else getattr(node, "attr", None)
+        if name in GUARD_NAMES:
+            return True
+    return False
+
+
+class _Extractor:
+    def __init__(self, dynamic: bool, marks: list[int] | None) -> None:
+        self.dynamic = dynamic
+        self.marks = marks  # sorted lines mentioning "import"; None: unknown, walk everything
+        self.found: list[Import] = []
+
+    def _may_import(self, node: ast.stmt) -> bool:
+        if self.marks is None:
+            return True
+        end = node.end_lineno or node.lineno
+        i = bisect.bisect_left(self.marks, node.lineno)
+        return i < len(self.marks) and self.marks[i] <= end
+
+    def body(self, stmts: list[ast.stmt], guarded: bool) -> None:
+        for stmt in stmts:
+            if self._may_import(stmt):
+                self.stmt(stmt, guarded)
+
+    def stmt(self, node: ast.stmt, guarded: bool) -> None:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                self.found.append(Import(alias.name, node.lineno, guarded))
+            return
+        if isinstance(node, ast.ImportFrom):
+            if node.level == 0 and node.module:
+                names = tuple(sorted(a.name for a in node.names))
+                self.found.append(Import(node.module, node.lineno, guarded, names))
+            return
+        if isinstance(node, ast.If):
+            if self.dynamic:
+                self.expr(node.test, guarded)
+            if not _is_type_checking(node.test):
+                self.body(node.body, guarded)
+            self.body(node.orelse, guarded)
+            return
+        if isinstance(node, ast.Try | ast.TryStar):
+            inner = guarded or any(_catches_import_error(h) for h in node.handlers)
+            self.body(node.body, inner)
+            for handler in node.handlers:
+                self.body(handler.body, guarded)
+            self.body(node.orelse, guarded)
+            self.body(node.finalbody, guarded)
+            return
+        if isinstance(node, ast.Match):
+            for case in node.cases:
+                self.body(case.body, guarded)
+            if self.dynamic:
+                self.expr(node.subject, guarded)
+            return
+        for field in ("body", "orelse", "finalbody"):
+            value = getattr(node, field, None)
+            if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
+                self.body(value, guarded)
+        if self.dynamic:
+            for field, value in ast.iter_fields(node):
+                if field in ("body", "orelse", "finalbody"):
+                    continue
+                if isinstance(value, ast.AST):
+                    self.expr(value, guarded)
+                elif isinstance(value, list):
+                    for item in value:
+                        if isinstance(item, ast.AST) and not isinstance(item, ast.stmt):
+                            self.expr(item, guarded)
+
+    def expr(self, node: ast.AST, guarded: bool) -> None:
+        for sub in ast.walk(node):
+            if not isinstance(sub, ast.Call) or not sub.args:
+                continue
+            func = sub.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            if name not in _DYNAMIC_FUNCS:
+                continue
+            arg = sub.args[0]
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                target = arg.value
+                if (
+                    target
+                    and not target.startswith(".")
+                    and all(part.isidentifier() for part in target.split("."))
+                ):
+                    self.found.append(Import(target, sub.lineno, guarded, dynamic=True))
+
+
+def _import_lines(text: str) -> list[int]:
+    """Line numbers (1-based, sorted) of the lines that contain the word ``import``."""
+    lines: list[int] = []
+    line, last = 1, 0
+    pos = text.find("import")
+    while pos != -1:
+        line += text.count("\n", last, pos)
+        lines.append(line)
+        last = text.find("\n", pos)
+        if last == -1:
+            break
+        pos = text.find("import", last)
+    return lines
+
+
+def extract_imports(tree: ast.Module, text: str | None = None) -> tuple[Import, ...]:
+    """Every absolute import of a module, sorted by line."""
+    dynamic = text is None or "import_module" in text or "__import__" in text
+    extractor = _Extractor(dynamic, None if text is None else _import_lines(text))
+    extractor.body(tree.body, False)
+    return tuple(sorted(set(extractor.found), key=lambda i: (i.line, i.module, i.names)))
+
+
+@facet
+def _import_cache(project: Project) -> dict[str, tuple[Import, ...]]:
+    return {}
+
+
+def imports_in(project: Project, path: str) -> tuple[Import, ...] | None:
+    """The imports of one project file (parsed once per session); None if it cannot be parsed."""
+    cache = _import_cache(project)
+    if path not in cache:
+        tree = project._trees.get(path)
+        text = project.read_text(path)
+        if tree is None and text is not None and any(t in text for t in TRIGGERS):
+            tree = project.parse_python(path)  # the env-read scan needs this tree too: keep it
+        if tree is None and text is not None:
+            # Parsed here without caching the tree: holding thousands of syntax trees costs
+            # hundreds of MB and makes every garbage collection slower. A file that does not
+            # parse goes through project.parse_python, which records the Problem.
+            try:
+                with warnings.catch_warnings(), paused_gc():
+                    warnings.simplefilter("ignore")
+                    tree = ast.parse(text, filename=path)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                tree = project.parse_python(path)
+        if tree is None:
+            return None
+        cache[path] = extract_imports(tree, text)
+    return cache[path]
+
+
+@facet
+def _main_hints(project: Project) -> dict[str, bool]:
+    return {}
+
+
+def mentions_main(project: Project, path: str) -> bool:
+    """Whether the file mentions ``__main__`` (a script), without re-reading prefetched files."""
+    hints = _main_hints(project)
+    if path in hints:
+        return hints[path]
+    text = project.read_text(path)
+    return text is not None and "__main__" in text

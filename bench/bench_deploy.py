@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from pytest_kabul.project.compose.model import compose_models
+from pytest_kabul.project.compose.load import compose_models
 from pytest_kabul.project.core import Project
 from pytest_kabul.registry import all_checks
 

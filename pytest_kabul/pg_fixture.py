@@ -38,7 +38,7 @@ class ComposePostgres:
 def compose_postgres(project: Project) -> ComposePostgres | None:
     """The project's compose Postgres service (image postgres/postgis/…), if any."""
     try:
-        from pytest_kabul.project.compose.model import compose_models
+        from pytest_kabul.project.compose.load import compose_models
     except ImportError:  # pragma: no cover - compose facet not available
         return None
     models = sorted(compose_models(project), key=lambda m: (m.kind != "production", m.subject))

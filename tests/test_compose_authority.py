@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from pytest_kabul.project.compose.model import ComposeModel, compose_models
+from pytest_kabul.project.compose.load import compose_models
+from pytest_kabul.project.compose.model import ComposeModel
 from pytest_kabul.project.core import Project
 from tests.helpers import PROJECTS
 

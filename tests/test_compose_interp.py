@@ -15,7 +15,7 @@ from pytest_kabul.project.compose.interpolate import (
     parse_compose_yaml,
     parse_dotenv,
 )
-from pytest_kabul.project.compose.model import compose_models
+from pytest_kabul.project.compose.load import compose_models
 from pytest_kabul.project.core import Project
 
 ENV = {"SET": "v", "EMPTY": "", "HOST": "db"}

@@ -12,7 +12,8 @@ import pytest
 
 from pytest_kabul.config import KabulConfig
 from pytest_kabul.model import Severity
-from pytest_kabul.project.compose.model import ComposeModel, PortMapping, compose_models
+from pytest_kabul.project.compose.load import compose_models
+from pytest_kabul.project.compose.model import ComposeModel, PortMapping
 from pytest_kabul.project.core import Problem, Project
 
 

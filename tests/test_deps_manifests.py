@@ -6,7 +6,8 @@ import textwrap
 from pathlib import Path
 
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.python.manifests.model import DepKind, manifest
+from pytest_kabul.project.python.manifests.model import DepKind
+from pytest_kabul.project.python.manifests.reader import manifest
 
 
 def _project(tmp_path: Path, files: dict[str, str]) -> Project:

@@ -12,7 +12,8 @@ from pytest_kabul.checks.scaling import (
 from pytest_kabul.model import Severity
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.deploy.processes import process_facts
-from pytest_kabul.project.python.limiters.custom import KeySource, Storage, rate_limiters
+from pytest_kabul.project.python.limiters.model import KeySource, Storage
+from pytest_kabul.project.python.limiters.scan import rate_limiters
 
 REQS = "fastapi\nslowapi\nlimits\npyrate-limiter\nredis\n"
 

@@ -242,7 +242,7 @@ def embedded_server(binary: str, timeout: float = 10.0) -> Iterator[RedisService
 
 def compose_redis(project: Project) -> ComposeRedis | None:
     """The project's default compose service running a Redis image, if any."""
-    from pytest_kabul.project.compose.model import compose_models
+    from pytest_kabul.project.compose.load import compose_models
 
     for model in compose_models(project):
         for name, service in sorted(model.services.items()):

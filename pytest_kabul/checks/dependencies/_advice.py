@@ -11,8 +11,8 @@ from pytest_kabul.project.python.manifests.model import (
     Manifest,
     ManifestKind,
     is_dev_name,
-    manifest,
 )
+from pytest_kabul.project.python.manifests.reader import manifest
 
 
 def describe(d: Declared) -> str:

@@ -34,13 +34,8 @@ from pytest_kabul.project.core import Project
 from pytest_kabul.project.docker.installs import ImageInstall, app_manifests, image_installs
 from pytest_kabul.project.python.apps import python_apps
 from pytest_kabul.project.python.distributions import requires_closure
-from pytest_kabul.project.python.manifests.model import (
-    Declared,
-    DepKind,
-    Manifest,
-    ManifestKind,
-    manifest,
-)
+from pytest_kabul.project.python.manifests.model import Declared, DepKind, Manifest, ManifestKind
+from pytest_kabul.project.python.manifests.reader import manifest
 from pytest_kabul.registry import Check, Evaluation
 
 check = Check(

@@ -28,7 +28,8 @@ Fix
 from __future__ import annotations
 
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity
-from pytest_kabul.project.compose.model import ComposeService, compose_models
+from pytest_kabul.project.compose.load import compose_models
+from pytest_kabul.project.compose.model import ComposeService
 from pytest_kabul.project.compose.roles import (
     Datastore,
     ServiceRef,

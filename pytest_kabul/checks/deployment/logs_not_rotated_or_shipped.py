@@ -31,7 +31,8 @@ from __future__ import annotations
 import re
 
 from pytest_kabul.model import Area, Finding, Location, Severity
-from pytest_kabul.project.compose.model import ComposeService, compose_models
+from pytest_kabul.project.compose.load import compose_models
+from pytest_kabul.project.compose.model import ComposeService
 from pytest_kabul.project.compose.roles import ServiceRef, dev_reason
 from pytest_kabul.project.core import Project, facet
 from pytest_kabul.project.python.apps import PythonApp, python_apps

@@ -33,7 +33,8 @@ from __future__ import annotations
 import re
 
 from pytest_kabul.model import Area, Finding, Location, Severity
-from pytest_kabul.project.compose.model import ComposeModel, ComposeService, compose_models
+from pytest_kabul.project.compose.load import compose_models
+from pytest_kabul.project.compose.model import ComposeModel, ComposeService
 from pytest_kabul.project.compose.roles import (
     Datastore,
     base_image,

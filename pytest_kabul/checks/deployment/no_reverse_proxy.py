@@ -150,7 +150,7 @@ def _finding(
 
 @check.evaluator
 def evaluate(project: Project) -> Evaluation:
-    from pytest_kabul.project.compose.model import compose_models
+    from pytest_kabul.project.compose.load import compose_models
 
     models = compose_models(project)
     if not models:

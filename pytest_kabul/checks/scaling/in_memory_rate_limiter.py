@@ -28,7 +28,8 @@ from __future__ import annotations
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.deploy.processes import process_facts
-from pytest_kabul.project.python.limiters.custom import Storage, rate_limiters
+from pytest_kabul.project.python.limiters.model import Storage
+from pytest_kabul.project.python.limiters.scan import rate_limiters
 from pytest_kabul.registry import Check, Evaluation
 
 check = Check(

@@ -41,7 +41,8 @@ from pytest_kabul.project.deploy.asgi import (
     health_path,
     route_paths,
 )
-from pytest_kabul.project.python.limiters.custom import Storage, rate_limiters
+from pytest_kabul.project.python.limiters.model import Storage
+from pytest_kabul.project.python.limiters.scan import rate_limiters
 from pytest_kabul.registry import Check, Evaluation, ServiceUnavailable
 
 check = Check(

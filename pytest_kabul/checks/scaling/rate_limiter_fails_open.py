@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from pytest_kabul.model import Area, Finding, Location, Severity
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.python.limiters.custom import Storage, rate_limiters
+from pytest_kabul.project.python.limiters.model import Storage
+from pytest_kabul.project.python.limiters.scan import rate_limiters
 from pytest_kabul.registry import Check, Evaluation
 
 check = Check(

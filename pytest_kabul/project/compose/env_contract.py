@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pytest_kabul.project.compose.model import ComposeModel, ComposeService, compose_models
+from pytest_kabul.project.compose.load import compose_models
+from pytest_kabul.project.compose.model import ComposeModel, ComposeService
 from pytest_kabul.project.compose.roles import command_text, dev_reason, service_dockerfile
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.python.apps import PythonApp, python_apps

@@ -42,7 +42,7 @@ from pytest_kabul.project.compose.normalise import (
     resolve_path,
     strip_tags,
 )
-from pytest_kabul.project.core import Project
+from pytest_kabul.project.core import Project, facet
 
 MAX_VALUES = 200_000
 
@@ -276,3 +276,12 @@ def load_models(project: Project) -> tuple[ComposeModel, ...]:
         if not set(m.files) <= shared.referenced and all(shared.parse(f) for f in m.files)
     ]
     return tuple(sorted(kept, key=lambda m: (m.directory, m.kind, m.files)))
+
+
+@facet
+def compose_models(project: Project) -> tuple[ComposeModel, ...]:
+    """Every compose model of every compose project directory (root, ``backend/``, ``deploy/``…).
+
+    Sorted by (directory, kind, files). Empty when the project has no compose file.
+    """
+    return load_models(project)

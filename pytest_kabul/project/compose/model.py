@@ -32,8 +32,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pytest_kabul.project.core import Project, facet
-
 
 @dataclass(frozen=True)
 class PortMapping:
@@ -161,14 +159,3 @@ class ComposeModel:
     def started(self) -> tuple[ComposeService, ...]:
         """The services a plain ``up`` starts, sorted by name."""
         return tuple(s for _, s in sorted(self.services.items()) if self.is_started(s))
-
-
-@facet
-def compose_models(project: Project) -> tuple[ComposeModel, ...]:
-    """Every compose model of every compose project directory (root, ``backend/``, ``deploy/``…).
-
-    Sorted by (directory, kind, files). Empty when the project has no compose file.
-    """
-    from pytest_kabul.project.compose.load import load_models
-
-    return load_models(project)

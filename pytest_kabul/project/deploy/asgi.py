@@ -74,7 +74,7 @@ def _argvs(value: tuple[str, ...] | list[str] | str) -> list[list[str]]:
 def _compose_commands(project: Project) -> list[tuple[list[str], Location, str]]:
     out: list[tuple[list[str], Location, str]] = []
     try:
-        from pytest_kabul.project.compose.model import compose_models
+        from pytest_kabul.project.compose.load import compose_models
     except ImportError:  # pragma: no cover - the compose facet ships with the plugin
         return out
     for model in compose_models(project):

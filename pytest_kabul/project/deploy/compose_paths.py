@@ -29,7 +29,7 @@ def compose_paths(project: Project) -> list[StartPath]:
     A directory's default model counts as production only when the directory has no
     production model (``docker-compose.prod.yml`` …); then the default one is for development.
     """
-    from pytest_kabul.project.compose.model import compose_models
+    from pytest_kabul.project.compose.load import compose_models
 
     models = compose_models(project)
     prod_dirs = {m.directory for m in models if m.kind == "production"}

@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass
 
 from pytest_kabul.model import Location
-from pytest_kabul.project.compose.model import ComposeModel, ComposeService, compose_models
+from pytest_kabul.project.compose.load import compose_models
+from pytest_kabul.project.compose.model import ComposeModel, ComposeService
 from pytest_kabul.project.core import Project, facet
 from pytest_kabul.project.deploy.asgi import server_commands
 from pytest_kabul.project.docker.dockerfiles import dockerfiles

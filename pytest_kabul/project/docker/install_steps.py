@@ -9,18 +9,16 @@ named like dev/test (a ``builder`` stage whose site-packages is copied over).
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from packaging.utils import canonicalize_name
 
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.docker.dockerfiles import Dockerfile, Instruction, split_shell
-from pytest_kabul.project.python.manifests.model import (
-    _EGG_RE,
-    is_dev_name,
-    manifest,
-    parse_requirement,
-)
+from pytest_kabul.project.docker.install_model import BuildState, InstallStep
+from pytest_kabul.project.docker.tool_commands import tool_step
+from pytest_kabul.project.python.manifests.model import EGG_RE, is_dev_name, parse_requirement
+from pytest_kabul.project.python.manifests.reader import manifest
 
 _PIP_VALUE_OPTS = frozenset(
     [
@@ -62,27 +60,6 @@ _PIP_VALUE_OPTS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class InstallStep:
-    line: int
-    manifest: str | None = None  # project-relative manifest installed
-    main: bool = True  # the manifest's runtime dependencies
-    extras: tuple[str, ...] = ()
-    groups: tuple[str, ...] = ()
-    all_extras: bool = False
-    all_groups: bool = False
-    without: tuple[str, ...] = ()
-    no_deps: bool = False
-    names: tuple[str, ...] = ()  # distributions installed by name (``pip install redis``)
-
-
-@dataclass
-class _State:
-    workdir: str = "/"
-    copies: tuple[tuple[str, str, bool], ...] = ()  # (image path, context path, is_dir)
-    exports: tuple[tuple[str, InstallStep], ...] = ()  # image path -> the export's selection
-
-
 class _Reader:
     def __init__(self, project: Project, df: Dockerfile, context: str) -> None:
         self.project = project
@@ -101,7 +78,7 @@ class _Reader:
         prefix = f"{rel}/" if rel else ""
         return any(f.startswith(prefix) for f in self.project.files.files)
 
-    def copy(self, state: _State, ins: Instruction) -> None:
+    def copy(self, state: BuildState, ins: Instruction) -> None:
         tokens = ins.exec_form() or _split(ins.value)
         if any(t.startswith("--from") for t in tokens):
             return
@@ -125,7 +102,7 @@ class _Reader:
             elif self.is_dir(rel):
                 state.copies += ((dest_abs, rel, True),)
 
-    def resolve(self, state: _State, image_path: str) -> str | None:
+    def resolve(self, state: BuildState, image_path: str) -> str | None:
         """The context file or folder an in-image path came from."""
         path = posixpath.normpath(posixpath.join(state.workdir, image_path))
         for target, rel, is_dir in reversed(state.copies):
@@ -157,7 +134,7 @@ class _Reader:
         return path if path in self.project.files else None
 
     # -- commands ------------------------------------------------------------------------
-    def run(self, state: _State, ins: Instruction) -> None:
+    def run(self, state: BuildState, ins: Instruction) -> None:
         form = ins.exec_form()
         text = " ".join(form) if form else ins.value
         while text.startswith("--"):  # RUN --mount=... --network=... flags
@@ -178,7 +155,7 @@ class _Reader:
             self.command(local, argv, ins.line)
             state.exports = local.exports
 
-    def command(self, state: _State, argv: list[str], line: int) -> None:
+    def command(self, state: BuildState, argv: list[str], line: int) -> None:
         prog = posixpath.basename(argv[0])
         rest = argv[1:]
         if prog.startswith("python") and rest[:2] == ["-m", "pip"]:
@@ -194,13 +171,11 @@ class _Reader:
         elif prog == "pip-sync":
             self.pip(state, [a for p in rest if not p.startswith("-") for a in ("-r", p)], line)
         elif prog in ("uv", "poetry", "pdm", "pipenv", "pip-compile"):
-            from pytest_kabul.project.docker.tool_commands import tool_step
-
-            found = tool_step(self, state, prog, rest, line)
+            found = tool_step(self.resolve, state, prog, rest, line)
             if found is not None:
                 self.steps.append(found)
 
-    def pip(self, state: _State, args: list[str], line: int) -> None:
+    def pip(self, state: BuildState, args: list[str], line: int) -> None:
         names: list[str] = []
         no_deps = "--no-deps" in args
         extras = tuple(
@@ -233,7 +208,7 @@ class _Reader:
             self.steps.append(InstallStep(line, names=tuple(sorted(set(names)))))
 
     def requirement_file(
-        self, state: _State, value: str, line: int, extras: tuple[str, ...]
+        self, state: BuildState, value: str, line: int, extras: tuple[str, ...]
     ) -> None:
         path = posixpath.normpath(posixpath.join(state.workdir, value))
         for image_path, template in state.exports:
@@ -244,7 +219,9 @@ class _Reader:
         if rel is not None and rel in self.project.files:
             self.steps.append(InstallStep(line, manifest=rel, extras=extras))
 
-    def target(self, state: _State, arg: str, line: int, no_deps: bool, names: list[str]) -> None:
+    def target(
+        self, state: BuildState, arg: str, line: int, no_deps: bool, names: list[str]
+    ) -> None:
         spec, _, bracket = arg.partition("[")
         extras = tuple(
             sorted(
@@ -253,7 +230,7 @@ class _Reader:
                 if e.strip()
             )
         )
-        egg = _EGG_RE.search(arg)
+        egg = EGG_RE.search(arg)
         if egg:
             names.append(canonicalize_name(egg.group(1)))
             return
@@ -280,11 +257,11 @@ def _split(value: str) -> list[str]:
 def install_steps(project: Project, df: Dockerfile, context: str) -> list[InstallStep]:
     reader = _Reader(project, df, context)
     chain = {id(s) for s in df.stage_chain()}
-    states: dict[str, _State] = {}
+    states: dict[str, BuildState] = {}
     for stage in df.stages:
         wanted = id(stage) in chain or not (stage.name and is_dev_name(stage.name))
         inherited = states.get(stage.base.lower())
-        state = replace(inherited) if inherited is not None else _State()
+        state = replace(inherited) if inherited is not None else BuildState()
         before = len(reader.steps)
         for ins in stage.instructions:
             if ins.keyword == "WORKDIR":

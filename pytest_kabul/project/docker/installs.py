@@ -19,16 +19,17 @@ from dataclasses import dataclass
 
 from pytest_kabul.project.core import Project, facet
 from pytest_kabul.project.docker.dockerfiles import Dockerfile, dockerfiles
-from pytest_kabul.project.docker.install_steps import InstallStep, install_steps
+from pytest_kabul.project.docker.install_model import InstallStep
+from pytest_kabul.project.docker.install_steps import install_steps
 from pytest_kabul.project.python.apps import PythonApp, python_apps
 from pytest_kabul.project.python.manifests.model import (
     Declared,
     DepKind,
     Manifest,
     is_dev_name,
-    manifest,
     sorted_decls,
 )
+from pytest_kabul.project.python.manifests.reader import manifest
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ def _contexts(project: Project) -> dict[str, str]:
     """Dockerfile → build context, from compose ``build:`` (else the Dockerfile's folder)."""
     out: dict[str, str] = {}
     try:
-        from pytest_kabul.project.compose.model import compose_models
+        from pytest_kabul.project.compose.load import compose_models
 
         for model in compose_models(project):
             for service in model.services.values():

@@ -1,6 +1,6 @@
 """``uv`` / ``poetry`` / ``pdm`` / ``pipenv`` / ``pip-compile`` commands in a Dockerfile RUN line.
 
-Each becomes an :class:`~pytest_kabul.project.docker.install_steps.InstallStep` naming the manifest
+Each becomes an :class:`~pytest_kabul.project.docker.install_model.InstallStep` naming the manifest
 and the extras/groups it installs, following each tool's defaults: ``uv sync`` installs the
 ``dev`` group unless ``--no-dev``; ``poetry install`` installs every group unless ``--only main``
 / ``--without``; ``pdm install`` every group unless ``--prod``; ``pipenv`` only ``[packages]``
@@ -11,15 +11,12 @@ later ``pip install -r file`` installs what the export selected.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
-from pytest_kabul.project.docker.install_steps import InstallStep
-
-if TYPE_CHECKING:
-    from pytest_kabul.project.docker.install_steps import _Reader, _State
+from pytest_kabul.project.docker.install_model import BuildState, InstallStep
 
 
 def _values(args: list[str], *flags: str) -> list[str]:
@@ -95,7 +92,11 @@ def _pdm(args: list[str], line: int) -> InstallStep:
 
 
 def tool_step(
-    reader: _Reader, state: _State, prog: str, args: list[str], line: int
+    resolve: Callable[[BuildState, str], str | None],
+    state: BuildState,
+    prog: str,
+    args: list[str],
+    line: int,
 ) -> InstallStep | None:
     sub = args[0] if args else ""
     rest = args[1:]
@@ -104,7 +105,7 @@ def tool_step(
     if prog == "pipenv" and sub in ("install", "sync"):
         if any(not a.startswith("-") for a in rest):
             return None  # ``pipenv install pkg`` adds a package at build time
-        rel = reader.resolve(replace(state, workdir=cwd), "Pipfile")
+        rel = resolve(replace(state, workdir=cwd), "Pipfile")
         groups = ("dev",) if "--dev" in rest or "-d" in rest else ()
         return InstallStep(line, manifest=rel, groups=groups) if rel else None
     if prog == "pip-compile" or (prog == "uv" and sub == "pip" and rest[:1] == ["compile"]):
@@ -115,7 +116,7 @@ def tool_step(
         ]
         out = _output(args)
         source = inputs[0] if inputs else "requirements.in"
-        rel = reader.resolve(replace(state, workdir=cwd), source)
+        rel = resolve(replace(state, workdir=cwd), source)
         if rel is not None and out is None and source.endswith(".in"):
             out = source[:-3] + ".txt"
         if rel is not None and out is not None:
@@ -128,7 +129,7 @@ def tool_step(
             target = posixpath.normpath(posixpath.join(cwd, out))
             state.exports = (*state.exports, (target, compiled))
         return None
-    pyproject = reader.resolve(replace(state, workdir=cwd), "pyproject.toml")
+    pyproject = resolve(replace(state, workdir=cwd), "pyproject.toml")
     if pyproject is None:
         return None
     step: InstallStep | None = None

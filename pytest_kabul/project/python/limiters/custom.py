@@ -1,33 +1,15 @@
-"""Rate limiters of every Python app, found by AST (never imported).
+"""Custom rate limiters: a class or function that answers 429 and keeps its counters somewhere.
 
-``rate_limiters(project) -> tuple[RateLimiter, ...]`` finds:
-
-- custom limiters: a class (``BaseHTTPMiddleware`` subclass, pure ASGI middleware, a callable
-  dependency class) or a function (a ``Depends`` dependency) that answers 429
-  (``status_code=429``, ``HTTP_429_TOO_MANY_REQUESTS``, ``TooManyRequests``). Its state is in
-  process memory when its counters live in a ``dict``/``defaultdict``/``deque``/``list``/
-  ``Counter``/``OrderedDict``/``TTLCache``/``LRUCache`` held on ``self`` or at module level;
-  shared when it talks to Redis/Memcached/a database session instead;
-- slowapi ``Limiter(...)``: memory without ``storage_uri``, with ``memory://``, or with a
-  Settings field / ``os.getenv`` default of ``memory://``; ``swallow_errors=True`` fails open;
-- ``limits`` ``MemoryStorage()`` / ``storage_from_string("memory://")``;
-- pyrate-limiter (also behind fastapi-limiter >= 0.2) ``Limiter(...)`` / ``InMemoryBucket``
-  unless a ``RedisBucket``/``PostgresBucket`` is used.
-
-For each limiter: where its key comes from (the socket's client host, or a client-controlled
-``X-Forwarded-For`` / ``X-Real-IP`` header) and whether an ``except`` around its storage call
-lets the request through (fails open).
+Also the key-source and fail-open analysis shared with :mod:`.libraries`.
 """
 
 from __future__ import annotations
 
 import ast
-import enum
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
-from pytest_kabul.project.core import Project, facet
-from pytest_kabul.project.python.apps import PythonApp, python_apps
+from pytest_kabul.project.python.apps import PythonApp
+from pytest_kabul.project.python.limiters.model import KeySource, LimiterKind, RateLimiter, Storage
 from pytest_kabul.project.python.settings.syntax import call_name
 
 MEMORY_TYPES = frozenset(
@@ -49,44 +31,6 @@ SPOOFABLE = {
     "true-client-ip": "True-Client-IP",
 }
 SHARED_SCHEMES = ("redis", "rediss", "memcached", "mongodb", "etcd", "async+redis", "valkey")
-
-
-class Storage(enum.Enum):
-    MEMORY = "memory"
-    SHARED = "shared"
-    UNKNOWN = "unknown"
-
-
-class KeySource(enum.Enum):
-    CLIENT_HOST = "client host"
-    FORWARDED_HEADER = "forwarded header"
-    UNKNOWN = "unknown"
-
-
-class LimiterKind(enum.Enum):
-    CUSTOM = "custom"
-    SLOWAPI = "slowapi"
-    LIMITS = "limits"
-    PYRATE = "pyrate-limiter"
-
-
-@dataclass(frozen=True)
-class RateLimiter:
-    app: str
-    kind: LimiterKind
-    name: str  # class / function / variable name
-    path: str
-    line: int
-    storage: Storage
-    storage_detail: str  # what holds the state, e.g. "self.requests (defaultdict)"
-    key: KeySource
-    key_detail: str  # e.g. 'header "X-Forwarded-For"'
-    key_line: int | None
-    fails_open_line: int | None  # the ``except`` that lets requests through
-
-    @property
-    def subject(self) -> str:
-        return f"{self.path}:{self.name}"
 
 
 def _is_429(node: ast.AST) -> bool:
@@ -293,34 +237,3 @@ def custom_limiter(
         key_line=key_line,
         fails_open_line=fails_open(unit, storage_module) if shared else None,
     )
-
-
-def _units(tree: ast.Module) -> Iterator[ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef]:
-    for stmt in tree.body:
-        if isinstance(stmt, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-            yield stmt
-
-
-@facet
-def rate_limiters(project: Project) -> tuple[RateLimiter, ...]:
-    from pytest_kabul.project.python.limiters.libraries import library_limiters
-
-    found: list[RateLimiter] = []
-    for app in python_apps(project):
-        for rel in app.runtime_files:
-            text = project.read_text(rel)
-            if text is None or not any(
-                w in text
-                for w in ("429", "TOO_MANY", "TooMany", "imiter", "MemoryStorage", "Bucket")
-            ):
-                continue
-            tree = project.parse_python(rel)
-            if tree is None:
-                continue
-            for unit in _units(tree):
-                limiter = custom_limiter(app, rel, tree, unit)
-                if limiter is not None:
-                    found.append(limiter)
-            found.extend(library_limiters(project, app, rel, tree))
-    unique = {(f.path, f.name): f for f in found}
-    return tuple(sorted(unique.values(), key=lambda f: (f.path, f.line, f.name)))

@@ -13,14 +13,8 @@ from collections.abc import Iterator
 
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.python.apps import PythonApp
-from pytest_kabul.project.python.limiters.custom import (
-    SHARED_SCHEMES,
-    KeySource,
-    LimiterKind,
-    RateLimiter,
-    Storage,
-    key_source,
-)
+from pytest_kabul.project.python.limiters.custom import SHARED_SCHEMES, key_source
+from pytest_kabul.project.python.limiters.model import KeySource, LimiterKind, RateLimiter, Storage
 from pytest_kabul.project.python.settings.syntax import call_name
 
 SHARED_BUCKETS = frozenset({"RedisBucket", "PostgresBucket", "MultiprocessBucket", "SQLiteBucket"})

@@ -11,20 +11,20 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
 
 from packaging.utils import canonicalize_name
 
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.python.manifests.model import (
-    _EGG_RE,
-    _LOCK_HINTS,
-    _URL_NAME_RE,
+    EGG_RE,
+    LOCK_HINTS,
     MAIN,
+    URL_NAME_RE,
     Declared,
     DepKind,
     Manifest,
     ManifestKind,
-    manifest,
     parse_requirement,
     sorted_decls,
 )
@@ -68,7 +68,9 @@ def _is_local_path(target: str) -> bool:
     )
 
 
-def parse_requirements_file(project: Project, path: str) -> Manifest | None:
+def parse_requirements_file(
+    project: Project, path: str, *, load: Callable[[Project, str], Manifest | None]
+) -> Manifest | None:
     text = project.read_text(path)
     if text is None:
         return None
@@ -89,7 +91,7 @@ def parse_requirements_file(project: Project, path: str) -> Manifest | None:
         spec = editable.group(2) if editable else line
         if spec.startswith("-"):
             continue  # another global option (--no-deps, ...)
-        egg = _EGG_RE.search(spec)
+        egg = EGG_RE.search(spec)
         if egg:
             name = egg.group(1)
             deps.append(
@@ -97,7 +99,7 @@ def parse_requirements_file(project: Project, path: str) -> Manifest | None:
             )
             continue
         if "://" in spec.split(";")[0] and "@" not in spec.split("://")[0]:
-            url_name = _URL_NAME_RE.search(spec.split(";")[0].split("#")[0])
+            url_name = URL_NAME_RE.search(spec.split(";")[0].split("#")[0])
             if url_name:
                 name = url_name.group(1)
                 deps.append(
@@ -123,7 +125,7 @@ def parse_requirements_file(project: Project, path: str) -> Manifest | None:
                 tuple(sorted(parsed.extras)),
             )
         )
-    lock_like = any(hint in text for hint in _LOCK_HINTS)
+    lock_like = any(hint in text for hint in LOCK_HINTS)
     own = Manifest(path, ManifestKind.REQUIREMENTS, (), style="requirements", lock_like=lock_like)
     all_deps = list(deps)
     seen = {path}
@@ -138,7 +140,7 @@ def parse_requirements_file(project: Project, path: str) -> Manifest | None:
             project.problem(path, f"includes {inc}, which does not exist")
             continue
         resolved.append(inc)
-        sub = manifest(project, inc)
+        sub = load(project, inc)
         if sub is not None:
             all_deps.extend(d for d in sub.deps if d.source == inc)
             queue.extend(sub.includes)

@@ -13,11 +13,11 @@ from packaging.utils import canonicalize_name
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.python.manifests.model import (
     MAIN,
+    Builder,
     Declared,
     DepKind,
     Manifest,
     ManifestKind,
-    _Builder,
     sorted_decls,
 )
 
@@ -32,7 +32,7 @@ def parse_setup_cfg(project: Project, path: str) -> Manifest | None:
     except configparser.Error as exc:
         project.problem(path, f"invalid INI: {' '.join(str(exc).split())}")
         return None
-    b = _Builder(project, path, text)
+    b = Builder(project, path, text)
 
     def lines_of(value: str) -> list[str]:
         return [ln.split(" #")[0].strip() for ln in value.splitlines() if ln.strip()]
@@ -62,7 +62,7 @@ def parse_setup_py(project: Project, path: str) -> Manifest | None:
     text = project.read_text(path)
     if tree is None or text is None:
         return None
-    b = _Builder(project, path, text)
+    b = Builder(project, path, text)
     # A setup.py is built with setuptools (implicitly, without a pyproject build-system).
     b.deps.append(Declared("setuptools", path, None, DepKind.GROUP, "build-system", "setuptools"))
     name: str | None = None
@@ -103,7 +103,7 @@ def parse_pipfile(project: Project, path: str) -> Manifest | None:
     text = project.read_text(path)
     if data is None or text is None:
         return None
-    b = _Builder(project, path, text)
+    b = Builder(project, path, text)
     for section, kind, group in (
         ("packages", DepKind.RUNTIME, MAIN),
         ("dev-packages", DepKind.GROUP, "dev"),

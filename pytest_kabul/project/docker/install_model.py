@@ -1,0 +1,28 @@
+"""What an image installs, one Dockerfile step at a time (records shared by the step readers)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class InstallStep:
+    line: int
+    manifest: str | None = None  # project-relative manifest installed
+    main: bool = True  # the manifest's runtime dependencies
+    extras: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    all_extras: bool = False
+    all_groups: bool = False
+    without: tuple[str, ...] = ()
+    no_deps: bool = False
+    names: tuple[str, ...] = ()  # distributions installed by name (``pip install redis``)
+
+
+@dataclass
+class BuildState:
+    """What a Dockerfile stage has done so far: its WORKDIR, what it copied, what it exported."""
+
+    workdir: str = "/"
+    copies: tuple[tuple[str, str, bool], ...] = ()  # (image path, context path, is_dir)
+    exports: tuple[tuple[str, InstallStep], ...] = ()  # image path -> the export's selection

@@ -154,7 +154,9 @@ def main() -> int:
         print(f"{name:32} {s.tp:4} {s.fp:4} {s.debatable:4} {s.hit:4}/{s.must:<4} "
               f"{s.precision:9.0%} {elapsed:5.1f}s")  # fmt: skip
     t = total
-    print(f"{'TOTAL':32} {t.tp:4} {t.fp:4} {t.debatable:4} {t.hit:4}/{t.must:<4} {t.precision:9.0%}")
+    print(
+        f"{'TOTAL':32} {t.tp:4} {t.fp:4} {t.debatable:4} {t.hit:4}/{t.must:<4} {t.precision:9.0%}"
+    )
     print()
     print(f"{'code':8} {'TP':>4} {'FP':>4} {'deb':>4} {'recall':>9} {'precision':>9}")
     for code, s in sorted(by_code.items()):

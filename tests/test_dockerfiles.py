@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pytest_kabul.project.docker.dockerfiles import is_dockerfile, parse_dockerfile, split_shell
+from pytest_kabul.project import shell
+from pytest_kabul.project.docker.dockerfiles import is_dockerfile, parse_dockerfile
 
 MULTI = """\
 # syntax=docker/dockerfile:1
@@ -59,12 +60,12 @@ def test_escape_directive_and_from_flags() -> None:
 
 
 def test_split_shell_commands() -> None:
-    assert split_shell("alembic upgrade head && exec uvicorn app.main:app; echo 'a && b'") == [
+    assert shell.split("alembic upgrade head && exec uvicorn app.main:app; echo 'a && b'") == [
         ["alembic", "upgrade", "head"],
         ["exec", "uvicorn", "app.main:app"],
         ["echo", "a && b"],
     ]
-    assert split_shell("echo 'unterminated") == [["echo", "'unterminated"]]
+    assert shell.split("echo 'unterminated") == [["echo", "'unterminated"]]
 
 
 def test_dockerfile_names() -> None:

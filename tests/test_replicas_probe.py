@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_kabul.project.servercmd import parse_server_command
+from pytest_kabul.project.shell import server
 from pytest_kabul.services.probe import Burst, Verdict, judge
 
 
@@ -56,20 +56,20 @@ def test_connection_errors_are_not_accepted() -> None:
         ("exec poetry run uvicorn api:app", ("api:app", False, None, None)),
     ],
 )
-def test_parse_server_command(argv: str, expected: tuple[object, ...]) -> None:
+def test_server(argv: str, expected: tuple[object, ...]) -> None:
     import shlex
 
-    parsed = parse_server_command(shlex.split(argv))
+    parsed = server(shlex.split(argv))
     assert parsed is not None
-    assert (parsed.target, parsed.factory, parsed.app_dir, parsed.workers) == expected
+    assert (parsed.import_target, parsed.factory, parsed.app_dir, parsed.workers) == expected
 
 
 def test_non_server_commands_are_ignored() -> None:
-    assert parse_server_command(["alembic", "upgrade", "head"]) is None
-    assert parse_server_command(["python", "-m", "celery", "worker"]) is None
+    assert server(["alembic", "upgrade", "head"]) is None
+    assert server(["python", "-m", "celery", "worker"]) is None
 
 
 def test_trust_all_proxies_is_parsed() -> None:
-    parsed = parse_server_command(["uvicorn", "a:app", "--forwarded-allow-ips", "*"])
+    parsed = server(["uvicorn", "a:app", "--forwarded-allow-ips", "*"])
     assert parsed is not None
     assert parsed.forwarded_allow_ips == "*"

@@ -1,8 +1,13 @@
-"""Understanding start commands: wrappers, migrations and ASGI/WSGI servers.
+"""THE shell model: one splitter for command lines and one parser for server commands.
 
-Pure functions over argv lists (no file access), shared by :mod:`startpaths`. A command is
-first *normalised* (``VAR=x``, ``exec``, ``poetry run`` / ``uv run`` / ``pipenv run``,
-``tini --``, ``gosu user``, ``wait-for-it host:port --`` … stripped), then classified.
+Pure functions over strings and argv lists (no file access). :func:`split` cuts a line of shell
+into simple commands; a command is *normalised* (``VAR=x``, ``exec``, ``poetry run`` /
+``uv run`` / ``pipenv run``, ``tini --``, ``gosu user``, ``wait-for-it host:port --`` …
+stripped), then classified: an Alembic/Flask migration (:func:`migration`) or an ASGI/WSGI
+server start (:func:`server`, giving a :class:`ServerCommand` with its target, ``--factory``,
+``--app-dir``, worker count, ``--reload`` and ``--forwarded-allow-ips``). Every reader of start
+commands (Dockerfiles, compose, Procfile, PaaS files, the start-path and ASGI facets, the
+install-step reader) uses these, so they never disagree.
 """
 
 from __future__ import annotations
@@ -26,16 +31,19 @@ _SERVERS = frozenset({"uvicorn", "gunicorn", "hypercorn", "granian", "daphne", "
 _SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ServerCommand:
     """An ASGI/WSGI server start: ``program`` is uvicorn/gunicorn/hypercorn/fastapi/…"""
 
     program: str
-    target: str | None  # "app.main:app", or a file for ``fastapi run main.py``
-    factory: bool
-    workers: int | None
-    reload: bool
-    argv: tuple[str, ...]
+    target: str | None  # as written: "app.main:app", "app.main:create_app()", "app/main.py"
+    import_target: str | None = None  # what to import: "app.main:create_app", "app.main:app"
+    factory: bool = False  # ``--factory`` or a ``module:factory()`` target
+    app_dir: str | None = None
+    workers: int | None = None
+    reload: bool = False
+    forwarded_allow_ips: str | None = None
+    argv: tuple[str, ...] = ()
 
 
 def base(word: str) -> str:
@@ -149,8 +157,51 @@ def _drop_options(words: list[str], with_value: tuple[str, ...]) -> list[str]:
     return out
 
 
+TARGET_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*(\(\))?$")
+# Options that take no value (every other ``--x`` without ``=`` consumes the next word).
+_FLAGS = frozenset(
+    {
+        "--reload", "--factory", "--proxy-headers", "--no-proxy-headers", "--no-access-log",
+        "--use-colors", "--no-use-colors", "--server-header", "--no-server-header",
+        "--date-header", "--no-date-header", "--preload", "--daemon", "-D", "--reuse-port",
+        "--check-config", "--print-config", "--capture-output", "--enable-stdio-inheritance",
+        "--no-reload", "--dev", "--access-log", "--http2", "--ws", "--interface-asgi",
+    }
+)  # fmt: skip
+
+
+def _int(text: str | None) -> int | None:
+    return int(text) if text is not None and text.isdigit() else None
+
+
+def _options(words: list[str]) -> tuple[dict[str, str], set[str], list[str]]:
+    """(options with values, flags, positionals) of a server's arguments."""
+    options: dict[str, str] = {}
+    flags: set[str] = set()
+    positionals: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word.startswith("-") and word != "-":
+            if "=" in word:
+                key, _, value = word.partition("=")
+                options[key] = value
+            elif word in _FLAGS:
+                flags.add(word)
+            elif re.match(r"^-[wbkt]\S+$", word):
+                options[word[:2]] = word[2:]  # gunicorn -w4, -b:8000
+            elif i + 1 < len(words):
+                options[word] = words[i + 1]
+                i += 1
+        else:
+            positionals.append(word)
+        i += 1
+    return options, flags, positionals
+
+
 def server(argv: list[str]) -> ServerCommand | None:
-    """The ASGI/WSGI server this command starts, or None."""
+    """The ASGI/WSGI server this command starts, or None (wrappers are stripped first)."""
+    argv = normalise(argv)
     module, rest = python_module(argv)
     if module is not None:
         program, words = module.split(".")[0], rest
@@ -160,51 +211,77 @@ def server(argv: list[str]) -> ServerCommand | None:
         return None
     if program not in _SERVERS:
         return None
+    dev = False
     if program == "fastapi":
         if not words or words[0] not in ("run", "dev"):
             return None
+        dev = words[0] == "dev"
         words = words[1:]
-    value_opts = (
-        "--host", "--port", "-b", "--bind", "-w", "--workers", "-k", "--worker-class",
-        "--log-level",
-        "--env-file", "--app-dir", "--root-path", "--timeout", "-t", "--graceful-timeout",
-        "--forwarded-allow-ips", "--proxy-headers-allowed", "-c", "--config", "--uds", "--fd",
-        "--limit-concurrency", "--backlog", "--timeout-keep-alive", "--ssl-keyfile",
-        "--ssl-certfile", "--access-logfile", "--error-logfile", "--log-config", "--name",
-        "--interface", "--threads", "--max-requests", "--max-requests-jitter", "--keep-alive",
-        "--app", "-p", "--chdir", "--pid", "-u", "--user", "-g", "--group", "--entrypoint",
-    )  # fmt: skip
-    workers: int | None = None
-    target: str | None = None
-    for index, word in enumerate(words):
-        if word in ("-w", "--workers") and index + 1 < len(words) and words[index + 1].isdigit():
-            workers = int(words[index + 1])
-        elif word.startswith("--workers=") and word.split("=", 1)[1].isdigit():
-            workers = int(word.split("=", 1)[1])
-        elif word == "--app" and index + 1 < len(words):
-            target = words[index + 1]
-    positional = _drop_options(words, value_opts)
-    if target is None and positional:
-        target = positional[0]
+    options, flags, positionals = _options(words)
+    target = options.get("--app") if program != "fastapi" else None
+    target = target or next((p for p in positionals if TARGET_RE.match(p)), None)
+    import_target = target.removesuffix("()") if target is not None else None
+    if target is None and program == "fastapi" and positionals:
+        target = positionals[0]
+        if target.endswith(".py"):
+            module_name = target.removesuffix(".py").strip("./").replace("/", ".")
+            import_target = f"{module_name}:{options.get('--app', 'app')}"
+    if target is None and program != "fastapi" and positionals:
+        target = import_target = positionals[0]
+    factory = "--factory" in flags or (target is not None and target.endswith("()"))
     return ServerCommand(
         program=program,
         target=target,
-        factory="--factory" in words,
-        workers=workers,
-        reload="--reload" in words or (program == "fastapi" and "dev" in argv[:3]),
+        import_target=import_target,
+        factory=factory,
+        app_dir=options.get("--app-dir") or options.get("--chdir"),
+        workers=_int(options.get("--workers") or options.get("-w")),
+        reload="--reload" in flags or dev,
+        forwarded_allow_ips=options.get("--forwarded-allow-ips"),
         argv=tuple(argv),
     )
 
 
+def strip_comments(text: str) -> str:
+    """``text`` without shell comments: a ``#`` that starts a word, outside quotes, to the end of
+    its line (``pip install git+https://…#egg=x`` keeps its fragment)."""
+    out: list[str] = []
+    quote = ""
+    skipping = False
+    previous = " "
+    for char in text:
+        if skipping:
+            if char == "\n":
+                skipping = False
+                out.append(char)
+            continue
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and (previous.isspace() or previous in ";&|()"):
+            skipping = True
+            continue
+        out.append(char)
+        previous = char
+    return "".join(out)
+
+
 def split(command: str) -> list[list[str]]:
-    """Split a line of shell into simple commands on ``&&``, ``||``, ``;``, ``|`` and ``&``."""
+    """Split shell text into simple commands on ``&&``, ``||``, ``;``, ``|``, ``&``, ``(``, ``)``.
+
+    Good enough for start commands (``sh -c "(cd backend && exec uvicorn …)"``) and RUN lines;
+    comments are dropped; quoting errors fall back to whitespace splitting rather than raising.
+    """
+    text = strip_comments(command)
     try:
-        lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|()")
+        lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|()")
         lexer.whitespace_split = True
-        lexer.commenters = "#"
+        lexer.commenters = ""
         tokens = list(lexer)
     except ValueError:
-        tokens = command.split()
+        tokens = text.split()
     commands: list[list[str]] = [[]]
     for token in tokens:
         if token and set(token) <= set(";&|()"):

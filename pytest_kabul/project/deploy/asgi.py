@@ -3,11 +3,11 @@
 ``asgi_apps(project)`` gives one :class:`AsgiApp` per (Python app, target), from, in order:
 
 1. ``[tool.kabul.live] app`` / ``app_dir`` (the whole answer when set);
-2. the production start paths (the ``start_paths`` facet, which follows entrypoint scripts),
-   plus the effective Dockerfile CMD/ENTRYPOINT, compose ``command`` and Procfile ``web:``
-   lines read directly, parsed by :mod:`pytest_kabul.project.servercmd` (``uvicorn
-   app.main:app``, ``gunicorn -k uvicorn.workers.UvicornWorker app.main:app``, ``fastapi run
-   app/main.py``, ``--factory`` and ``module:create_app()`` targets);
+2. the server commands of the start paths (the ``start_paths`` facet: Dockerfile
+   ENTRYPOINT + CMD with the scripts they call, compose ``command``, Procfile, PaaS files),
+   parsed once by :mod:`pytest_kabul.project.shell` (``uvicorn app.main:app``, ``gunicorn -k
+   uvicorn.workers.UvicornWorker app.main:app``, ``fastapi run app/main.py``, ``--factory`` and
+   ``module:create_app()`` targets);
 3. last resort, a module-level ``name = FastAPI(...)`` assignment found by AST.
 
 The target's module must exist under the app (tried from ``--app-dir``, the app root and
@@ -25,9 +25,9 @@ from dataclasses import dataclass
 
 from pytest_kabul.model import Location
 from pytest_kabul.project.core import Project, facet
-from pytest_kabul.project.docker.dockerfiles import dockerfiles, split_shell
+from pytest_kabul.project.deploy.startpaths import start_paths
 from pytest_kabul.project.python.apps import PythonApp, python_apps
-from pytest_kabul.project.servercmd import ServerCommand, parse_server_command
+from pytest_kabul.project.shell import ServerCommand
 
 HEALTH_RE = re.compile(r"^/(?:[\w-]+/)*(health|healthz|healthcheck|ping|livez|readyz|ready)/?$")
 ROUTE_METHODS = frozenset({"get", "api_route"})
@@ -62,75 +62,18 @@ def _app_for_dir(apps: tuple[PythonApp, ...], directory: str) -> PythonApp | Non
     return below[0] if len(below) == 1 else None
 
 
-def _argvs(value: tuple[str, ...] | list[str] | str) -> list[list[str]]:
-    if isinstance(value, str):
-        return split_shell(value)
-    argv = list(value)
-    if len(argv) >= 3 and argv[0].rsplit("/", 1)[-1] in {"sh", "bash"} and argv[1] == "-c":
-        return split_shell(argv[2])
-    return [argv]
-
-
-def _compose_commands(project: Project) -> list[tuple[list[str], Location, str]]:
-    out: list[tuple[list[str], Location, str]] = []
-    try:
-        from pytest_kabul.project.compose.load import compose_models
-    except ImportError:  # pragma: no cover - the compose facet ships with the plugin
-        return out
-    for model in compose_models(project):
-        for service in model.services.values():
-            if service.command is None or service.build_context is None:
-                continue
-            context = project.rel(project.root / service.build_context)
-            context = "" if context == "." else context
-            for argv in _argvs(service.command):
-                out.append((argv, Location(service.file, service.line), context))
-    return out
-
-
-def _start_path_commands(project: Project) -> list[tuple[list[str], Location, str]]:
-    """Server commands of the production start paths (entrypoint scripts followed)."""
-    from pytest_kabul.project.deploy.startpaths import start_paths
-
-    out: list[tuple[list[str], Location, str]] = []
+@facet
+def server_commands(project: Project) -> tuple[FoundCommand, ...]:
+    """Every server command of every start path (the one start-command model), deduplicated."""
+    apps = python_apps(project)
+    raw: list[tuple[ServerCommand, Location, str]] = []
     for path in start_paths(project):
         for step in path.steps:
             if step.server is not None:
-                out.append((list(step.argv), step.location, path.source_dir))
-    return out
-
-
-@facet
-def server_commands(project: Project) -> tuple[FoundCommand, ...]:
-    apps = python_apps(project)
-    raw: list[tuple[list[str], Location, str]] = []
-    for dockerfile in dockerfiles(project):
-        cmd = dockerfile.effective("CMD")
-        entry = dockerfile.effective("ENTRYPOINT")
-        for instruction in (entry, cmd):
-            if instruction is not None:
-                for argv in _argvs(instruction.argv()):
-                    raw.append(
-                        (argv, Location(dockerfile.path, instruction.line), dockerfile.directory)
-                    )
-        if entry is not None and cmd is not None:
-            joined = (entry.exec_form() or []) + (cmd.exec_form() or [])
-            raw.append((joined, Location(dockerfile.path, cmd.line), dockerfile.directory))
-    raw.extend(_compose_commands(project))
-    for rel in project.files:
-        if rel.rsplit("/", 1)[-1] == "Procfile":
-            text = project.read_text(rel) or ""
-            directory = rel.rsplit("/", 1)[0] if "/" in rel else ""
-            for number, line in enumerate(text.splitlines(), start=1):
-                kind, sep, command = line.partition(":")
-                if sep and kind.strip() == "web":
-                    for argv in split_shell(command.strip()):
-                        raw.append((argv, Location(rel, number), directory))
-    raw = _start_path_commands(project) + raw
+                raw.append((step.server, step.location, path.source_dir))
     found: dict[tuple[str, ...], FoundCommand] = {}
-    for argv, location, directory in raw:
-        parsed = parse_server_command(argv)
-        if parsed is not None and parsed.argv not in found:
+    for parsed, location, directory in raw:
+        if parsed.argv not in found:
             found[parsed.argv] = FoundCommand(parsed, location, _app_for_dir(apps, directory))
     return tuple(sorted(found.values(), key=lambda f: (f.location, f.command.argv)))
 
@@ -215,14 +158,13 @@ def asgi_apps(project: Project) -> tuple[AsgiApp, ...]:
     found: dict[tuple[str, str], AsgiApp] = {}
     for item in server_commands(project):
         command, app = item.command, item.app
-        if command.target is None or app is None:
+        target = command.import_target
+        if target is None or app is None:
             continue
-        folder = resolve_dir(project, app, command.target, command.app_dir)
+        folder = resolve_dir(project, app, target, command.app_dir)
         if folder is not None:
-            key = (app.name, command.target)
-            found.setdefault(
-                key, AsgiApp(app.name, command.target, folder, command.factory, item.location)
-            )
+            key = (app.name, target)
+            found.setdefault(key, AsgiApp(app.name, target, folder, command.factory, item.location))
     for app in apps:
         if not any(key[0] == app.name for key in found):
             candidates = _fastapi_assignments(project, app)

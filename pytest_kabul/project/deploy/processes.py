@@ -66,9 +66,9 @@ def process_facts(project: Project) -> tuple[ProcessFact, ...]:
     for found in server_commands(project):
         workers = found.command.workers
         if workers is not None and workers > 1:
-            flag = "-w" if found.command.server == "gunicorn" else "--workers"
+            flag = "-w" if found.command.program == "gunicorn" else "--workers"
             facts.add(
-                ProcessFact(found.location, workers, f"{found.command.server} {flag} {workers}")
+                ProcessFact(found.location, workers, f"{found.command.program} {flag} {workers}")
             )
     for dockerfile in dockerfiles(project):
         for stage in dockerfile.stage_chain():
@@ -110,7 +110,7 @@ def trusted_proxy_facts(project: Project) -> tuple[tuple[Location, str], ...]:
     facts: set[tuple[Location, str]] = set()
     for found in server_commands(project):
         if (found.command.forwarded_allow_ips or "").strip("'\"") == "*":
-            facts.add((found.location, f"{found.command.server} --forwarded-allow-ips '*'"))
+            facts.add((found.location, f"{found.command.program} --forwarded-allow-ips '*'"))
     for dockerfile in dockerfiles(project):
         for stage in dockerfile.stage_chain():
             for instruction in stage.all("ENV"):

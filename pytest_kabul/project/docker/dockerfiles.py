@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 from dataclasses import dataclass
 
 from pytest_kabul.project.core import Project, facet
@@ -174,24 +173,3 @@ def dockerfiles(project: Project) -> tuple[Dockerfile, ...]:
             if text is not None:
                 out.append(parse_dockerfile(rel, text))
     return tuple(out)
-
-
-def split_shell(command: str) -> list[list[str]]:
-    """Split a shell command line into simple commands on ``&&``, ``||``, ``;`` and ``|``.
-
-    Good enough for start commands (``sh -c "alembic upgrade head && uvicorn ..."``); quoting
-    errors fall back to whitespace splitting rather than raising.
-    """
-    try:
-        lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|")
-        lexer.whitespace_split = True
-        tokens = list(lexer)
-    except ValueError:
-        tokens = command.split()
-    commands: list[list[str]] = [[]]
-    for token in tokens:
-        if token and set(token) <= set(";&|"):
-            commands.append([])
-        else:
-            commands[-1].append(token)
-    return [c for c in commands if c]

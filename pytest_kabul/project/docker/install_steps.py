@@ -13,8 +13,9 @@ from dataclasses import replace
 
 from packaging.utils import canonicalize_name
 
+from pytest_kabul.project import shell
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.docker.dockerfiles import Dockerfile, Instruction, split_shell
+from pytest_kabul.project.docker.dockerfiles import Dockerfile, Instruction
 from pytest_kabul.project.docker.install_model import BuildState, InstallStep
 from pytest_kabul.project.docker.tool_commands import tool_step
 from pytest_kabul.project.python.manifests.model import EGG_RE, is_dev_name, parse_requirement
@@ -140,7 +141,7 @@ class _Reader:
         while text.startswith("--"):  # RUN --mount=... --network=... flags
             text = text.split(None, 1)[1] if " " in text.strip() else ""
         cwd = state.workdir
-        for argv in split_shell(text):
+        for argv in shell.split(text):
             while argv and (
                 ("=" in argv[0] and not argv[0].startswith("-"))
                 or argv[0] in ("sudo", "exec", "env")
@@ -250,7 +251,7 @@ class _Reader:
 
 
 def _split(value: str) -> list[str]:
-    commands = split_shell(value)
+    commands = shell.split(value)
     return [t for c in commands for t in c]
 
 

@@ -13,8 +13,9 @@ import itertools
 import re
 from dataclasses import dataclass
 
+from pytest_kabul.project import shell
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.docker.dockerfiles import Dockerfile, Instruction, split_shell
+from pytest_kabul.project.docker.dockerfiles import Dockerfile, Instruction
 from pytest_kabul.project.node.lockfiles import LOCKFILE_NAMES
 
 _GLIBC_HINTS: tuple[str, ...] = ("debian", "ubuntu", "bookworm", "bullseye", "buster", "trixie")
@@ -114,7 +115,7 @@ def _arch(project: Project, dockerfile: Dockerfile) -> str:
 
 def _steps(stage_env_production: bool, ins: Instruction) -> list[InstallStep]:
     steps: list[InstallStep] = []
-    for argv in split_shell(ins.value):
+    for argv in shell.split(ins.value):
         while argv and (argv[0].startswith("--") or argv[0] in _SHELL_WORDS):
             argv = argv[1:]  # RUN --mount=..., `then npm ci`, `sudo npm ci`
         words = [w for w in argv if "=" not in w or w.startswith("-")]

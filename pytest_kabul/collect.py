@@ -16,26 +16,16 @@ from typing import Any
 
 import pytest
 
+from pytest_kabul.errors import CheckSkipped, KabulFailed, KabulInternalError, ServiceUnavailable
 from pytest_kabul.gate import Decision, Outcome, State
 from pytest_kabul.model import Finding, Severity
 from pytest_kabul.project.core import Project
-from pytest_kabul.registry import Check, CheckSkipped, Evaluation, ServiceUnavailable
+from pytest_kabul.registry import Check, Evaluation
 
 USER_PROPERTY = "kabul"
 # One JUnit XML property per finding (``--junitxml``), readable without parsing JSON.
 FINDING_PROPERTY = "kabul_finding"
 _UNSAFE = re.compile(r"\s+")
-
-
-class KabulFailed(Exception):
-    def __init__(self, findings: tuple[Finding, ...], decision: Decision | None = None) -> None:
-        super().__init__(f"{len(findings)} finding(s)")
-        self.findings = findings
-        self.decision = decision
-
-
-class KabulInternalError(Exception):
-    """A check crashed: a bug in pytest-kabul, reported on that item only."""
 
 
 _STATE_NOTE = {

@@ -45,7 +45,7 @@ def kabul_redis(pytestconfig: pytest.Config, kabul_project: Project) -> Iterator
     """A Redis for live checks: --kabul-redis-url/KABUL_REDIS_URL (an unused database number,
     flushed on teardown), the project's compose service when Docker answers, else an embedded
     ``redis-server`` on a free loopback port."""
-    from pytest_kabul.registry import ServiceUnavailable
+    from pytest_kabul.errors import ServiceUnavailable
     from pytest_kabul.services.redis import RedisService, compose_redis
 
     try:
@@ -105,8 +105,8 @@ def kabul_postgres(
     Postgres through pytest-docker when a Docker engine answers, else embedded local binaries
     (initdb + pg_ctl on a free loopback port); otherwise a skip (an error under
     --kabul-require-live). Never the project's own DATABASE_URL."""
+    from pytest_kabul.errors import ServiceUnavailable
     from pytest_kabul.pg_fixture import provide
-    from pytest_kabul.registry import ServiceUnavailable
 
     try:
         with provide(

@@ -18,10 +18,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from pytest_kabul.errors import PostgresUnavailable, ServiceUnavailable
 from pytest_kabul.project.core import Project
-from pytest_kabul.registry import ServiceUnavailable
 from pytest_kabul.services import cleanup
-from pytest_kabul.services.postgres import PostgresService, PostgresUnavailable
+from pytest_kabul.services.postgres import PostgresService
 
 _IMAGES = ("postgres", "postgis", "timescale", "pgvector")
 

@@ -33,17 +33,6 @@ if TYPE_CHECKING:
 CODE_RE = re.compile(r"^KAB\d{3}$")
 
 
-class CheckSkipped(Exception):
-    """Raised by a live runner when its subject cannot be checked (the reason is shown)."""
-
-
-class ServiceUnavailable(CheckSkipped):
-    """A live service (Postgres, Redis, the app) could not be provided.
-
-    A skip by default; an error under ``--kabul-require-live``.
-    """
-
-
 @dataclass(frozen=True)
 class Evaluation:
     """What a check looked at and what it found.

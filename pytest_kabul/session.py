@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 
 from pytest_kabul.collect import USER_PROPERTY, ItemFactory, KabulCollector
-from pytest_kabul.config import ConfigError, KabulConfig, load_config
+from pytest_kabul.config import KabulConfig, load_config
+from pytest_kabul.errors import BaselineError, ConfigError
 from pytest_kabul.gate import Decision, Gate
 from pytest_kabul.model import Finding, Severity
 from pytest_kabul.project.core import Project
 from pytest_kabul.registry import Check, all_checks, is_selected
-from pytest_kabul.report.baseline import BaselineError, load_baseline
+from pytest_kabul.report.baseline import load_baseline
 from pytest_kabul.report.results import ItemResult, Results
 from pytest_kabul.report.scorecard import Scorecard, build_scorecard
 

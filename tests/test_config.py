@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_kabul.config import ConfigError, KabulConfig, Waiver, load_config, parse_config
+from pytest_kabul.config import KabulConfig, Waiver, load_config, parse_config
+from pytest_kabul.errors import ConfigError
 
 
 def test_defaults_when_nothing_is_configured(tmp_path: Path) -> None:

@@ -178,7 +178,7 @@ def test_an_env_py_that_migrates_another_database_is_not_judged(
 ) -> None:
     """env.py hard-codes its URL: Alembic reaches head, but not in the plugin's database."""
     from pytest_kabul.checks.migrations.migrations_fail_from_empty_db import check as kab351
-    from pytest_kabul.registry import CheckSkipped
+    from pytest_kabul.errors import CheckSkipped
 
     root = tmp_path / "p"
     shutil.copytree(PROJECTS / "migrations_healthy", root)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_kabul import __version__
+from pytest_kabul.errors import BaselineError
 from pytest_kabul.model import Finding
 
 BASELINE_SCHEMA = 1
@@ -30,10 +31,6 @@ _PATH = re.compile(
 )
 # Line/column references: "line 12", "lines 3-4", ":12", ":12:5", "L12".
 _LINE = re.compile(r"\b(?:lines?|L)\s*\d+(?:\s*[-\u2013]\s*\d+)?|:\d+(?::\d+)?\b")
-
-
-class BaselineError(Exception):
-    """The baseline file is missing or unreadable (a usage error)."""
 
 
 def normalise_message(message: str) -> str:

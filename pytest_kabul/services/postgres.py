@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
+from pytest_kabul.errors import PostgresUnavailable, RemoteDatabaseRefused
 from pytest_kabul.services import cleanup
 from pytest_kabul.services.procs import free_port, tail
 from pytest_kabul.services.runas import as_user, chown_tree, unprivileged_user
@@ -43,14 +44,6 @@ _BIN_GLOBS = (
     "/opt/homebrew/opt/postgresql*/bin",
     "/usr/local/opt/postgresql*/bin",
 )
-
-
-class PostgresUnavailable(Exception):
-    """No server could be provided; the message says why and how to provide one."""
-
-
-class RemoteDatabaseRefused(PostgresUnavailable):
-    """The URL points at a non-loopback host and remote databases were not allowed."""
 
 
 def is_loopback(host: str | None) -> bool:

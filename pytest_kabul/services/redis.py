@@ -8,7 +8,7 @@
 3. Embedded: ``redis-server --port <free> --bind 127.0.0.1 --save '' --appendonly no`` in a
    temporary directory, stopped (process group) on teardown.
 
-When none applies, :class:`~pytest_kabul.registry.ServiceUnavailable` is raised (a skip, or an
+When none applies, :class:`~pytest_kabul.errors.ServiceUnavailable` is raised (a skip, or an
 error under ``--kabul-require-live``). No password ever appears in a message: :attr:`display_url`
 is the credential-free form.
 """
@@ -26,10 +26,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from pytest_kabul.errors import RedisError, ServiceUnavailable
 from pytest_kabul.project.core import Project
-from pytest_kabul.registry import ServiceUnavailable
 from pytest_kabul.services.procs import Spawned, free_port, spawn, tail, wait_for
-from pytest_kabul.services.resp import RedisAddress, RedisError, RespConnection
+from pytest_kabul.services.resp import RedisAddress, RespConnection
 
 CLAIM_KEY = "kabul:claimed-by"
 DEFAULT_DATABASES = 16

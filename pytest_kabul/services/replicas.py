@@ -23,21 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
+from pytest_kabul.errors import ReplicaStartError
 from pytest_kabul.services.procs import Spawned, free_port, spawn, tail
 
 BASE_ENV_KEYS = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT", "VIRTUAL_ENV", "TZ")
-
-
-class ReplicaStartError(Exception):
-    """A replica exited or never answered; ``log_tail`` holds the end of its output."""
-
-    def __init__(self, message: str, log_tail: str, exit_code: int | None) -> None:
-        super().__init__(message)
-        self.log_tail = log_tail
-        self.exit_code = exit_code
-
-    def __str__(self) -> str:
-        return f"{self.args[0]}\n--- log tail ---\n{self.log_tail}"
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pytest_kabul.checks.migrations import _live
+from pytest_kabul.errors import CheckSkipped
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity, Tier
 from pytest_kabul.project.core import Project
-from pytest_kabul.registry import Check, CheckSkipped, Evaluation
+from pytest_kabul.registry import Check, Evaluation
 
 check = Check(
     code="KAB353",

@@ -31,6 +31,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from pytest_kabul.errors import ServiceUnavailable
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity, Tier
 from pytest_kabul.project.asgi import (
     AsgiApp,
@@ -42,7 +43,7 @@ from pytest_kabul.project.asgi import (
 )
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.limiters import Storage, rate_limiters
-from pytest_kabul.registry import Check, Evaluation, ServiceUnavailable
+from pytest_kabul.registry import Check, Evaluation
 
 check = Check(
     code="KAB451",
@@ -116,8 +117,8 @@ def _location(project: Project, app: AsgiApp) -> Location | None:
 
 @check.live_runner(fixtures=("kabul_replicas",))
 def run(project: Project, subject: str, services: Mapping[str, Any]) -> list[Finding]:
+    from pytest_kabul.errors import ReplicaStartError
     from pytest_kabul.services.probe import Verdict, probe
-    from pytest_kabul.services.replicas import ReplicaStartError
 
     app = next(a for a in asgi_apps(project) if a.subject == subject)
     n = project.config.live.burst

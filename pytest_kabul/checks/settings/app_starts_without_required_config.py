@@ -29,10 +29,11 @@ import ast
 from collections.abc import Mapping
 from typing import Any
 
+from pytest_kabul.errors import CheckSkipped
 from pytest_kabul.model import Area, Evidence, Finding, Severity, Tier
 from pytest_kabul.project.asgi import AsgiApp, asgi_apps, health_path
 from pytest_kabul.project.core import Project
-from pytest_kabul.registry import Check, CheckSkipped, Evaluation
+from pytest_kabul.registry import Check, Evaluation
 
 check = Check(
     code="KAB251",
@@ -143,7 +144,8 @@ def evaluate(project: Project) -> Evaluation:
 
 @check.live_runner(fixtures=("kabul_replicas",))
 def run(project: Project, subject: str, services: Mapping[str, Any]) -> list[Finding]:
-    from pytest_kabul.services.replicas import ReplicaStartError, http_status
+    from pytest_kabul.errors import ReplicaStartError
+    from pytest_kabul.services.replicas import http_status
 
     app = next(a for a in asgi_apps(project) if a.subject == subject)
     missing = needed_variables(project, app)

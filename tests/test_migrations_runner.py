@@ -12,9 +12,9 @@ import pytest
 
 from pytest_kabul.checks.migrations.migration_roundtrip import check as kab353
 from pytest_kabul.config import KabulConfig, LiveConfig
+from pytest_kabul.live.alembic_runner import environment, plan_for, scrub
 from pytest_kabul.project.alembic_envs import alembic_envs
 from pytest_kabul.project.core import Project
-from pytest_kabul.services.alembic_runner import environment, plan_for, scrub
 from pytest_kabul.services.postgres import Database, PostgresService
 from tests.helpers import PROJECTS
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from pytest_kabul.errors import RemoteDatabaseRefused, ServiceUnavailable
-from pytest_kabul.pg_fixture import provide
+from pytest_kabul.live.postgres import provide
 from pytest_kabul.project.core import Project
 from pytest_kabul.services import postgres as pgmod
 from pytest_kabul.services.postgres import PostgresService, is_loopback, redact

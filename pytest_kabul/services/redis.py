@@ -27,7 +27,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pytest_kabul.errors import RedisError, ServiceUnavailable
-from pytest_kabul.project.core import Project
 from pytest_kabul.services.procs import Spawned, free_port, spawn, tail, wait_for
 from pytest_kabul.services.resp import RedisAddress, RespConnection
 
@@ -238,16 +237,3 @@ def embedded_server(binary: str, timeout: float = 10.0) -> Iterator[RedisService
             finally:
                 child.stop()
         raise ServiceUnavailable(f"embedded redis-server did not start; log tail:\n{tail(log)}")
-
-
-def compose_redis(project: Project) -> ComposeRedis | None:
-    """The project's default compose service running a Redis image, if any."""
-    from pytest_kabul.project.compose import compose_models
-
-    for model in compose_models(project):
-        for name, service in sorted(model.services.items()):
-            image = (service.image or "").rsplit("/", 1)[-1]
-            if image.startswith(("redis", "valkey")):
-                files = tuple(project.root / f for f in model.files)
-                return ComposeRedis(files=files, service=name)
-    return None

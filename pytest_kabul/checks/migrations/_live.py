@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytest_kabul.errors import CheckSkipped, ServiceUnavailable
+from pytest_kabul.live.alembic_runner import Outcome, plan_for, run
 from pytest_kabul.project.alembic_envs import AlembicEnv, RevisionFile, alembic_envs, graph
 from pytest_kabul.project.core import Project
 from pytest_kabul.registry import Evaluation
-from pytest_kabul.services.alembic_runner import Outcome, plan_for, run
 from pytest_kabul.services.postgres import PostgresService
 
 FIXTURE = "kabul_postgres"

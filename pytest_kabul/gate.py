@@ -27,8 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pytest_kabul.config import Waiver
-from pytest_kabul.model import Finding, Severity
-from pytest_kabul.report.baseline import fingerprint
+from pytest_kabul.model import Finding, Severity, fingerprint
 
 
 class State(enum.Enum):

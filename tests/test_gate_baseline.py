@@ -10,8 +10,7 @@ import json
 
 import pytest
 
-from pytest_kabul.model import Finding, Location, Severity
-from pytest_kabul.report.baseline import fingerprint, normalise_message
+from pytest_kabul.model import Finding, Location, Severity, fingerprint, normalise_message
 from tests import gate_demo
 from tests.gate_demo import run
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_kabul.config import Waiver
-from pytest_kabul.gate import waiver_dict
+from pytest_kabul.gate import State, waiver_dict
 from pytest_kabul.model import Area, Severity
 from pytest_kabul.registry import Check
 from pytest_kabul.report.results import ItemResult, Results
@@ -83,7 +83,7 @@ class Scorecard:
     fail_level: Severity
     rows: tuple[AreaRow, ...]
     verdict: Verdict
-    states: Counter[str] = field(default_factory=Counter)
+    states: Counter[State] = field(default_factory=Counter)
     waivers: tuple[WaiverReport, ...] = ()
 
     def waivers_with(self, status: WaiverStatus) -> tuple[WaiverReport, ...]:
@@ -95,7 +95,8 @@ class Scorecard:
             "verdict": self.verdict.value,
             "passed": self.verdict is not Verdict.NOT_READY,
             "finding_states": {
-                k: self.states.get(k, 0) for k in ("blocking", "below-level", "known", "waived")
+                k.value: self.states.get(k, 0)
+                for k in (State.BLOCKING, State.BELOW_LEVEL, State.KNOWN, State.WAIVED)
             },
             "areas": {row.area: row.to_dict() for row in self.rows},
         }
@@ -123,8 +124,8 @@ def _row(area: str, results: Sequence[ItemResult]) -> AreaRow:
         failed=status["failed"],
         skipped=status["skipped"],
         waived=status["waived"],
-        known=states["known"],
-        below_level=states["below-level"],
+        known=states[State.KNOWN],
+        below_level=states[State.BELOW_LEVEL],
         worst=max(severities) if severities else None,
     )
 

@@ -21,7 +21,7 @@ from urllib.parse import quote
 from pytest_kabul.errors import PostgresUnavailable, ServiceUnavailable
 from pytest_kabul.project.core import Project
 from pytest_kabul.services import cleanup
-from pytest_kabul.services.postgres import PostgresService
+from pytest_kabul.services.postgres import PostgresProvider, PostgresService
 
 _IMAGES = ("postgres", "postgis", "timescale", "pgvector")
 
@@ -93,7 +93,7 @@ def docker_postgres(target: ComposePostgres, *, timeout: float = 60.0) -> Iterat
         if target.password:
             auth += ":" + quote(target.password, safe="")
         url = f"postgresql://{auth}@{get_docker_ip()}:{port}/{quote(target.database)}"
-        with PostgresService.from_url(url, provider="docker") as service:
+        with PostgresService.from_url(url, provider=PostgresProvider.DOCKER) as service:
             yield service
     finally:
         cleanup.run_cleanup(handle)

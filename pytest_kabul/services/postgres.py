@@ -17,6 +17,7 @@ registered with :mod:`cleanup` first, so exit, Ctrl-C and SIGTERM still remove i
 from __future__ import annotations
 
 import contextlib
+import enum
 import glob
 import ipaddress
 import os
@@ -87,9 +88,20 @@ class Database:
         return f"{scheme}://{auth}@{host}:{self.port}/{self.name}"
 
 
+class PostgresProvider(str, enum.Enum):
+    """Where a :class:`PostgresService` came from (a ``str`` too: ``provider == "embedded"``)."""
+
+    URL = "url"
+    DOCKER = "docker"
+    EMBEDDED = "embedded"
+
+    def __str__(self) -> str:
+        return self.value
+
+
 @dataclass
 class PostgresService:
-    provider: str  # "url", "docker" or "embedded"
+    provider: PostgresProvider
     host: str
     port: int
     user: str
@@ -174,7 +186,11 @@ class PostgresService:
     @classmethod
     @contextlib.contextmanager
     def from_url(
-        cls, url: str, *, allow_remote: bool = False, provider: str = "url"
+        cls,
+        url: str,
+        *,
+        allow_remote: bool = False,
+        provider: PostgresProvider = PostgresProvider.URL,
     ) -> Iterator[PostgresService]:
         parts = urlsplit(url)
         if not parts.scheme.startswith(("postgresql", "postgres")):
@@ -238,7 +254,7 @@ class PostgresService:
                 env, "pg_ctl start", log,
             )  # fmt: skip
             service = cls(
-                provider="embedded",
+                provider=PostgresProvider.EMBEDDED,
                 host="127.0.0.1",
                 port=port,
                 user="postgres",

@@ -22,7 +22,7 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Waiver:
     code: str
     reason: str
@@ -30,7 +30,7 @@ class Waiver:
     until: dt.date | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LiveConfig:
     app: str | None = None
     app_dir: str | None = None
@@ -46,7 +46,7 @@ class LiveConfig:
     migrations_dir: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class KabulConfig:
     source: str | None = None
     select: tuple[str, ...] = ()

@@ -64,7 +64,7 @@ class Location:
         return f"{self.path}:{self.line}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Evidence:
     """A titled block of text backing a finding: an alembic error, an HTTP transcript, a diff."""
 
@@ -72,7 +72,7 @@ class Evidence:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Finding:
     """One problem. ``message`` says what is wrong; ``remediation`` says how to fix it."""
 
@@ -122,7 +122,9 @@ class Finding:
             message=data["message"],
             remediation=data["remediation"],
             location=location,
-            evidence=tuple(Evidence(e["title"], e["text"]) for e in data.get("evidence", [])),
+            evidence=tuple(
+                Evidence(title=e["title"], text=e["text"]) for e in data.get("evidence", [])
+            ),
         )
 
 

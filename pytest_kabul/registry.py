@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 CODE_RE = re.compile(r"^KAB\d{3}$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Evaluation:
     """What a check looked at and what it found.
 

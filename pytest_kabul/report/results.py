@@ -12,7 +12,7 @@ from pytest_kabul.model import Finding
 from pytest_kabul.payload import ItemPayload
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ItemResult:
     nodeid: str
     code: str

@@ -36,7 +36,7 @@ class WaiverStatus(enum.Enum):
     NOT_RUN = "not-run"  # its check did not run in this session (deselected)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AreaRow:
     area: str
     passed: int = 0
@@ -63,7 +63,7 @@ class AreaRow:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class WaiverReport:
     index: int
     waiver: Waiver
@@ -78,7 +78,7 @@ class WaiverReport:
         return f"{self.waiver.code}{subject} ({self.waiver.reason})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Scorecard:
     fail_level: Severity
     rows: tuple[AreaRow, ...]
@@ -150,7 +150,11 @@ def waiver_reports(waivers: Sequence[Waiver], results: Results) -> tuple[WaiverR
             status = WaiverStatus.STALE
         else:
             status = WaiverStatus.NOT_RUN
-        out.append(WaiverReport(index, waiver, status, tuple(h.nodeid for h in hits)))
+        out.append(
+            WaiverReport(
+                index=index, waiver=waiver, status=status, items=tuple(h.nodeid for h in hits)
+            )
+        )
     return tuple(out)
 
 
@@ -170,4 +174,6 @@ def build_scorecard(
         verdict = Verdict.READY_WITH_WARNINGS
     else:
         verdict = Verdict.READY
-    return Scorecard(fail_level, rows, verdict, states, reports)
+    return Scorecard(
+        fail_level=fail_level, rows=rows, verdict=verdict, states=states, waivers=reports
+    )

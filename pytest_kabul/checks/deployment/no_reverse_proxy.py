@@ -136,7 +136,7 @@ def judge(project: Project, model: ComposeModel) -> tuple[list[Finding], str]:
 def _finding(
     severity: Severity, subject: str, message: str, fix: str, at: ComposeService, text: str
 ) -> Finding:
-    evidence = (Evidence("published app ports", text),) if text else ()
+    evidence = (Evidence(title="published app ports", text=text),) if text else ()
     return Finding(
         code=check.code,
         severity=severity,

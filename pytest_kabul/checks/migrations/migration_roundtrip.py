@@ -72,8 +72,8 @@ def run(project: Project, subject: str, services: Mapping[str, Any]) -> Sequence
             ),
             location=Location(rev_file.path, rev_file.line) if rev_file else None,
             evidence=(
-                Evidence("alembic error", outcome.error_tail()),
-                Evidence("revisions run (the last one failed)", _live.applied(outcome)),
+                Evidence(title="alembic error", text=outcome.error_tail()),
+                Evidence(title="revisions run (the last one failed)", text=_live.applied(outcome)),
             ),
         )
     ]

@@ -78,7 +78,10 @@ def run(project: Project, subject: str, services: Mapping[str, Any]) -> Sequence
             ),
             location=Location(env.config_path, env.line),
             evidence=(
-                Evidence("differences (models vs. migrated database)", "\n".join(outcome.diffs)),
+                Evidence(
+                    title="differences (models vs. migrated database)",
+                    text="\n".join(outcome.diffs),
+                ),
             ),
         )
     ]

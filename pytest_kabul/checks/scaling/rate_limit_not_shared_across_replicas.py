@@ -139,8 +139,8 @@ def run(project: Project, subject: str, services: Mapping[str, Any]) -> list[Fin
     finally:
         replicas.stop()
     last = results[-1]
-    transcript = Evidence("probe", "\n\n".join(r.summary() for r in results))
-    logs = Evidence("replica log tails", replicas.log_tails(lines=10))
+    transcript = Evidence(title="probe", text="\n\n".join(r.summary() for r in results))
+    logs = Evidence(title="replica log tails", text=replicas.log_tails(lines=10))
     where = _location(project, app)
     a1, a2 = last.single.accepted, last.alternating.accepted
     if last.verdict is Verdict.PER_PROCESS:

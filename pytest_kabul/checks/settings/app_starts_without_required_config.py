@@ -184,6 +184,6 @@ def run(project: Project, subject: str, services: Mapping[str, Any]) -> list[Fin
                 " start-up fails and names what is missing."
             ),
             location=app.location,
-            evidence=(Evidence("app log tail", tails),),
+            evidence=(Evidence(title="app log tail", text=tails),),
         )
     ]

@@ -17,7 +17,7 @@ import pytest
 
 from pytest_kabul.errors import CheckSkipped, KabulFailed, KabulInternalError, ServiceUnavailable
 from pytest_kabul.gate import Decision, Outcome, State
-from pytest_kabul.model import Finding, Severity
+from pytest_kabul.model import Finding
 from pytest_kabul.payload import ItemPayload
 from pytest_kabul.project.core import Project
 from pytest_kabul.registry import Check, Evaluation
@@ -211,10 +211,6 @@ class ItemFactory:
             pytest.skip(f"{check.code}: {exc}")
         except CheckSkipped as exc:
             pytest.skip(f"{check.code}: {exc}")
-
-
-def failing(findings: Iterable[Finding], level: Severity) -> tuple[Finding, ...]:
-    return tuple(f for f in findings if f.severity >= level)
 
 
 def record_finding_properties(

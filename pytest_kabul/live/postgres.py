@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from pytest_kabul.errors import PostgresUnavailable, ServiceUnavailable
+from pytest_kabul.project.compose import compose_models
 from pytest_kabul.project.core import Project
 from pytest_kabul.services import cleanup
 from pytest_kabul.services.postgres import PostgresProvider, PostgresService
@@ -37,10 +38,6 @@ class ComposePostgres:
 
 def compose_postgres(project: Project) -> ComposePostgres | None:
     """The project's compose Postgres service (image postgres/postgis/…), if any."""
-    try:
-        from pytest_kabul.project.compose import compose_models
-    except ImportError:  # pragma: no cover - compose facet not available
-        return None
     models = sorted(compose_models(project), key=lambda m: (m.kind != "production", m.subject))
     for model in models:
         for name, service in sorted(model.services.items()):

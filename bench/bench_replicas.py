@@ -20,10 +20,10 @@ import time
 from pathlib import Path
 
 from pytest_kabul.checks.scaling.rate_limit_not_shared_across_replicas import probe_paths
+from pytest_kabul.live.appenv import database_scheme
+from pytest_kabul.live.launch import ReplicaFactory
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.deploy.asgi import asgi_apps
-from pytest_kabul.services.appenv import database_scheme
-from pytest_kabul.services.launch import ReplicaFactory
 from pytest_kabul.services.postgres import PostgresService
 from pytest_kabul.services.probe import probe
 from pytest_kabul.services.redis import RedisService

@@ -7,7 +7,6 @@ renders its findings (one line each plus ``fix:``), never a plugin traceback.
 
 from __future__ import annotations
 
-import json
 import re
 import traceback
 from collections.abc import Callable, Iterable
@@ -16,26 +15,16 @@ from typing import Any
 
 import pytest
 
+from pytest_kabul.errors import CheckSkipped, KabulFailed, KabulInternalError, ServiceUnavailable
 from pytest_kabul.gate import Decision, Outcome, State
-from pytest_kabul.model import Finding, Severity
+from pytest_kabul.model import Finding
+from pytest_kabul.payload import ItemPayload
 from pytest_kabul.project.core import Project
-from pytest_kabul.registry import Check, CheckSkipped, Evaluation, ServiceUnavailable
+from pytest_kabul.registry import Check, Evaluation
 
-USER_PROPERTY = "kabul"
 # One JUnit XML property per finding (``--junitxml``), readable without parsing JSON.
 FINDING_PROPERTY = "kabul_finding"
 _UNSAFE = re.compile(r"\s+")
-
-
-class KabulFailed(Exception):
-    def __init__(self, findings: tuple[Finding, ...], decision: Decision | None = None) -> None:
-        super().__init__(f"{len(findings)} finding(s)")
-        self.findings = findings
-        self.decision = decision
-
-
-class KabulInternalError(Exception):
-    """A check crashed: a bug in pytest-kabul, reported on that item only."""
 
 
 _STATE_NOTE = {
@@ -111,8 +100,8 @@ def item_name(check: Check, subject: str | None) -> str:
     return f"{check.code}[{_UNSAFE.sub('_', subject)}]"
 
 
-def record(item: pytest.Item, payload: dict[str, Any]) -> None:
-    item.user_properties.append((USER_PROPERTY, json.dumps(payload, sort_keys=True)))
+def record(item: pytest.Item, payload: ItemPayload) -> None:
+    item.user_properties.append(payload.user_property())
 
 
 class ItemFactory:
@@ -164,16 +153,16 @@ class ItemFactory:
 
     def _raiser(self, check: Check, exc: Exception) -> Callable[..., None]:
         def kabul_check(request: pytest.FixtureRequest) -> None:
-            payload = {"code": check.code, "subject": None, "error": str(exc)}
-            record(request.node, {**payload, "area": check.area.value})
+            payload = ItemPayload(code=check.code, subject=None, area=check.area, error=str(exc))
+            record(request.node, payload)
             raise exc
 
         return kabul_check
 
     def _skipper(self, check: Check, subject: str | None, reason: str) -> Callable[..., None]:
         def kabul_check(request: pytest.FixtureRequest) -> None:
-            payload = {"code": check.code, "subject": subject, "skipped": reason}
-            record(request.node, {**payload, "area": check.area.value})
+            payload = ItemPayload(code=check.code, subject=subject, area=check.area, skipped=reason)
+            record(request.node, payload)
             pytest.skip(f"{check.code}: {reason}")
 
         return kabul_check
@@ -191,16 +180,16 @@ class ItemFactory:
             decision = self.gate(check, subject, findings)
             record(
                 item,
-                {
-                    "code": check.code,
-                    "subject": subject,
-                    "findings": [f.to_dict() for f in findings],
-                    "note": note,
-                    "area": check.area.value,
-                    "states": [s.value for s in decision.states],
-                    "fingerprints": list(decision.fingerprints),
-                    "waiver": decision.waiver.to_dict() if decision.waiver else None,
-                },
+                ItemPayload(
+                    code=check.code,
+                    subject=subject,
+                    area=check.area,
+                    findings=findings,
+                    note=note,
+                    states=decision.states,
+                    fingerprints=decision.fingerprints,
+                    waiver=decision.waiver.to_dict() if decision.waiver else None,
+                ),
             )
             record_finding_properties(item, findings, decision)
             if decision.outcome is Outcome.WAIVED:
@@ -222,10 +211,6 @@ class ItemFactory:
             pytest.skip(f"{check.code}: {exc}")
         except CheckSkipped as exc:
             pytest.skip(f"{check.code}: {exc}")
-
-
-def failing(findings: Iterable[Finding], level: Severity) -> tuple[Finding, ...]:
-    return tuple(f for f in findings if f.severity >= level)
 
 
 def record_finding_properties(

@@ -14,17 +14,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from pytest_kabul.errors import ConfigError
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 
-class ConfigError(Exception):
-    """A configuration problem; the message names the file and what is wrong."""
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Waiver:
     code: str
     reason: str
@@ -32,7 +30,7 @@ class Waiver:
     until: dt.date | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LiveConfig:
     app: str | None = None
     app_dir: str | None = None
@@ -48,7 +46,7 @@ class LiveConfig:
     migrations_dir: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class KabulConfig:
     source: str | None = None
     select: tuple[str, ...] = ()

@@ -50,6 +50,7 @@ def render_check(check: Check) -> str:
         ("Area", check.area.value),
         ("Default severity", check.severity.label),
         ("Tier", check.tier.value + (" (starts real services)" if check.live else "")),
+        ("Source", f"`{check.source}`"),
         ("Runs by default", "no: select it with `--kabul-select " + check.code + "`")
         if check.opt_in
         else ("Runs by default", "yes"),

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from pytest_kabul.live.launch import ReplicaFactory
     from pytest_kabul.project.core import Project
     from pytest_kabul.project.deploy.asgi import AsgiApp
-    from pytest_kabul.services.launch import ReplicaFactory
     from pytest_kabul.services.postgres import PostgresService
     from pytest_kabul.services.redis import RedisService
 
@@ -45,8 +45,9 @@ def kabul_redis(pytestconfig: pytest.Config, kabul_project: Project) -> Iterator
     """A Redis for live checks: --kabul-redis-url/KABUL_REDIS_URL (an unused database number,
     flushed on teardown), the project's compose service when Docker answers, else an embedded
     ``redis-server`` on a free loopback port."""
-    from pytest_kabul.registry import ServiceUnavailable
-    from pytest_kabul.services.redis import RedisService, compose_redis
+    from pytest_kabul.errors import ServiceUnavailable
+    from pytest_kabul.live.redis import compose_redis
+    from pytest_kabul.services.redis import RedisService
 
     try:
         with RedisService.start(
@@ -64,7 +65,7 @@ def kabul_replicas(
 ) -> Iterator[ReplicaFactory]:
     """A factory: ``kabul_replicas.start(n=2, env={...})`` starts real uvicorn replicas of the
     discovered app (separate process groups, free loopback ports), all stopped on teardown."""
-    from pytest_kabul.services.launch import ReplicaFactory
+    from pytest_kabul.live.launch import ReplicaFactory
 
     with contextlib.ExitStack() as stack:
         factory = ReplicaFactory(
@@ -83,7 +84,7 @@ def _database_provider(
     app start, dropped when the ``kabul_replicas`` fixture ends."""
 
     def provide(app: AsgiApp) -> str | None:
-        from pytest_kabul.services.appenv import database_scheme
+        from pytest_kabul.live.appenv import database_scheme
 
         postgres = request.getfixturevalue("kabul_postgres")
         database = stack.enter_context(postgres.database())
@@ -105,8 +106,8 @@ def kabul_postgres(
     Postgres through pytest-docker when a Docker engine answers, else embedded local binaries
     (initdb + pg_ctl on a free loopback port); otherwise a skip (an error under
     --kabul-require-live). Never the project's own DATABASE_URL."""
-    from pytest_kabul.pg_fixture import provide
-    from pytest_kabul.registry import ServiceUnavailable
+    from pytest_kabul.errors import ServiceUnavailable
+    from pytest_kabul.live.postgres import provide
 
     try:
         with provide(

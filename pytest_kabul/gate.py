@@ -27,8 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pytest_kabul.config import Waiver
-from pytest_kabul.model import Finding, Severity
-from pytest_kabul.report.baseline import fingerprint
+from pytest_kabul.model import Finding, Severity, fingerprint
 
 
 class State(enum.Enum):
@@ -44,7 +43,7 @@ class Outcome(enum.Enum):
     WAIVED = "waived"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class WaiverHit:
     """A waiver that matched an item with findings (``index`` is its position in the config)."""
 
@@ -74,7 +73,7 @@ def waiver_dict(waiver: Waiver) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Decision:
     outcome: Outcome
     states: tuple[State, ...]
@@ -132,10 +131,15 @@ class Gate:
     def decide(self, code: str, subject: str | None, findings: Sequence[Finding]) -> Decision:
         prints = tuple(fingerprint(f) for f in findings)
         if not findings:
-            return Decision(Outcome.PASS, (), ())
+            return Decision(outcome=Outcome.PASS, states=(), fingerprints=())
         hit = self.waiver_for(code, subject)
         if hit is not None and not hit.expired:
-            return Decision(Outcome.WAIVED, tuple(State.WAIVED for _ in findings), prints, hit)
+            return Decision(
+                outcome=Outcome.WAIVED,
+                states=tuple(State.WAIVED for _ in findings),
+                fingerprints=prints,
+                waiver=hit,
+            )
         remaining = Counter(self.baseline or {})
         states: list[State] = []
         for finding, fp in zip(findings, prints, strict=True):
@@ -147,4 +151,4 @@ class Gate:
             else:
                 states.append(State.BLOCKING)
         outcome = Outcome.FAIL if State.BLOCKING in states else Outcome.PASS
-        return Decision(outcome, tuple(states), prints, hit)
+        return Decision(outcome=outcome, states=tuple(states), fingerprints=prints, waiver=hit)

@@ -7,6 +7,8 @@ sorted, so two runs over the same tree give byte-identical reports (and identica
 from __future__ import annotations
 
 import enum
+import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,7 +64,7 @@ class Location:
         return f"{self.path}:{self.line}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Evidence:
     """A titled block of text backing a finding: an alembic error, an HTTP transcript, a diff."""
 
@@ -70,7 +72,7 @@ class Evidence:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Finding:
     """One problem. ``message`` says what is wrong; ``remediation`` says how to fix it."""
 
@@ -120,9 +122,33 @@ class Finding:
             message=data["message"],
             remediation=data["remediation"],
             location=location,
-            evidence=tuple(Evidence(e["title"], e["text"]) for e in data.get("evidence", [])),
+            evidence=tuple(
+                Evidence(title=e["title"], text=e["text"]) for e in data.get("evidence", [])
+            ),
         )
 
 
 def sorted_findings(findings: list[Finding] | tuple[Finding, ...]) -> tuple[Finding, ...]:
     return tuple(sorted(set(findings), key=Finding.sort_key))
+
+
+# A path-like token (has a slash, or ends in a known source/manifest suffix).
+_PATH = re.compile(
+    r"(?:\b[A-Za-z]:)?[\w.@+\-]*(?:[/\\][\w.@+\-]+)+"
+    r"|\b[\w.\-]+\.(?:py|pyi|ts|tsx|js|jsx|mjs|cjs|toml|ya?ml|json|ini|cfg|txt|lock|md|env)\b"
+)
+# Line/column references: "line 12", "lines 3-4", ":12", ":12:5", "L12".
+_LINE = re.compile(r"\b(?:lines?|L)\s*\d+(?:\s*[-\u2013]\s*\d+)?|:\d+(?::\d+)?\b")
+
+
+def normalise_message(message: str) -> str:
+    text = _PATH.sub("<path>", message)
+    text = _LINE.sub("<line>", text)
+    return " ".join(text.split())
+
+
+def fingerprint(finding: Finding) -> str:
+    """A location-independent identity of a finding: code, subject and the message with paths
+    and line numbers normalised out (what a baseline records; see ``report/baseline.py``)."""
+    raw = "\0".join((finding.code, finding.subject, normalise_message(finding.message)))
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:20]

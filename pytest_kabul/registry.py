@@ -33,18 +33,7 @@ if TYPE_CHECKING:
 CODE_RE = re.compile(r"^KAB\d{3}$")
 
 
-class CheckSkipped(Exception):
-    """Raised by a live runner when its subject cannot be checked (the reason is shown)."""
-
-
-class ServiceUnavailable(CheckSkipped):
-    """A live service (Postgres, Redis, the app) could not be provided.
-
-    A skip by default; an error under ``--kabul-require-live``.
-    """
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Evaluation:
     """What a check looked at and what it found.
 
@@ -128,6 +117,12 @@ class Check:
     @property
     def live(self) -> bool:
         return self.tier is Tier.LIVE
+
+    @property
+    def source(self) -> str:
+        """The check module as a repository path, e.g. ``pytest_kabul/checks/x/y.py``."""
+        module = self._evaluator.__module__ if self._evaluator is not None else ""
+        return module.replace(".", "/") + ".py"
 
     def evaluator(self, fn: Evaluator) -> Evaluator:
         self._evaluator = fn

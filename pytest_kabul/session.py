@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pytest_kabul.collect import USER_PROPERTY, ItemFactory, KabulCollector
-from pytest_kabul.config import ConfigError, KabulConfig, load_config
+from pytest_kabul.collect import ItemFactory, KabulCollector
+from pytest_kabul.config import KabulConfig, load_config
+from pytest_kabul.errors import BaselineError, ConfigError
 from pytest_kabul.gate import Decision, Gate
 from pytest_kabul.model import Finding, Severity
+from pytest_kabul.payload import USER_PROPERTY, ItemPayload
 from pytest_kabul.project.core import Project
 from pytest_kabul.registry import Check, all_checks, is_selected
-from pytest_kabul.report.baseline import BaselineError, load_baseline
+from pytest_kabul.report.baseline import load_baseline
 from pytest_kabul.report.results import ItemResult, Results
 from pytest_kabul.report.scorecard import Scorecard, build_scorecard
 
@@ -154,7 +155,8 @@ class KabulPlugin:
             return
         for key, value in report.user_properties:
             if key == USER_PROPERTY:
-                self.results.add(ItemResult.from_report(report, json.loads(str(value))))
+                payload = ItemPayload.from_json(str(value))
+                self.results.add(ItemResult.from_report(report, payload))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:

@@ -64,9 +64,10 @@ if "KAB980" not in REGISTRY:
                         message="alembic upgrade head failed on an empty database",
                         remediation="Fix the migration in alembic/versions/0001_init.py.",
                         location=Location("alembic/versions/0001_init.py", 12),
-                        evidence=(Evidence("alembic error tail",
-                                           "sqlalchemy.exc.ProgrammingError: <script>x</script>"
-                                           "\\nrelation \\"users\\" does not exist"),))]
+                        evidence=(Evidence(
+                            title="alembic error tail",
+                            text="sqlalchemy.exc.ProgrammingError: <script>x</script>"
+                                 "\\nrelation \\"users\\" does not exist"),))]
 
     web = Check(code="KAB982", name="demo-web", area=Area.FRONTEND,
                 severity=Severity.WARNING, summary="Demo: always passes.")

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_kabul.config import ConfigError, KabulConfig, Waiver, load_config, parse_config
+from pytest_kabul.config import KabulConfig, Waiver, load_config, parse_config
+from pytest_kabul.errors import ConfigError
 
 
 def test_defaults_when_nothing_is_configured(tmp_path: Path) -> None:
@@ -35,7 +36,9 @@ def test_pyproject_table_with_hyphenated_keys(tmp_path: Path) -> None:
     assert cfg.live.app == "app.main:app"
     assert cfg.live.burst == 120
     assert cfg.live.env == {"FEATURE_X": "1", "WORKERS": "2"}
-    assert cfg.waivers == (Waiver("KAB503", "managed backups", None, dt.date(2027, 1, 31)),)
+    assert cfg.waivers == (
+        Waiver(code="KAB503", reason="managed backups", subject=None, until=dt.date(2027, 1, 31)),
+    )
 
 
 @pytest.mark.parametrize(

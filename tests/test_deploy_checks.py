@@ -103,8 +103,8 @@ def test_kab501_no_proxy_is_an_error(tmp_path: Path) -> None:
     ]
     assert ev.findings[0].evidence == (
         Evidence(
-            "published app ports",
-            "api: 8000:8000 (non-loopback)\nweb: 3000 (non-loopback)",
+            title="published app ports",
+            text="api: 8000:8000 (non-loopback)\nweb: 3000 (non-loopback)",
         ),
     )
 
@@ -234,8 +234,8 @@ def test_kab502_datastores_by_image_and_port(tmp_path: Path) -> None:
     db = ev.findings[2]
     assert db.evidence == (
         Evidence(
-            "exposure",
-            "db (postgres) publishes 5432:5432\nPOSTGRES_HOST_AUTH_METHOD=trust: anyone who"
+            title="exposure",
+            text="db (postgres) publishes 5432:5432\nPOSTGRES_HOST_AUTH_METHOD=trust: anyone who"
             " reaches the port logs in without a password",
         ),
     )

@@ -81,39 +81,45 @@ def test_kab101_exact_findings(tmp_path: Path) -> None:
     )
     assert evaluation.findings == (
         Finding(
-            "KAB101",
-            Severity.WARNING,
-            "backend:factory-boy",
-            "'factory' is imported by test/tooling code but 'factory-boy' is not declared in any"
-            " manifest of backend (backend/pyproject.toml, backend/requirements.txt)",
-            'Add "factory-boy" to [project.optional-dependencies].dev in backend/pyproject.toml',
-            Location("backend/tests/test_x.py", 2),
+            code="KAB101",
+            severity=Severity.WARNING,
+            subject="backend:factory-boy",
+            message=(
+                "'factory' is imported by test/tooling code but 'factory-boy' is not declared in"
+                " any manifest of backend (backend/pyproject.toml, backend/requirements.txt)"
+            ),
+            remediation=(
+                'Add "factory-boy" to [project.optional-dependencies].dev in backend/pyproject.toml'
+            ),
+            location=Location("backend/tests/test_x.py", 2),
         ),
         Finding(
-            "KAB101",
-            Severity.ERROR,
-            "backend:redis",
-            f"'redis' is imported but 'redis' is not declared in {label}; it is declared in"
+            code="KAB101",
+            severity=Severity.ERROR,
+            subject="backend:redis",
+            message=f"'redis' is imported but 'redis' is not declared in {label}; it is declared in"
             " backend/pyproject.toml, which the image does not install",
-            f'Add the line "redis" to backend/requirements.txt{add}',
-            Location("backend/app/cache.py", 1),
+            remediation=f'Add the line "redis" to backend/requirements.txt{add}',
+            location=Location("backend/app/cache.py", 1),
         ),
         Finding(
-            "KAB101",
-            Severity.ERROR,
-            "backend:sentry-sdk",
-            f"'sentry_sdk' is imported but 'sentry-sdk' is not declared in {label}; the import is"
-            " guarded by an except clause, so the failure is silent",
-            f'Add the line "sentry-sdk" to backend/requirements.txt{add}',
-            Location("backend/app/core/monitoring.py", 8),
+            code="KAB101",
+            severity=Severity.ERROR,
+            subject="backend:sentry-sdk",
+            message=(
+                f"'sentry_sdk' is imported but 'sentry-sdk' is not declared in {label}; the import"
+                " is guarded by an except clause, so the failure is silent"
+            ),
+            remediation=f'Add the line "sentry-sdk" to backend/requirements.txt{add}',
+            location=Location("backend/app/core/monitoring.py", 8),
         ),
         Finding(
-            "KAB101",
-            Severity.ERROR,
-            "backend:stripe",
-            f"'stripe' is imported but 'stripe' is not declared in {label}",
-            f'Add the line "stripe" to backend/requirements.txt{add}',
-            Location("backend/app/services/billing.py", 1),
+            code="KAB101",
+            severity=Severity.ERROR,
+            subject="backend:stripe",
+            message=f"'stripe' is imported but 'stripe' is not declared in {label}",
+            remediation=f'Add the line "stripe" to backend/requirements.txt{add}',
+            location=Location("backend/app/services/billing.py", 1),
         ),
     )
 
@@ -178,15 +184,17 @@ def test_transitive_import_is_a_warning(tmp_path: Path) -> None:
     )
     assert evaluation.findings == (
         Finding(
-            "KAB101",
-            Severity.WARNING,
-            f"{tmp_path.name}:anyio",
-            "'anyio' is imported but 'anyio' is not declared in pyproject.toml, the app's"
+            code="KAB101",
+            severity=Severity.WARNING,
+            subject=f"{tmp_path.name}:anyio",
+            message="'anyio' is imported but 'anyio' is not declared in pyproject.toml, the app's"
             " declared runtime dependencies; it is only installed as a dependency of 'fastapi'",
-            'Add "anyio" to [project].dependencies in pyproject.toml, with the version range'
-            " you deploy.",
-            Location("svc/main.py", 1),
-            (Evidence("imported at", "svc/main.py:1\nsvc/main.py:2"),),
+            remediation=(
+                'Add "anyio" to [project].dependencies in pyproject.toml, with the version'
+                " range you deploy."
+            ),
+            location=Location("svc/main.py", 1),
+            evidence=(Evidence(title="imported at", text="svc/main.py:1\nsvc/main.py:2"),),
         ),
     )
 

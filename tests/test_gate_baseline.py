@@ -10,8 +10,7 @@ import json
 
 import pytest
 
-from pytest_kabul.model import Finding, Location, Severity
-from pytest_kabul.report.baseline import fingerprint, normalise_message
+from pytest_kabul.model import Finding, Location, Severity, fingerprint, normalise_message
 from tests import gate_demo
 from tests.gate_demo import run
 
@@ -126,7 +125,14 @@ def test_normalise_message_drops_paths_and_line_numbers(message: str, expected: 
 
 def test_fingerprint_ignores_location_but_not_what_is_wrong() -> None:
     def f(subject: str, message: str, path: str, line: int) -> Finding:
-        return Finding("KAB101", Severity.ERROR, subject, message, "Fix.", Location(path, line))
+        return Finding(
+            code="KAB101",
+            severity=Severity.ERROR,
+            subject=subject,
+            message=message,
+            remediation="Fix.",
+            location=Location(path, line),
+        )
 
     a = f("backend:sentry-sdk", "sentry_sdk imported in app/a.py:3", "app/a.py", 3)
     moved = f("backend:sentry-sdk", "sentry_sdk imported in lib/b.py:90", "lib/b.py", 90)

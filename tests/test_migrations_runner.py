@@ -12,9 +12,9 @@ import pytest
 
 from pytest_kabul.checks.migrations.migration_roundtrip import check as kab353
 from pytest_kabul.config import KabulConfig, LiveConfig
+from pytest_kabul.live.alembic_runner import environment, plan_for, scrub
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.migrations.alembic_envs import alembic_envs
-from pytest_kabul.services.alembic_runner import environment, plan_for, scrub
 from pytest_kabul.services.postgres import Database, PostgresService
 from tests.helpers import PROJECTS
 
@@ -178,7 +178,7 @@ def test_an_env_py_that_migrates_another_database_is_not_judged(
 ) -> None:
     """env.py hard-codes its URL: Alembic reaches head, but not in the plugin's database."""
     from pytest_kabul.checks.migrations.migrations_fail_from_empty_db import check as kab351
-    from pytest_kabul.registry import CheckSkipped
+    from pytest_kabul.errors import CheckSkipped
 
     root = tmp_path / "p"
     shutil.copytree(PROJECTS / "migrations_healthy", root)

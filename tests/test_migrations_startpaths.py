@@ -435,3 +435,42 @@ def test_an_image_deployed_by_a_migrating_compose_service_counts_as_migrated(
         ),
     ]
     assert kab302.evaluate(project).findings == ()
+
+
+def test_start_path_and_asgi_readings_of_a_subshell_start_agree(tmp_path: Path) -> None:
+    """One start-command model: KAB302's start path and the ASGI/process facts (KAB401/451)
+    read ``sh -c "(cd backend && exec uvicorn … --workers 4)"`` the same way."""
+    from pytest_kabul.project.deploy.asgi import asgi_apps, server_commands
+    from pytest_kabul.project.deploy.processes import process_facts
+
+    project = make(
+        tmp_path,
+        {
+            **BACKEND,
+            "Dockerfile": """
+                FROM python:3.12-slim
+                COPY . /srv
+                WORKDIR /srv
+                CMD ["sh", "-c", "(cd backend && exec uvicorn app.main:app --workers 4)"]
+            """,
+        },
+    )
+    (path,) = start_paths(project)
+    assert path.server is not None
+    assert (path.server.program, path.server.target, path.server.workers) == (
+        "uvicorn",
+        "app.main:app",
+        4,
+    )
+    (found,) = server_commands(project)
+    assert found.command == path.server
+    assert [(f.count, f.description) for f in process_facts(project)] == [
+        (4, "uvicorn --workers 4")
+    ]
+    assert [a.target for a in asgi_apps(project)] == ["app.main:app"]
+    assert sh.split("sh -c '(cd backend && exec uvicorn app:app)' # start") == [
+        ["sh", "-c", "(cd backend && exec uvicorn app:app)"]
+    ]
+    assert sh.split("pip install 'x @ git+https://h/x.git#egg=x' # pinned") == [
+        ["pip", "install", "x @ git+https://h/x.git#egg=x"]
+    ]

@@ -27,7 +27,7 @@ if "KAB990" not in REGISTRY:
         bad = Finding(code="KAB990", severity=Severity.ERROR, subject="app:bad",
                       message="'bad' is bad", remediation="Remove bad from app/x.py.",
                       location=Location("app/x.py", 3),
-                      evidence=(Evidence("detail", "line one\\nline two"),))
+                      evidence=(Evidence(title="detail", text="line one\\nline two"),))
         meh = Finding(code="KAB990", severity=Severity.WARNING, subject="app:meh",
                       message="'meh' is questionable", remediation="Reconsider meh.",
                       location=Location("app/y.py", 9))

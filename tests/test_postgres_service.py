@@ -20,16 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from pytest_kabul.pg_fixture import provide
+from pytest_kabul.errors import RemoteDatabaseRefused, ServiceUnavailable
+from pytest_kabul.live.postgres import provide
 from pytest_kabul.project.core import Project
-from pytest_kabul.registry import ServiceUnavailable
 from pytest_kabul.services import postgres as pgmod
-from pytest_kabul.services.postgres import (
-    PostgresService,
-    RemoteDatabaseRefused,
-    is_loopback,
-    redact,
-)
+from pytest_kabul.services.postgres import PostgresService, is_loopback, redact
 
 MACHINE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 pytestmark = pytest.mark.live

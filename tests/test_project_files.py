@@ -167,7 +167,7 @@ def test_deeply_nested_python_is_a_problem_not_a_crash(tmp_path: Path) -> None:
 
 
 def test_kab001_reads_manifests_no_facet_needed(tmp_path: Path) -> None:
-    from pytest_kabul.checks.project.unreadable_input import evaluate
+    from pytest_kabul.checks.project.unreadable_project_file import evaluate
 
     (tmp_path / "backend").mkdir()
     (tmp_path / "backend" / "pyproject.toml").write_text("[project\nname=")

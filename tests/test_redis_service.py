@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from pytest_kabul.registry import ServiceUnavailable
+from pytest_kabul.errors import RedisError, ServiceUnavailable
 from pytest_kabul.services.procs import free_port, port_open, wait_for
 from pytest_kabul.services.redis import CLAIM_KEY, ComposeRedis, Provider, RedisService
-from pytest_kabul.services.resp import RedisAddress, RedisError, RespConnection
+from pytest_kabul.services.resp import RedisAddress, RespConnection
 
 pytestmark = pytest.mark.live
 MACHINE_REDIS = "redis://127.0.0.1:6379/0"

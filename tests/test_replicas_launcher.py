@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from pytest_kabul.errors import ReplicaStartError
 from pytest_kabul.services.procs import group_alive, wait_for
-from pytest_kabul.services.replicas import AppReplicas, AppTarget, ReplicaStartError, http_status
+from pytest_kabul.services.replicas import AppReplicas, AppTarget, http_status
 
 pytestmark = pytest.mark.live
 

@@ -68,7 +68,10 @@ def test_kab201_bypass_missing_field_unresolved_and_passing_subjects(tmp_path: P
             ),
             location=Location("svc/app/mail.py", 9),
             evidence=(
-                Evidence("read sites", "svc/app/mail.py:9 `os.getenv` (in send(), default: none)"),
+                Evidence(
+                    title="read sites",
+                    text="svc/app/mail.py:9 `os.getenv` (in send(), default: none)",
+                ),
             ),
         ),
         Finding(
@@ -87,8 +90,8 @@ def test_kab201_bypass_missing_field_unresolved_and_passing_subjects(tmp_path: P
             location=Location("svc/app/mail.py", 3),
             evidence=(
                 Evidence(
-                    "read sites",
-                    "svc/app/mail.py:3 `os.getenv` (default: literal)\n"
+                    title="read sites",
+                    text="svc/app/mail.py:3 `os.getenv` (default: literal)\n"
                     "svc/app/mail.py:8 `os.environ[]` (in send(), default: absent)",
                 ),
             ),
@@ -108,7 +111,8 @@ def test_kab201_bypass_missing_field_unresolved_and_passing_subjects(tmp_path: P
             location=Location("svc/app/mail.py", 7),
             evidence=(
                 Evidence(
-                    "read sites", "svc/app/mail.py:7 `os.environ.get` (in send(), default: none)"
+                    title="read sites",
+                    text="svc/app/mail.py:7 `os.environ.get` (in send(), default: none)",
                 ),
             ),
         ),

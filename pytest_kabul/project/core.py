@@ -25,6 +25,7 @@ import yaml
 from pytest_kabul.config import KabulConfig
 from pytest_kabul.model import Severity
 from pytest_kabul.project.files import FileIndex, walk
+from pytest_kabul.project.yamlsafe import BoundedSafeLoader
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -78,52 +79,6 @@ def facet(fn: Callable[[Project], T]) -> Callable[[Project], T]:
 
     _FACETS.append(cached)
     return cached
-
-
-MAX_YAML_NODES = 200_000
-
-
-def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
-    """Node count with aliases expanded, memoised per distinct node (so a bomb costs little)."""
-    key = id(node)
-    if key in memo:
-        return memo[key]
-    memo[key] = 1  # cycles (recursive anchors) count once
-    size = 1
-    if isinstance(node, yaml.SequenceNode):
-        size += sum(_expanded_size(child, memo) for child in node.value)
-    elif isinstance(node, yaml.MappingNode):
-        size += sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
-    memo[key] = size
-    return size
-
-
-class BoundedSafeLoader(yaml.SafeLoader):
-    """SafeLoader that refuses documents whose aliases expand past a bound ("billion laughs").
-
-    PyYAML shares aliased objects, so the bomb only detonates in whoever walks the result
-    (interpolation, merging, our checks): refuse it at load time, naming the file.
-    """
-
-    def compose_document(self) -> yaml.Node | None:
-        node: yaml.Node | None = super().compose_document()
-        if node is not None and _expanded_size(node, {}) > MAX_YAML_NODES:
-            raise yaml.YAMLError(
-                f"aliases expand to more than {MAX_YAML_NODES} nodes (an anchor bomb?); not loaded"
-            )
-        return node
-
-
-# Compose files use ``!reset`` / ``!override`` tags; keep them as plain values.
-def _tagged(loader: yaml.SafeLoader, _suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.MappingNode):
-        return loader.construct_mapping(node, deep=True)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node, deep=True)
-    return loader.construct_scalar(node)  # type: ignore[arg-type]
-
-
-BoundedSafeLoader.add_multi_constructor("!", _tagged)
 
 
 class Project:

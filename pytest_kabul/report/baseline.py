@@ -1,50 +1,27 @@
 """Baselines: adopt the gate on an existing project by failing only on new findings.
 
-A finding is recorded by code, subject and a *location-independent* fingerprint: a hash of the
-code, the subject and the message with paths and line numbers normalised out. Moving code around
-(other line, other file) keeps the fingerprint, so a baselined finding never turns "new" because
-of an unrelated edit; changing what is wrong (another package, another variable) does.
+A finding is recorded by code, subject and a *location-independent* fingerprint
+(:func:`pytest_kabul.model.fingerprint`): a hash of the code, the subject and the message with
+paths and line numbers normalised out. Moving code around (other line, other file) keeps the
+fingerprint, so a baselined finding never turns "new" because of an unrelated edit; changing
+what is wrong (another package, another variable) does.
 
 The file is JSON (``schema`` 1), sorted, with path/line/message kept for humans only.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from pytest_kabul import __version__
-from pytest_kabul.model import Finding
+from pytest_kabul.errors import BaselineError
+from pytest_kabul.model import Finding, fingerprint
 
 BASELINE_SCHEMA = 1
-
-# A path-like token (has a slash, or ends in a known source/manifest suffix).
-_PATH = re.compile(
-    r"(?:\b[A-Za-z]:)?[\w.@+\-]*(?:[/\\][\w.@+\-]+)+"
-    r"|\b[\w.\-]+\.(?:py|pyi|ts|tsx|js|jsx|mjs|cjs|toml|ya?ml|json|ini|cfg|txt|lock|md|env)\b"
-)
-# Line/column references: "line 12", "lines 3-4", ":12", ":12:5", "L12".
-_LINE = re.compile(r"\b(?:lines?|L)\s*\d+(?:\s*[-\u2013]\s*\d+)?|:\d+(?::\d+)?\b")
-
-
-class BaselineError(Exception):
-    """The baseline file is missing or unreadable (a usage error)."""
-
-
-def normalise_message(message: str) -> str:
-    text = _PATH.sub("<path>", message)
-    text = _LINE.sub("<line>", text)
-    return " ".join(text.split())
-
-
-def fingerprint(finding: Finding) -> str:
-    raw = "\0".join((finding.code, finding.subject, normalise_message(finding.message)))
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:20]
 
 
 def load_baseline(path: Path) -> Counter[str]:

@@ -10,15 +10,15 @@ template inserts these strings raw (``|safe``), so every value we insert is esca
 
 from __future__ import annotations
 
-import json
 from html import escape
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from pytest_html import extras as html_extras
 
-from pytest_kabul.collect import USER_PROPERTY
+from pytest_kabul.gate import State
 from pytest_kabul.model import Finding
+from pytest_kabul.payload import ItemPayload
 from pytest_kabul.report.results import ItemResult
 from pytest_kabul.report.scorecard import Scorecard, Verdict, WaiverStatus
 
@@ -31,10 +31,10 @@ _VERDICT_COLOURS = {
     Verdict.READY: "#1b7f3b",
 }
 _STATE_LABEL = {
-    "blocking": "blocking",
-    "below-level": "below fail-level (not failing)",
-    "known": "known in baseline (not failing)",
-    "waived": "waived",
+    State.BLOCKING: "blocking",
+    State.BELOW_LEVEL: "below fail-level (not failing)",
+    State.KNOWN: "known in baseline (not failing)",
+    State.WAIVED: "waived",
 }
 _STYLE = """<style>
 #kabul-scorecard { margin: 8px 0 16px; }
@@ -47,12 +47,8 @@ _STYLE = """<style>
 </style>"""
 
 
-def _payload(report: Any) -> dict[str, Any] | None:
-    for key, value in getattr(report, "user_properties", ()):
-        if key == USER_PROPERTY:
-            data: dict[str, Any] = json.loads(str(value))
-            return data
-    return None
+def _payload(report: Any) -> ItemPayload | None:
+    return ItemPayload.find(getattr(report, "user_properties", ()))
 
 
 def scorecard_html(card: Scorecard) -> str:
@@ -102,16 +98,16 @@ def findings_html(result: ItemResult) -> str:
     return '<div class="kabul-findings">' + "".join(parts) + "</div>"
 
 
-def _finding_html(finding: Finding, state: str) -> str:
+def _finding_html(finding: Finding, state: State) -> str:
     where = str(finding.location) if finding.location else "(no location)"
     evidence = "".join(
         f"<p><b>{escape(block.title)}</b></p><pre>{escape(block.text.rstrip())}</pre>"
         for block in finding.evidence
     )
     return (
-        f'<div class="kabul-finding" data-state="{escape(state)}">'
+        f'<div class="kabul-finding" data-state="{escape(state.value)}">'
         f"<p><b>{escape(finding.code)}</b> <code>{escape(where)}</code>"
-        f" [{escape(finding.severity.label)}; {escape(_STATE_LABEL.get(state, state))}]"
+        f" [{escape(finding.severity.label)}; {escape(_STATE_LABEL[state])}]"
         f" {escape(finding.message)}</p>"
         f"<p>Fix: {escape(finding.remediation)}</p>{evidence}</div>"
     )
@@ -146,9 +142,9 @@ class KabulHtml:
         payload = _payload(report)
         code = severity = area = ""
         if payload is not None:
-            code = str(payload.get("code", ""))
-            area = str(payload.get("area") or self.area_of.get(code, ""))
-            findings = [Finding.from_dict(f) for f in payload.get("findings", [])]
+            code = payload.code
+            area = payload.area.value
+            findings = payload.findings
             if findings:
                 severity = max(f.severity for f in findings).label
         cells[2:2] = [
@@ -162,7 +158,7 @@ class KabulHtml:
         if not self.active or report.when != "call":
             return
         payload = _payload(report)
-        if payload is None or not payload.get("findings"):
+        if payload is None or not payload.findings:
             return
         result = ItemResult.from_report(report, payload)
         extra = html_extras.html(findings_html(result))

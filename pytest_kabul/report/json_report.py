@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_kabul import __version__
+from pytest_kabul.gate import State
 from pytest_kabul.report.results import Results
 from pytest_kabul.report.scorecard import Scorecard
 
@@ -54,9 +55,11 @@ def build_report(
     report["waivers"] = [w.to_dict() for w in card.waivers]
     baseline = dict(meta.get("baseline") or {})
     if baseline.get("mode") == "read":
-        baseline["known"] = sum(1 for _, state, _, _ in states if state == "known")
+        baseline["known"] = sum(1 for _, state, _, _ in states if state is State.KNOWN)
         baseline["new"] = sum(
-            1 for f, state, _, _ in states if state == "blocking" and f.severity >= card.fail_level
+            1
+            for f, state, _, _ in states
+            if state is State.BLOCKING and f.severity >= card.fail_level
         )
     report["baseline"] = baseline
     report["finding_states"] = [
@@ -67,7 +70,7 @@ def build_report(
             "line": f.location.line if f.location else None,
             "severity": f.severity.label,
             "fingerprint": fp,
-            "state": state,
+            "state": state.value,
             "nodeid": item.nodeid,
         }
         for f, state, fp, item in states

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pytest_kabul.gate import State
 from pytest_kabul.model import Finding
+from pytest_kabul.payload import ItemPayload
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ItemResult:
     nodeid: str
     code: str
@@ -19,39 +22,39 @@ class ItemResult:
     reason: str | None = None
     note: str | None = None
     # The gate's decision (see pytest_kabul.gate), parallel to ``findings``.
-    states: tuple[str, ...] = ()
+    states: tuple[State, ...] = ()
     fingerprints: tuple[str, ...] = ()
-    waiver: dict[str, Any] | None = None
+    waiver: Mapping[str, Any] | None = None
 
     @classmethod
-    def from_report(cls, report: Any, payload: dict[str, Any]) -> ItemResult:
-        reason = payload.get("skipped")
+    def from_report(cls, report: Any, payload: ItemPayload) -> ItemResult:
+        reason = payload.skipped
         if reason is None and report.skipped and isinstance(report.longrepr, tuple):
             reason = str(report.longrepr[2]).removeprefix("Skipped: ")
         return cls(
             nodeid=report.nodeid,
-            code=payload["code"],
-            subject=payload.get("subject"),
+            code=payload.code,
+            subject=payload.subject,
             outcome=report.outcome,
-            findings=tuple(Finding.from_dict(f) for f in payload.get("findings", [])),
+            findings=payload.findings,
             reason=reason,
-            note=payload.get("note"),
-            states=tuple(payload.get("states", ())),
-            fingerprints=tuple(payload.get("fingerprints", ())),
-            waiver=payload.get("waiver"),
+            note=payload.note,
+            states=payload.states,
+            fingerprints=payload.fingerprints,
+            waiver=payload.waiver,
         )
 
     @property
     def waived(self) -> bool:
-        return self.outcome == "skipped" and "waived" in self.states
+        return self.outcome == "skipped" and State.WAIVED in self.states
 
     @property
     def status(self) -> str:
         """passed / failed / skipped / waived (a waived item is a skip with a waiver)."""
         return "waived" if self.waived else self.outcome
 
-    def state_of(self, index: int) -> str:
-        return self.states[index] if index < len(self.states) else "blocking"
+    def state_of(self, index: int) -> State:
+        return self.states[index] if index < len(self.states) else State.BLOCKING
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -63,8 +66,8 @@ class ItemResult:
             "note": self.note,
             "findings": len(self.findings),
             "status": self.status,
-            "finding_states": dict(sorted(Counter(self.states).items())),
-            "waiver": self.waiver,
+            "finding_states": dict(sorted(Counter(s.value for s in self.states).items())),
+            "waiver": dict(self.waiver) if self.waiver is not None else None,
         }
 
 
@@ -88,14 +91,14 @@ class Results:
         out = [f for r in self.items.values() for f in r.findings]
         return sorted(set(out), key=Finding.sort_key)
 
-    def finding_states(self) -> list[tuple[Finding, str, str, ItemResult]]:
+    def finding_states(self) -> list[tuple[Finding, State, str, ItemResult]]:
         """Every finding with its gate state, fingerprint and item, sorted."""
         rows = [
             (f, r.state_of(i), r.fingerprints[i] if i < len(r.fingerprints) else "", r)
             for r in self.items.values()
             for i, f in enumerate(r.findings)
         ]
-        return sorted(rows, key=lambda row: (row[0].sort_key(), row[1], row[3].nodeid))
+        return sorted(rows, key=lambda row: (row[0].sort_key(), row[1].value, row[3].nodeid))
 
     def outcomes(self) -> Counter[str]:
         return Counter(r.outcome for r in self.items.values())

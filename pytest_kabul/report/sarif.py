@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_kabul import __version__
+from pytest_kabul.gate import State
 from pytest_kabul.model import Severity
 from pytest_kabul.registry import Check
 from pytest_kabul.report.results import Results
@@ -79,7 +80,7 @@ def build_sarif(
                 "subject": finding.subject,
                 "severity": finding.severity.label,
                 "security-severity": SECURITY_SEVERITY[finding.severity],
-                "state": state,
+                "state": state.value,
                 "nodeid": item.nodeid,
             },
         }
@@ -93,7 +94,7 @@ def build_sarif(
             if loc.line is not None and loc.line >= 1:
                 physical["region"] = {"startLine": loc.line}
             result["locations"] = [{"physicalLocation": physical}]
-        if state == "waived" and item.waiver:
+        if state is State.WAIVED and item.waiver:
             result["suppressions"] = [
                 {
                     "kind": "external",
@@ -101,8 +102,8 @@ def build_sarif(
                     "justification": str(item.waiver.get("reason", "")),
                 }
             ]
-        if baseline_active and state in ("known", "blocking"):
-            result["baselineState"] = "unchanged" if state == "known" else "new"
+        if baseline_active and state in (State.KNOWN, State.BLOCKING):
+            result["baselineState"] = "unchanged" if state is State.KNOWN else "new"
         out.append(result)
     run = {
         "tool": {

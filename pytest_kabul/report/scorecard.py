@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_kabul.config import Waiver
-from pytest_kabul.gate import waiver_dict
+from pytest_kabul.gate import State, waiver_dict
 from pytest_kabul.model import Area, Severity
 from pytest_kabul.registry import Check
 from pytest_kabul.report.results import ItemResult, Results
@@ -36,7 +36,7 @@ class WaiverStatus(enum.Enum):
     NOT_RUN = "not-run"  # its check did not run in this session (deselected)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AreaRow:
     area: str
     passed: int = 0
@@ -63,7 +63,7 @@ class AreaRow:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class WaiverReport:
     index: int
     waiver: Waiver
@@ -78,12 +78,12 @@ class WaiverReport:
         return f"{self.waiver.code}{subject} ({self.waiver.reason})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Scorecard:
     fail_level: Severity
     rows: tuple[AreaRow, ...]
     verdict: Verdict
-    states: Counter[str] = field(default_factory=Counter)
+    states: Counter[State] = field(default_factory=Counter)
     waivers: tuple[WaiverReport, ...] = ()
 
     def waivers_with(self, status: WaiverStatus) -> tuple[WaiverReport, ...]:
@@ -95,7 +95,8 @@ class Scorecard:
             "verdict": self.verdict.value,
             "passed": self.verdict is not Verdict.NOT_READY,
             "finding_states": {
-                k: self.states.get(k, 0) for k in ("blocking", "below-level", "known", "waived")
+                k.value: self.states.get(k, 0)
+                for k in (State.BLOCKING, State.BELOW_LEVEL, State.KNOWN, State.WAIVED)
             },
             "areas": {row.area: row.to_dict() for row in self.rows},
         }
@@ -123,8 +124,8 @@ def _row(area: str, results: Sequence[ItemResult]) -> AreaRow:
         failed=status["failed"],
         skipped=status["skipped"],
         waived=status["waived"],
-        known=states["known"],
-        below_level=states["below-level"],
+        known=states[State.KNOWN],
+        below_level=states[State.BELOW_LEVEL],
         worst=max(severities) if severities else None,
     )
 
@@ -149,7 +150,11 @@ def waiver_reports(waivers: Sequence[Waiver], results: Results) -> tuple[WaiverR
             status = WaiverStatus.STALE
         else:
             status = WaiverStatus.NOT_RUN
-        out.append(WaiverReport(index, waiver, status, tuple(h.nodeid for h in hits)))
+        out.append(
+            WaiverReport(
+                index=index, waiver=waiver, status=status, items=tuple(h.nodeid for h in hits)
+            )
+        )
     return tuple(out)
 
 
@@ -169,4 +174,6 @@ def build_scorecard(
         verdict = Verdict.READY_WITH_WARNINGS
     else:
         verdict = Verdict.READY
-    return Scorecard(fail_level, rows, verdict, states, reports)
+    return Scorecard(
+        fail_level=fail_level, rows=rows, verdict=verdict, states=states, waivers=reports
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from pytest_kabul.gate import State
 from pytest_kabul.model import Severity
 from pytest_kabul.report.results import Results
 from pytest_kabul.report.scorecard import Scorecard, WaiverStatus
@@ -30,21 +31,21 @@ def summary_lines(results: Results, card: Scorecard, area_of: dict[str, str]) ->
     counts = ", ".join(
         f"{card.states.get(state, 0)} {label}"
         for state, label in (
-            ("blocking", "blocking"),
-            ("below-level", "below fail-level"),
-            ("known", "known"),
-            ("waived", "waived"),
+            (State.BLOCKING, "blocking"),
+            (State.BELOW_LEVEL, "below fail-level"),
+            (State.KNOWN, "known"),
+            (State.WAIVED, "waived"),
         )
     )
     lines.append(f"verdict: {card.verdict.value} (fail-level {card.fail_level.label}; {counts})")
     groups = (
-        ("below-level", f"findings below fail-level {card.fail_level.label} (not failing):"),
-        ("known", "known findings (in the baseline, not failing):"),
-        ("waived", "waived findings:"),
+        (State.BELOW_LEVEL, f"findings below fail-level {card.fail_level.label} (not failing):"),
+        (State.KNOWN, "known findings (in the baseline, not failing):"),
+        (State.WAIVED, "waived findings:"),
     )
     states = results.finding_states()
     for state, title in groups:
-        chosen = [(f, item) for f, s, _, item in states if s == state]
+        chosen = [(f, item) for f, s, _, item in states if s is state]
         if chosen:
             lines.append(title)
             lines.extend(f"  {f.headline()} [{f.severity.label}]" for f, _ in chosen)

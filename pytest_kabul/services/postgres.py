@@ -17,6 +17,7 @@ registered with :mod:`cleanup` first, so exit, Ctrl-C and SIGTERM still remove i
 from __future__ import annotations
 
 import contextlib
+import enum
 import glob
 import ipaddress
 import os
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
+from pytest_kabul.errors import PostgresUnavailable, RemoteDatabaseRefused
 from pytest_kabul.services import cleanup
 from pytest_kabul.services.procs import free_port, tail
 from pytest_kabul.services.runas import as_user, chown_tree, unprivileged_user
@@ -43,14 +45,6 @@ _BIN_GLOBS = (
     "/opt/homebrew/opt/postgresql*/bin",
     "/usr/local/opt/postgresql*/bin",
 )
-
-
-class PostgresUnavailable(Exception):
-    """No server could be provided; the message says why and how to provide one."""
-
-
-class RemoteDatabaseRefused(PostgresUnavailable):
-    """The URL points at a non-loopback host and remote databases were not allowed."""
 
 
 def is_loopback(host: str | None) -> bool:
@@ -94,9 +88,20 @@ class Database:
         return f"{scheme}://{auth}@{host}:{self.port}/{self.name}"
 
 
+class PostgresProvider(str, enum.Enum):
+    """Where a :class:`PostgresService` came from (a ``str`` too: ``provider == "embedded"``)."""
+
+    URL = "url"
+    DOCKER = "docker"
+    EMBEDDED = "embedded"
+
+    def __str__(self) -> str:
+        return self.value
+
+
 @dataclass
 class PostgresService:
-    provider: str  # "url", "docker" or "embedded"
+    provider: PostgresProvider
     host: str
     port: int
     user: str
@@ -181,7 +186,11 @@ class PostgresService:
     @classmethod
     @contextlib.contextmanager
     def from_url(
-        cls, url: str, *, allow_remote: bool = False, provider: str = "url"
+        cls,
+        url: str,
+        *,
+        allow_remote: bool = False,
+        provider: PostgresProvider = PostgresProvider.URL,
     ) -> Iterator[PostgresService]:
         parts = urlsplit(url)
         if not parts.scheme.startswith(("postgresql", "postgres")):
@@ -245,7 +254,7 @@ class PostgresService:
                 env, "pg_ctl start", log,
             )  # fmt: skip
             service = cls(
-                provider="embedded",
+                provider=PostgresProvider.EMBEDDED,
                 host="127.0.0.1",
                 port=port,
                 user="postgres",

@@ -8,7 +8,7 @@
 3. Embedded: ``redis-server --port <free> --bind 127.0.0.1 --save '' --appendonly no`` in a
    temporary directory, stopped (process group) on teardown.
 
-When none applies, :class:`~pytest_kabul.registry.ServiceUnavailable` is raised (a skip, or an
+When none applies, :class:`~pytest_kabul.errors.ServiceUnavailable` is raised (a skip, or an
 error under ``--kabul-require-live``). No password ever appears in a message: :attr:`display_url`
 is the credential-free form.
 """
@@ -26,10 +26,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pytest_kabul.project.core import Project
-from pytest_kabul.registry import ServiceUnavailable
+from pytest_kabul.errors import RedisError, ServiceUnavailable
 from pytest_kabul.services.procs import Spawned, free_port, spawn, tail, wait_for
-from pytest_kabul.services.resp import RedisAddress, RedisError, RespConnection
+from pytest_kabul.services.resp import RedisAddress, RespConnection
 
 CLAIM_KEY = "kabul:claimed-by"
 DEFAULT_DATABASES = 16
@@ -238,16 +237,3 @@ def embedded_server(binary: str, timeout: float = 10.0) -> Iterator[RedisService
             finally:
                 child.stop()
         raise ServiceUnavailable(f"embedded redis-server did not start; log tail:\n{tail(log)}")
-
-
-def compose_redis(project: Project) -> ComposeRedis | None:
-    """The project's default compose service running a Redis image, if any."""
-    from pytest_kabul.project.compose.load import compose_models
-
-    for model in compose_models(project):
-        for name, service in sorted(model.services.items()):
-            image = (service.image or "").rsplit("/", 1)[-1]
-            if image.startswith(("redis", "valkey")):
-                files = tuple(project.root / f for f in model.files)
-                return ComposeRedis(files=files, service=name)
-    return None

@@ -13,7 +13,6 @@ is interrupted, and at interpreter exit (or SIGTERM/SIGHUP) as a last resort.
 
 from __future__ import annotations
 
-import http.client
 import os
 import sys
 import tempfile
@@ -23,21 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
+import requests
+
+from pytest_kabul.errors import ReplicaStartError
 from pytest_kabul.services.procs import Spawned, free_port, spawn, tail
 
 BASE_ENV_KEYS = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT", "VIRTUAL_ENV", "TZ")
-
-
-class ReplicaStartError(Exception):
-    """A replica exited or never answered; ``log_tail`` holds the end of its output."""
-
-    def __init__(self, message: str, log_tail: str, exit_code: int | None) -> None:
-        super().__init__(message)
-        self.log_tail = log_tail
-        self.exit_code = exit_code
-
-    def __str__(self) -> str:
-        return f"{self.args[0]}\n--- log tail ---\n{self.log_tail}"
 
 
 @dataclass(frozen=True)
@@ -85,17 +75,23 @@ def uvicorn_argv(python: str, app: AppTarget, port: int) -> list[str]:
 
 
 def http_status(port: int, path: str, timeout: float = 1.0) -> int | None:
-    """GET ``path`` on a loopback port: the status, or None when nothing answers."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request("GET", path, headers={"Connection": "close"})
-        response = conn.getresponse()
-        response.read()
-        return response.status
-    except (OSError, http.client.HTTPException):
-        return None
-    finally:
-        conn.close()
+    """GET ``path`` on a loopback port: the status, or None when nothing answers.
+
+    No redirects are followed and no proxy from the environment is used: the status is the
+    replica's own answer.
+    """
+    with requests.Session() as session:
+        session.trust_env = False  # never route a loopback probe through HTTP(S)_PROXY
+        try:
+            response = session.get(
+                f"http://127.0.0.1:{port}{path}",
+                headers={"Connection": "close"},
+                timeout=timeout,
+                allow_redirects=False,
+            )
+        except requests.RequestException:
+            return None
+        return response.status_code
 
 
 @dataclass

@@ -10,11 +10,9 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
+from pytest_kabul.errors import RedisError
+
 Reply = int | str | bytes | list["Reply"] | None
-
-
-class RedisError(Exception):
-    """The server answered with an error, or the connection failed."""
 
 
 @dataclass(frozen=True)

@@ -72,14 +72,16 @@ def _drift(
             continue
         findings.append(
             Finding(
-                check.code,
-                Severity.ERROR,
-                subject,
-                f"'{d.name}' is declared in {source.path} but {install.label}, lacks it",
-                f'Add "{d.requirement}" to {target}, or make {install.dockerfile} install'
-                f" {source.path} itself (pip install ., uv sync --no-dev, poetry install --only"
-                " main) so the two manifests cannot drift.",
-                Location(d.source, d.line),
+                code=check.code,
+                severity=Severity.ERROR,
+                subject=subject,
+                message=f"'{d.name}' is declared in {source.path} but {install.label}, lacks it",
+                remediation=(
+                    f'Add "{d.requirement}" to {target}, or make'
+                    f" {install.dockerfile} install {source.path} itself (pip install ., uv sync"
+                    " --no-dev, poetry install --only main) so the two manifests cannot drift."
+                ),
+                location=Location(d.source, d.line),
             )
         )
     known = {d.name for d in source.deps}
@@ -99,14 +101,18 @@ def _drift(
                 continue
             findings.append(
                 Finding(
-                    check.code,
-                    Severity.WARNING,
-                    subject,
-                    f"'{d.name}' is pinned in {d.source}, which {install.dockerfile} installs, but"
-                    f" not declared in {source.path}",
-                    f'Declare "{d.name}" in {source.path} or remove "{d.requirement}" from'
-                    f" {d.source}.",
-                    Location(d.source, d.line),
+                    code=check.code,
+                    severity=Severity.WARNING,
+                    subject=subject,
+                    message=(
+                        f"'{d.name}' is pinned in {d.source}, which {install.dockerfile} installs,"
+                        f" but not declared in {source.path}"
+                    ),
+                    remediation=(
+                        f'Declare "{d.name}" in {source.path} or remove "{d.requirement}"'
+                        f" from {d.source}."
+                    ),
+                    location=Location(d.source, d.line),
                 )
             )
     return findings

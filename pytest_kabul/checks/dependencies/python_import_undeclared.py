@@ -65,7 +65,7 @@ def _evidence(sites: tuple[Site, ...]) -> tuple[Evidence, ...]:
     if len(sites) < 2:
         return ()
     lines = [f"{s.path}:{s.line}{' (guarded)' if s.guarded else ''}" for s in sites]
-    return (Evidence("imported at", "\n".join(lines)),)
+    return (Evidence(title="imported at", text="\n".join(lines)),)
 
 
 def _judge(
@@ -87,13 +87,13 @@ def _judge(
         if via is not None:
             return [
                 Finding(
-                    check.code,
-                    Severity.WARNING,
-                    usage.subject,
-                    f"{head}; it is only installed as a dependency of '{via}'",
-                    add_advice(project, app, install, usage.key),
-                    Location(first.path, first.line),
-                    _evidence(runtime),
+                    code=check.code,
+                    severity=Severity.WARNING,
+                    subject=usage.subject,
+                    message=f"{head}; it is only installed as a dependency of '{via}'",
+                    remediation=add_advice(project, app, install, usage.key),
+                    location=Location(first.path, first.line),
+                    evidence=_evidence(runtime),
                 )
             ]
         decls = [d for m in app_manifests(project, app) for d in m.deps if d.name in cands]
@@ -107,13 +107,13 @@ def _judge(
                 message += SILENT
             return [
                 Finding(
-                    check.code,
-                    Severity.ERROR,
-                    usage.subject,
-                    message,
-                    optional_advice(install, optional),
-                    Location(first.path, first.line),
-                    _evidence(usage.sites),
+                    code=check.code,
+                    severity=Severity.ERROR,
+                    subject=usage.subject,
+                    message=message,
+                    remediation=optional_advice(install, optional),
+                    location=Location(first.path, first.line),
+                    evidence=_evidence(usage.sites),
                 )
             ]
         elsewhere = where_declared(project, app, cands, install)
@@ -126,13 +126,13 @@ def _judge(
             message += SILENT
         return [
             Finding(
-                check.code,
-                Severity.ERROR,
-                usage.subject,
-                message,
-                add_advice(project, app, install, usage.key),
-                Location(first.path, first.line),
-                _evidence(usage.sites),
+                code=check.code,
+                severity=Severity.ERROR,
+                subject=usage.subject,
+                message=message,
+                remediation=add_advice(project, app, install, usage.key),
+                location=Location(first.path, first.line),
+                evidence=_evidence(usage.sites),
             )
         ]
     manifests = app_manifests(project, app)
@@ -146,14 +146,16 @@ def _judge(
     paths = ", ".join(m.path for m in manifests if m.deps) or "no manifest declares dependencies"
     return [
         Finding(
-            check.code,
-            Severity.WARNING,
-            usage.subject,
-            f"'{first.name}' is imported by test/tooling code but '{usage.key}' is not declared"
-            f" in any manifest of {app.name} ({paths})",
-            test_advice(project, app, usage.key),
-            Location(first.path, first.line),
-            _evidence(usage.test_sites),
+            code=check.code,
+            severity=Severity.WARNING,
+            subject=usage.subject,
+            message=(
+                f"'{first.name}' is imported by test/tooling code but '{usage.key}' is not declared"
+                f" in any manifest of {app.name} ({paths})"
+            ),
+            remediation=test_advice(project, app, usage.key),
+            location=Location(first.path, first.line),
+            evidence=_evidence(usage.test_sites),
         )
     ]
 

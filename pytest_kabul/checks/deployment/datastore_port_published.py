@@ -119,7 +119,7 @@ def _judge(project: Project, ref: ServiceRef) -> Finding | None:
             f'{exposed[0][0].target}")' + ("; and require a password." if weak else ".")
         ),
         location=Location(path, line),
-        evidence=(Evidence("exposure", text),),
+        evidence=(Evidence(title="exposure", text=text),),
     )
 
 

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from pytest_kabul.checks.deployment._tls import host_proxy_configs, tls_evidence
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity
+from pytest_kabul.project.compose.load import compose_models
 from pytest_kabul.project.compose.model import ComposeModel, ComposeService, PortMapping
 from pytest_kabul.project.compose.roles import dev_reason, is_app, proxy_kind, public_ports
 from pytest_kabul.project.core import Project
@@ -136,7 +137,7 @@ def judge(project: Project, model: ComposeModel) -> tuple[list[Finding], str]:
 def _finding(
     severity: Severity, subject: str, message: str, fix: str, at: ComposeService, text: str
 ) -> Finding:
-    evidence = (Evidence("published app ports", text),) if text else ()
+    evidence = (Evidence(title="published app ports", text=text),) if text else ()
     return Finding(
         code=check.code,
         severity=severity,
@@ -150,7 +151,6 @@ def _finding(
 
 @check.evaluator
 def evaluate(project: Project) -> Evaluation:
-    from pytest_kabul.project.compose.load import compose_models
 
     models = compose_models(project)
     if not models:

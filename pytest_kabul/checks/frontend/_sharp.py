@@ -62,7 +62,7 @@ def _finding(
         message=message,
         remediation=fix,
         location=location,
-        evidence=(Evidence("rule applied", text),),
+        evidence=(Evidence(title="rule applied", text=text),),
     )
 
 

@@ -69,7 +69,7 @@ def evaluate(project: Project) -> Evaluation:
                             " config.matcher a broad exclusion pattern."
                         ),
                         location=Location(mw.file, lst.line),
-                        evidence=(Evidence("inline paths", listed),),
+                        evidence=(Evidence(title="inline paths", text=listed),),
                     )
                 )
         if not any(f.subject == app.subject for f in findings):

@@ -84,7 +84,8 @@ def evaluate(project: Project) -> Evaluation:
                     location=Location(file, line),
                     evidence=(
                         Evidence(
-                            "routes of the app", _route_list(app.app_routes + app.page_routes)
+                            title="routes of the app",
+                            text=_route_list(app.app_routes + app.page_routes),
                         ),
                     ),
                 )

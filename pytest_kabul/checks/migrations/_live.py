@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pytest_kabul.errors import CheckSkipped, ServiceUnavailable
+from pytest_kabul.live.alembic_runner import Outcome, plan_for, run
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.migrations.alembic_envs import (
     AlembicEnv,
@@ -12,8 +14,7 @@ from pytest_kabul.project.migrations.alembic_envs import (
     alembic_envs,
     graph,
 )
-from pytest_kabul.registry import CheckSkipped, Evaluation, ServiceUnavailable
-from pytest_kabul.services.alembic_runner import Outcome, plan_for, run
+from pytest_kabul.registry import Evaluation
 from pytest_kabul.services.postgres import PostgresService
 
 FIXTURE = "kabul_postgres"

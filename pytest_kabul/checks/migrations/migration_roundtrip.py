@@ -25,9 +25,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pytest_kabul.checks.migrations import _live
+from pytest_kabul.errors import CheckSkipped
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity, Tier
 from pytest_kabul.project.core import Project
-from pytest_kabul.registry import Check, CheckSkipped, Evaluation
+from pytest_kabul.registry import Check, Evaluation
 
 check = Check(
     code="KAB353",
@@ -71,8 +72,8 @@ def run(project: Project, subject: str, services: Mapping[str, Any]) -> Sequence
             ),
             location=Location(rev_file.path, rev_file.line) if rev_file else None,
             evidence=(
-                Evidence("alembic error", outcome.error_tail()),
-                Evidence("revisions run (the last one failed)", _live.applied(outcome)),
+                Evidence(title="alembic error", text=outcome.error_tail()),
+                Evidence(title="revisions run (the last one failed)", text=_live.applied(outcome)),
             ),
         )
     ]

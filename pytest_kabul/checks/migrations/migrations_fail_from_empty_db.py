@@ -69,7 +69,7 @@ def run(project: Project, subject: str, services: Mapping[str, Any]) -> Sequence
                     " that is committed (context.begin_transaction()) against the configured URL."
                 ),
                 location=where,
-                evidence=(Evidence("revisions applied", _live.applied(outcome)),),
+                evidence=(Evidence(title="revisions applied", text=_live.applied(outcome)),),
             )
         ]
     rev = outcome.failing_revision
@@ -88,8 +88,8 @@ def run(project: Project, subject: str, services: Mapping[str, Any]) -> Sequence
             ),
             location=Location(rev_file.path, rev_file.line) if rev_file else where,
             evidence=(
-                Evidence("alembic error", outcome.error_tail()),
-                Evidence("revisions run (the last one failed)", _live.applied(outcome)),
+                Evidence(title="alembic error", text=outcome.error_tail()),
+                Evidence(title="revisions run (the last one failed)", text=_live.applied(outcome)),
             ),
         )
     ]

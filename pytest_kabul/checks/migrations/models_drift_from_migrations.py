@@ -27,9 +27,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pytest_kabul.checks.migrations import _live
+from pytest_kabul.errors import CheckSkipped
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity, Tier
 from pytest_kabul.project.core import Project
-from pytest_kabul.registry import Check, CheckSkipped, Evaluation
+from pytest_kabul.registry import Check, Evaluation
 
 check = Check(
     code="KAB352",
@@ -77,7 +78,10 @@ def run(project: Project, subject: str, services: Mapping[str, Any]) -> Sequence
             ),
             location=Location(env.config_path, env.line),
             evidence=(
-                Evidence("differences (models vs. migrated database)", "\n".join(outcome.diffs)),
+                Evidence(
+                    title="differences (models vs. migrated database)",
+                    text="\n".join(outcome.diffs),
+                ),
             ),
         )
     ]

@@ -63,7 +63,7 @@ def evaluate(project: Project) -> Evaluation:
             most = max(f.count for f in facts)
             message += f"; up to {most} processes are configured"
             lines = "\n".join(f"{f.location}: {f.description}" for f in facts)
-            evidence = (Evidence("processes configured", lines),)
+            evidence = (Evidence(title="processes configured", text=lines),)
         findings.append(
             Finding(
                 code=check.code,

@@ -86,7 +86,11 @@ def evaluate(project: Project) -> Evaluation:
                         " port so only the proxy reaches it."
                     ),
                     location=where,
-                    evidence=(Evidence("trusted proxies and published ports", "\n".join(lines)),),
+                    evidence=(
+                        Evidence(
+                            title="trusted proxies and published ports", text="\n".join(lines)
+                        ),
+                    ),
                 )
             )
     return Evaluation.build(subjects=[lim.subject for lim in limiters], findings=findings)

@@ -31,6 +31,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from pytest_kabul.errors import ServiceUnavailable
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity, Tier
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.deploy.asgi import (
@@ -43,7 +44,7 @@ from pytest_kabul.project.deploy.asgi import (
 )
 from pytest_kabul.project.python.limiters.model import Storage
 from pytest_kabul.project.python.limiters.scan import rate_limiters
-from pytest_kabul.registry import Check, Evaluation, ServiceUnavailable
+from pytest_kabul.registry import Check, Evaluation
 
 check = Check(
     code="KAB451",
@@ -117,8 +118,8 @@ def _location(project: Project, app: AsgiApp) -> Location | None:
 
 @check.live_runner(fixtures=("kabul_replicas",))
 def run(project: Project, subject: str, services: Mapping[str, Any]) -> list[Finding]:
+    from pytest_kabul.errors import ReplicaStartError
     from pytest_kabul.services.probe import Verdict, probe
-    from pytest_kabul.services.replicas import ReplicaStartError
 
     app = next(a for a in asgi_apps(project) if a.subject == subject)
     n = project.config.live.burst
@@ -139,8 +140,8 @@ def run(project: Project, subject: str, services: Mapping[str, Any]) -> list[Fin
     finally:
         replicas.stop()
     last = results[-1]
-    transcript = Evidence("probe", "\n\n".join(r.summary() for r in results))
-    logs = Evidence("replica log tails", replicas.log_tails(lines=10))
+    transcript = Evidence(title="probe", text="\n\n".join(r.summary() for r in results))
+    logs = Evidence(title="replica log tails", text=replicas.log_tails(lines=10))
     where = _location(project, app)
     a1, a2 = last.single.accepted, last.alternating.accepted
     if last.verdict is Verdict.PER_PROCESS:

@@ -29,10 +29,14 @@ import ast
 from collections.abc import Mapping
 from typing import Any
 
+from pytest_kabul.errors import CheckSkipped
 from pytest_kabul.model import Area, Evidence, Finding, Severity, Tier
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.deploy.asgi import AsgiApp, asgi_apps, health_path
-from pytest_kabul.registry import Check, CheckSkipped, Evaluation
+from pytest_kabul.project.python.settings.classes import settings_classes
+from pytest_kabul.project.python.settings.envreads import env_reads
+from pytest_kabul.project.python.settings.syntax import DefaultKind
+from pytest_kabul.registry import Check, Evaluation
 
 check = Check(
     code="KAB251",
@@ -49,8 +53,6 @@ FALLBACK_NAMES = ("APP_ENV", "ENV", "ENVIRONMENT")
 
 def needed_variables(project: Project, app: AsgiApp) -> tuple[str, ...]:
     """Variables read outside Settings whose read has no usable default."""
-    from pytest_kabul.project.python.settings.envreads import env_reads
-    from pytest_kabul.project.python.settings.syntax import DefaultKind
 
     weak = {DefaultKind.ABSENT, DefaultKind.NONE, DefaultKind.EMPTY}
     names = {
@@ -67,7 +69,6 @@ def production_env(project: Project, app: AsgiApp) -> dict[str, str]:
     """``{"APP_ENV": "production"}``: what the code compares with a production value."""
     if project.config.live.production_env:
         return dict(project.config.live.production_env)
-    from pytest_kabul.project.python.settings.classes import settings_classes
 
     fields = {
         f.name: f.env_names[0]
@@ -143,7 +144,8 @@ def evaluate(project: Project) -> Evaluation:
 
 @check.live_runner(fixtures=("kabul_replicas",))
 def run(project: Project, subject: str, services: Mapping[str, Any]) -> list[Finding]:
-    from pytest_kabul.services.replicas import ReplicaStartError, http_status
+    from pytest_kabul.errors import ReplicaStartError
+    from pytest_kabul.services.replicas import http_status
 
     app = next(a for a in asgi_apps(project) if a.subject == subject)
     missing = needed_variables(project, app)
@@ -182,6 +184,6 @@ def run(project: Project, subject: str, services: Mapping[str, Any]) -> list[Fin
                 " start-up fails and names what is missing."
             ),
             location=app.location,
-            evidence=(Evidence("app log tail", tails),),
+            evidence=(Evidence(title="app log tail", text=tails),),
         )
     ]

@@ -129,7 +129,7 @@ def _variable_finding(
         message=message,
         remediation=remediation,
         location=Location(first.path, first.line),
-        evidence=(Evidence("read sites", "\n".join(_site(r) for r in reads)),),
+        evidence=(Evidence(title="read sites", text="\n".join(_site(r) for r in reads)),),
     )
 
 
@@ -152,7 +152,7 @@ def _unresolved_finding(app: str, read: EnvRead, target: SettingsClass | None) -
             " declare every possible variable as a field."
         ),
         location=Location(read.path, read.line),
-        evidence=(Evidence("read sites", _site(read)),),
+        evidence=(Evidence(title="read sites", text=_site(read)),),
     )
 
 

@@ -110,8 +110,8 @@ def _finding(column: Column, write: Write, rel: str) -> Finding:
         location=Location(rel, write.line),
         evidence=(
             Evidence(
-                "image payload written to a column",
-                f"column: {column.subject} {column.type_name} at {column.file}:{column.line}\n"
+                title="image payload written to a column",
+                text=f"column: {column.subject} {column.type_name} at {column.file}:{column.line}\n"
                 f"write:  {rel}:{write.line} {write.code}\n"
                 f"value:  {write.taint.why}",
             ),

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from pytest_kabul.project.core import BoundedSafeLoader
+from pytest_kabul.project.yamlsafe import BoundedSafeLoader
 
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 

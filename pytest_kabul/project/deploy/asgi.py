@@ -27,6 +27,7 @@ from pytest_kabul.model import Location
 from pytest_kabul.project.core import Project, facet
 from pytest_kabul.project.deploy.startpaths import start_paths
 from pytest_kabul.project.python.apps import PythonApp, python_apps
+from pytest_kabul.project.python.settings.defaults import literal_default
 from pytest_kabul.project.shell import ServerCommand
 
 HEALTH_RE = re.compile(r"^/(?:[\w-]+/)*(health|healthz|healthcheck|ping|livez|readyz|ready)/?$")
@@ -213,7 +214,6 @@ def health_path(project: Project, app: AsgiApp) -> str | None:
 
 def api_prefix(project: Project, app: AsgiApp) -> str:
     """The most common ``include_router(prefix=...)`` / ``APIRouter(prefix=...)`` literal."""
-    from pytest_kabul.project.python.settings.defaults import literal_default
 
     counts: Counter[str] = Counter()
     prefix = f"{app.app_dir}/" if app.app_dir else ""

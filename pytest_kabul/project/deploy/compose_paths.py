@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from pytest_kabul.model import Location
+from pytest_kabul.project.compose.load import compose_models
 from pytest_kabul.project.compose.model import ComposeService
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.deploy.model import (
@@ -29,7 +30,6 @@ def compose_paths(project: Project) -> list[StartPath]:
     A directory's default model counts as production only when the directory has no
     production model (``docker-compose.prod.yml`` …); then the default one is for development.
     """
-    from pytest_kabul.project.compose.load import compose_models
 
     models = compose_models(project)
     prod_dirs = {m.directory for m in models if m.kind == "production"}

@@ -17,6 +17,7 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 
+from pytest_kabul.project.compose.load import compose_models
 from pytest_kabul.project.core import Project, facet
 from pytest_kabul.project.docker.dockerfiles import Dockerfile, dockerfiles
 from pytest_kabul.project.docker.install_model import InstallStep
@@ -141,8 +142,6 @@ def _contexts(project: Project) -> dict[str, str]:
     """Dockerfile → build context, from compose ``build:`` (else the Dockerfile's folder)."""
     out: dict[str, str] = {}
     try:
-        from pytest_kabul.project.compose.load import compose_models
-
         for model in compose_models(project):
             for service in model.services.values():
                 if service.dockerfile and service.build_context is not None:

@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from pytest_kabul.project.yamlsafe import BoundedSafeLoader
+
 try:
     _FastLoader: Any = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - PyYAML without libyaml
@@ -39,9 +41,7 @@ def name_of_spec(spec: str) -> str:
 def _load_yaml(text: str) -> Any:
     loader: Any = _FastLoader
     if _ANCHOR_RE.search(text):
-        from pytest_kabul.project.core import BoundedSafeLoader  # alias-limited
-
-        loader = BoundedSafeLoader
+        loader = BoundedSafeLoader  # alias-limited
     try:
         return yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:

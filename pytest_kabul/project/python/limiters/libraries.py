@@ -15,6 +15,7 @@ from pytest_kabul.project.core import Project
 from pytest_kabul.project.python.apps import PythonApp
 from pytest_kabul.project.python.limiters.custom import SHARED_SCHEMES, key_source
 from pytest_kabul.project.python.limiters.model import KeySource, LimiterKind, RateLimiter, Storage
+from pytest_kabul.project.python.settings.defaults import literal_default
 from pytest_kabul.project.python.settings.syntax import call_name
 
 SHARED_BUCKETS = frozenset({"RedisBucket", "PostgresBucket", "MultiprocessBucket", "SQLiteBucket"})
@@ -32,7 +33,6 @@ def _imports(tree: ast.Module) -> set[str]:
 
 def _uri(project: Project, node: ast.expr | None) -> tuple[str | None, str]:
     """(resolved URI or None, how it was found)."""
-    from pytest_kabul.project.python.settings.defaults import literal_default
 
     if node is None:
         return None, "no storage_uri"

@@ -115,10 +115,8 @@ def _env_py_reads(project: Project, env: AlembicEnv) -> set[str]:
 
 
 def _settings_fields(project: Project, app_dir: str) -> list[Any]:
-    try:
-        from pytest_kabul.project.python.settings.classes import settings_classes
-    except ImportError:  # pragma: no cover - the settings facet is optional
-        return []
+    from pytest_kabul.project.python.settings.classes import settings_classes
+
     fields: list[Any] = []
     for cls in settings_classes(project):
         if cls.test_code or (app_dir and not cls.path.startswith(app_dir + "/")):

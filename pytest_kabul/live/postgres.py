@@ -18,10 +18,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from pytest_kabul.errors import PostgresUnavailable, ServiceUnavailable
+from pytest_kabul.project.compose.load import compose_models
 from pytest_kabul.project.core import Project
-from pytest_kabul.registry import ServiceUnavailable
 from pytest_kabul.services import cleanup
-from pytest_kabul.services.postgres import PostgresService, PostgresUnavailable
+from pytest_kabul.services.postgres import PostgresProvider, PostgresService
 
 _IMAGES = ("postgres", "postgis", "timescale", "pgvector")
 
@@ -37,10 +38,6 @@ class ComposePostgres:
 
 def compose_postgres(project: Project) -> ComposePostgres | None:
     """The project's compose Postgres service (image postgres/postgis/…), if any."""
-    try:
-        from pytest_kabul.project.compose.load import compose_models
-    except ImportError:  # pragma: no cover - compose facet not available
-        return None
     models = sorted(compose_models(project), key=lambda m: (m.kind != "production", m.subject))
     for model in models:
         for name, service in sorted(model.services.items()):
@@ -93,7 +90,7 @@ def docker_postgres(target: ComposePostgres, *, timeout: float = 60.0) -> Iterat
         if target.password:
             auth += ":" + quote(target.password, safe="")
         url = f"postgresql://{auth}@{get_docker_ip()}:{port}/{quote(target.database)}"
-        with PostgresService.from_url(url, provider="docker") as service:
+        with PostgresService.from_url(url, provider=PostgresProvider.DOCKER) as service:
             yield service
     finally:
         cleanup.run_cleanup(handle)

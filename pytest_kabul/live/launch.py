@@ -18,10 +18,10 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from pytest_kabul.errors import CheckSkipped
+from pytest_kabul.live.appenv import replica_env
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.deploy.asgi import AsgiApp, asgi_apps, health_path
-from pytest_kabul.registry import CheckSkipped
-from pytest_kabul.services.appenv import replica_env
 from pytest_kabul.services.redis import RedisService
 from pytest_kabul.services.replicas import AppReplicas, AppTarget
 

@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from pytest_kabul.errors import PostgresUnavailable, ServiceUnavailable
 from pytest_kabul.project.compose.load import compose_models
+from pytest_kabul.project.compose.model import ComposeKind
 from pytest_kabul.project.core import Project
 from pytest_kabul.services import cleanup
 from pytest_kabul.services.postgres import PostgresProvider, PostgresService
@@ -38,7 +39,9 @@ class ComposePostgres:
 
 def compose_postgres(project: Project) -> ComposePostgres | None:
     """The project's compose Postgres service (image postgres/postgis/…), if any."""
-    models = sorted(compose_models(project), key=lambda m: (m.kind != "production", m.subject))
+    models = sorted(
+        compose_models(project), key=lambda m: (m.kind is not ComposeKind.PRODUCTION, m.subject)
+    )
     for model in models:
         for name, service in sorted(model.services.items()):
             image = (service.image or "").lower()

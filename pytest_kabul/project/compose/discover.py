@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pytest_kabul.project.compose.interpolate import Parsed, parse_dotenv
+from pytest_kabul.project.compose.model import ComposeKind
 from pytest_kabul.project.core import Project
 
 BASE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
@@ -41,7 +42,7 @@ def join_dir(directory: str, name: str) -> str:
 class Plan:
     """One compose invocation: ``docker compose -f files[0] -f files[1] ... up``."""
 
-    kind: str
+    kind: ComposeKind
     directory: str
     files: tuple[str, ...]
 
@@ -70,7 +71,7 @@ def plans(project: Project, parse: Callable[[str], Parsed | None]) -> list[Plan]
         for missing in sorted(set(configured) - set(existing)):
             project.problem(source, f"[tool.kabul] compose_files: {missing} does not exist")
         if existing:
-            plans.append(Plan("production", dir_of(existing[0]), existing))
+            plans.append(Plan(ComposeKind.PRODUCTION, dir_of(existing[0]), existing))
         by_dir = {dir_of(existing[0]): by_dir.get(dir_of(existing[0]), set())} if existing else {}
     for directory, names in sorted(by_dir.items()):
         base = next((n for n in BASE_NAMES if n in names), None)
@@ -84,7 +85,7 @@ def plans(project: Project, parse: Callable[[str], Parsed | None]) -> list[Plan]
         elif base:
             default = tuple(join_dir(directory, n) for n in (base, override) if n)
         if default and all(project.exists(f) for f in default):
-            plans.append(Plan("default", directory, default))
+            plans.append(Plan(ComposeKind.DEFAULT, directory, default))
         elif default:
             project.problem(join_dir(directory, ".env"), "COMPOSE_FILE names a missing file")
         if configured:
@@ -93,16 +94,18 @@ def plans(project: Project, parse: Callable[[str], Parsed | None]) -> list[Plan]
         if base and override and not productions:
             # The override-file convention: development = base + override (what a bare `up`
             # loads), production = `docker compose -f <base> up` without the override.
-            plans.append(Plan("production", directory, (join_dir(directory, base),)))
+            plans.append(Plan(ComposeKind.PRODUCTION, directory, (join_dir(directory, base),)))
         for prod in productions:
             prod_rel = join_dir(directory, prod)
             if base:
-                plans.append(Plan("production", directory, (join_dir(directory, base), prod_rel)))
+                plans.append(
+                    Plan(ComposeKind.PRODUCTION, directory, (join_dir(directory, base), prod_rel))
+                )
             elif _is_compose(parse(prod_rel)):
-                plans.append(Plan("production", directory, (prod_rel,)))
+                plans.append(Plan(ComposeKind.PRODUCTION, directory, (prod_rel,)))
     unique: dict[tuple[str, ...], Plan] = {}
     for plan in plans:
-        if plan.files not in unique or plan.kind == "production":
+        if plan.files not in unique or plan.kind is ComposeKind.PRODUCTION:
             unique[plan.files] = plan
     return list(unique.values())
 

@@ -27,6 +27,7 @@ becomes a :class:`~pytest_kabul.project.core.Problem` naming the file; nothing r
 
 from __future__ import annotations
 
+import enum
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -127,6 +128,16 @@ class ComposeService:
         return (self.file, self.line)
 
 
+class ComposeKind(str, enum.Enum):
+    """Which invocation a model is (a ``str`` enum: it sorts and prints as its value)."""
+
+    DEFAULT = "default"  # what a bare ``docker compose up`` in the directory starts
+    PRODUCTION = "production"  # base + a production override, or ``[tool.kabul] compose_files``
+
+    def __str__(self) -> str:
+        return self.value
+
+
 @dataclass(frozen=True)
 class ComposeModel:
     """One compose invocation in one directory.
@@ -139,7 +150,7 @@ class ComposeModel:
     ``enabled_profiles``: profiles switched on by ``COMPOSE_PROFILES`` in the directory's ``.env``.
     """
 
-    kind: str
+    kind: ComposeKind
     directory: str
     files: tuple[str, ...]
     services: Mapping[str, ComposeService]

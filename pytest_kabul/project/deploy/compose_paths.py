@@ -11,7 +11,7 @@ import re
 
 from pytest_kabul.model import Location
 from pytest_kabul.project.compose.load import compose_models
-from pytest_kabul.project.compose.model import ComposeService
+from pytest_kabul.project.compose.model import ComposeKind, ComposeService
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.deploy.model import (
     StartKind,
@@ -32,10 +32,10 @@ def compose_paths(project: Project) -> list[StartPath]:
     """
 
     models = compose_models(project)
-    prod_dirs = {m.directory for m in models if m.kind == "production"}
+    prod_dirs = {m.directory for m in models if m.kind is ComposeKind.PRODUCTION}
     out: list[StartPath] = []
     for model in models:
-        production = model.kind == "production" or model.directory not in prod_dirs
+        production = model.kind is ComposeKind.PRODUCTION or model.directory not in prod_dirs
         by_name: dict[str, StartPath] = {}
         for name, service in sorted(model.services.items()):
             path = _compose_service(project, model.subject, service, production=production)
@@ -53,10 +53,6 @@ def compose_paths(project: Project) -> list[StartPath]:
                         path = release_applied(path, other, f"depends_on {dep}")
             out.append(path)
     return out
-
-
-def _listed(value: object) -> object:
-    return list(value) if isinstance(value, tuple) else value
 
 
 def _compose_service(

@@ -47,7 +47,6 @@ class StartKind(enum.Enum):
     PAAS = "paas"
     K8S = "k8s"
     CI = "ci"
-    LIFESPAN = "lifespan"
 
 
 @dataclass(frozen=True)

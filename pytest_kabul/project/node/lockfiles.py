@@ -36,12 +36,6 @@ class LockKind(enum.Enum):
     YARN_V1 = "yarn-v1"
     YARN_BERRY = "yarn-berry"
 
-    @property
-    def installer(self) -> str:
-        if self in (LockKind.NPM, LockKind.SHRINKWRAP):
-            return "npm"
-        return "pnpm" if self is LockKind.PNPM else "yarn"
-
 
 @dataclass(frozen=True)
 class Lockfile:

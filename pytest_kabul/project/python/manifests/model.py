@@ -92,10 +92,6 @@ class Manifest:
     def group_names(self, kind: DepKind) -> tuple[str, ...]:
         return tuple(sorted({d.group for d in self.deps if d.kind is kind}))
 
-    @property
-    def declares_anything(self) -> bool:
-        return bool(self.deps)
-
 
 def is_dev_name(name: str) -> bool:
     lower = name.lower()

@@ -121,8 +121,8 @@ class Check:
     @property
     def source(self) -> str:
         """The check module as a repository path, e.g. ``pytest_kabul/checks/x/y.py``."""
-        module = self._evaluator.__module__ if self._evaluator is not None else ""
-        return module.replace(".", "/") + ".py"
+        evaluator = getattr(self, "_evaluator", None)  # unregistered demo checks have none
+        return evaluator.__module__.replace(".", "/") + ".py" if evaluator is not None else ""
 
     def evaluator(self, fn: Evaluator) -> Evaluator:
         self._evaluator = fn

@@ -9,7 +9,7 @@ from pytest_kabul.checks.settings import settings_silent_default as kab202
 from pytest_kabul.model import Evidence, Finding, Location, Severity
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.python.settings.classes import settings_classes
-from tests.test_settings_envreads import make
+from tests.project.python.settings.test_envreads import make
 
 CONFIG = """\
 from pydantic import field_validator

@@ -13,7 +13,7 @@ from pytest_kabul.project.python.settings.classes import (
     accepted_env,
     settings_classes,
 )
-from tests.test_settings_envreads import make
+from tests.project.python.settings.test_envreads import make
 
 
 def fields(cls: SettingsClass) -> list[tuple[str, tuple[str, ...], str, bool]]:

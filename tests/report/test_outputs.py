@@ -20,7 +20,7 @@ from tests.gate_demo import run, write_pyproject
 from tests.html_parse import parse_report
 
 gate_project = gate_demo.gate_project
-SCHEMA = Path(__file__).parent / "data" / "sarif-2.1.0-rtm.5.json"
+SCHEMA = Path(__file__).parents[1] / "data" / "sarif-2.1.0-rtm.5.json"
 
 
 def _sarif(pytester: pytest.Pytester, *args: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from tests.gate_demo import run
 from tests.html_parse import parse_report
 
 gate_project = gate_demo.gate_project
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [
     "--headless",

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.checks.scaling.test_kab451 import no_leftovers
 from tests.helpers import copy_project, run_kabul
-from tests.test_replicas_live import no_leftovers
 
 pytestmark = [pytest.mark.live, pytest.mark.usefixtures(no_leftovers.__name__)]
 

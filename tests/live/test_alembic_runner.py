@@ -4,7 +4,6 @@ placeholder settings) read statically, and KAB353's round trip on a real embedde
 from __future__ import annotations
 
 import shutil
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from pytest_kabul.live.alembic_runner import environment, plan_for, scrub
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.migrations.alembic_envs import alembic_envs
 from pytest_kabul.services.postgres import Database, PostgresService
-from tests.helpers import PROJECTS
+from tests.helpers import PROJECTS, MakeProject
 
 SETTINGS = """
 from pydantic import Field
@@ -46,19 +45,10 @@ url = os.environ.get("MIGRATIONS_DSN") or settings.SQLALCHEMY_DATABASE_URI
 """
 
 
-def make(root: Path, files: dict[str, str], config: KabulConfig | None = None) -> Project:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"))
-    return Project(root, config)
-
-
-def test_plan_reads_settings_parts_env_reads_driver_and_config(tmp_path: Path) -> None:
+def test_plan_reads_settings_parts_env_reads_driver_and_config(make_project: MakeProject) -> None:
     config = KabulConfig(live=LiveConfig(env={"SENTRY_DSN": "https://k@sentry.invalid/1"},
                                          database_env="APP_DB"))  # fmt: skip
-    project = make(
-        tmp_path,
+    project = make_project(
         {
             "backend/pyproject.toml": "[project]\nname = 'app'\n",
             "backend/alembic.ini": "[alembic]\nscript_location = app/alembic\n",
@@ -71,7 +61,7 @@ def test_plan_reads_settings_parts_env_reads_driver_and_config(tmp_path: Path) -
             "backend/Dockerfile": 'FROM python:3.12\nWORKDIR /app\nCMD ["sh", "-c",'
             ' "alembic upgrade head && fastapi run app/main.py"]\n',
         },
-        config,
+        config=config,
     )
     (env,) = alembic_envs(project)
     plan = plan_for(project, env)
@@ -106,12 +96,12 @@ def test_plan_reads_settings_parts_env_reads_driver_and_config(tmp_path: Path) -
 
 
 def test_the_callers_database_variables_never_reach_the_subprocess(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://prod:secret@prod-db/app")
     monkeypatch.setenv("POSTGRES_HOST", "prod-db")
     monkeypatch.setenv("PGPASSWORD", "secret")
-    project = make(tmp_path, {"alembic.ini": "[alembic]\nscript_location = m\n", "m/env.py": ""})
+    project = make_project({"alembic.ini": "[alembic]\nscript_location = m\n", "m/env.py": ""})
     plan = plan_for(project, alembic_envs(project)[0])
     env_vars = environment(plan, Database("kabul_y", "127.0.0.1", 5432, "postgres"))
     assert env_vars["DATABASE_URL"].endswith("@127.0.0.1:5432/kabul_y")
@@ -161,12 +151,13 @@ def test_kab353_round_trip_passes_and_reports_a_downgrade_that_leaves_a_type(
     assert embedded.kabul_databases() == []
 
 
-def test_migrations_dir_setting_chooses_the_folder_alembic_runs_from(tmp_path: Path) -> None:
+def test_migrations_dir_setting_chooses_the_folder_alembic_runs_from(
+    make_project: MakeProject,
+) -> None:
     config = KabulConfig(live=LiveConfig(migrations_dir="./deploy"))
-    project = make(
-        tmp_path,
+    project = make_project(
         {"db/alembic.ini": "[alembic]\nscript_location = m\n", "db/m/env.py": "", "deploy/x": ""},
-        config,
+        config=config,
     )
     plan = plan_for(project, alembic_envs(project)[0])
     assert (plan.cwd, plan.config) == (project.root / "deploy", "../db/alembic.ini")

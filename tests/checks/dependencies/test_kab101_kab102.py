@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 from pytest_kabul.checks.dependencies import image_manifest_drift, python_import_undeclared
 from pytest_kabul.model import Evidence, Finding, Location, Severity
-from pytest_kabul.project.core import Project
 from pytest_kabul.project.python.apps import python_apps
-from tests.helpers import run_kabul
+from tests.helpers import MakeProject, build_project, run_kabul
 
 PYPROJECT = """
 [project]
@@ -41,14 +39,6 @@ COPY app ./app
 """
 
 
-def _project(tmp_path: Path, files: dict[str, str]) -> Project:
-    for rel, text in files.items():
-        path = tmp_path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip())
-    return Project(tmp_path)
-
-
 def _backend(tmp_path: Path, **extra: str) -> dict[str, str]:
     files = {
         "backend/pyproject.toml": PYPROJECT,
@@ -68,7 +58,7 @@ def _backend(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 def test_kab101_exact_findings(tmp_path: Path) -> None:
-    project = _project(tmp_path, _backend(tmp_path))
+    project = build_project(tmp_path, _backend(tmp_path))
     evaluation = python_import_undeclared.check.evaluate(project)
     label = "backend/requirements.txt, the manifest backend/Dockerfile installs"
     add = ", with the version range you deploy (backend/Dockerfile installs this manifest)."
@@ -127,7 +117,7 @@ def test_kab101_exact_findings(tmp_path: Path) -> None:
 def test_kab102_exact_findings(tmp_path: Path) -> None:
     files = _backend(tmp_path)
     files["backend/requirements.txt"] = "fastapi==0.110.0\nuvicorn==0.29.0\n"
-    project = _project(tmp_path, files)
+    project = build_project(tmp_path, files)
     evaluation = image_manifest_drift.check.evaluate(project)
     assert evaluation.subjects == ("backend:backend/Dockerfile",)
     assert [(f.severity, f.location, f.message) for f in evaluation.findings] == [
@@ -149,7 +139,7 @@ def test_kab102_exact_findings(tmp_path: Path) -> None:
 def test_kab102_passes_when_the_image_installs_pyproject(tmp_path: Path) -> None:
     files = _backend(tmp_path)
     files["backend/Dockerfile"] = "FROM python:3.12\nCOPY . /app\nRUN pip install /app\n"
-    project = _project(tmp_path, files)
+    project = build_project(tmp_path, files)
     evaluation = image_manifest_drift.check.evaluate(project)
     assert (evaluation.subjects, evaluation.findings) == (("backend:backend/Dockerfile",), ())
     kab101 = python_import_undeclared.check.evaluate(project)
@@ -159,8 +149,8 @@ def test_kab102_passes_when_the_image_installs_pyproject(tmp_path: Path) -> None
     ]
 
 
-def test_kab102_skips_without_dockerfile(tmp_path: Path) -> None:
-    project = _project(tmp_path, {"pyproject.toml": PYPROJECT, "app.py": "import fastapi\n"})
+def test_kab102_skips_without_dockerfile(make_project: MakeProject) -> None:
+    project = make_project({"pyproject.toml": PYPROJECT, "app.py": "import fastapi\n"})
     assert image_manifest_drift.check.evaluate(project).not_applicable is not None
 
 
@@ -169,7 +159,7 @@ def test_transitive_import_is_a_warning(tmp_path: Path) -> None:
 
     ``starlette`` and ``pydantic`` are part of FastAPI's public API: declared through it.
     """
-    project = _project(
+    project = build_project(
         tmp_path,
         {
             "pyproject.toml": '[project]\nname = "x"\ndependencies = ["fastapi"]\n',
@@ -200,7 +190,7 @@ def test_transitive_import_is_a_warning(tmp_path: Path) -> None:
 
 
 def test_local_modules_scripts_namespace_and_src(tmp_path: Path) -> None:
-    project = _project(
+    project = build_project(
         tmp_path,
         {
             "pyproject.toml": '[project]\nname = "x"\ndependencies = []\n',
@@ -226,7 +216,7 @@ def test_local_modules_scripts_namespace_and_src(tmp_path: Path) -> None:
 
 def test_failing_item_renders_the_finding(tmp_path: Path) -> None:
     root = tmp_path / "repo"
-    _project(root, _backend(tmp_path))
+    build_project(root, _backend(tmp_path))
     proc, report = run_kabul(root, "--kabul-select", "KAB101", "-k", "sentry")
     assert (
         "KAB101 backend/app/core/monitoring.py:8 'sentry_sdk' is imported but 'sentry-sdk' is not"
@@ -238,10 +228,8 @@ def test_failing_item_renders_the_finding(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stdout
 
 
-def test_app_without_declared_dependencies(tmp_path: Path) -> None:
-    project = _project(
-        tmp_path, {"requirements.txt": "# nothing yet\n", "job.py": "import boto3\n"}
-    )
+def test_app_without_declared_dependencies(make_project: MakeProject) -> None:
+    project = make_project({"requirements.txt": "# nothing yet\n", "job.py": "import boto3\n"})
     (finding,) = python_import_undeclared.check.evaluate(project).findings
     assert (finding.severity, finding.location, finding.message, finding.remediation) == (
         Severity.ERROR,
@@ -254,7 +242,7 @@ def test_app_without_declared_dependencies(tmp_path: Path) -> None:
 
 def test_unparseable_and_too_deep_files_are_problems_not_crashes(tmp_path: Path) -> None:
     deep = "x = " + "-" * 200_000 + "1\nimport yaml\n"  # MemoryError/RecursionError in ast
-    project = _project(
+    project = build_project(
         tmp_path,
         {
             "requirements.txt": "pyyaml\n",

@@ -11,23 +11,15 @@ from pytest_kabul.checks.deployment import (
     no_database_backup,
     no_reverse_proxy,
 )
-from pytest_kabul.config import KabulConfig
 from pytest_kabul.model import Evidence, Finding, Location, Severity
 from pytest_kabul.project.core import Project
 from pytest_kabul.registry import Evaluation
+from tests.helpers import MakeProject, build_project
 
 KAB501 = no_reverse_proxy.check
 KAB502 = datastore_port_published.check
 KAB503 = no_database_backup.check
 KAB504 = logs_not_rotated_or_shipped.check
-
-
-def make(tmp_path: Path, files: dict[str, str], **config: Any) -> Project:
-    for rel, text in files.items():
-        path = tmp_path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return Project(tmp_path, KabulConfig(**config))
 
 
 def rows(ev: Evaluation) -> list[tuple[str, str, str, str, str | None, int | None]]:
@@ -77,7 +69,7 @@ services:
 
 
 def exposed_project(tmp_path: Path, **config: Any) -> Project:
-    return make(
+    return build_project(
         tmp_path,
         {
             "docker-compose.yml": EXPOSED,
@@ -117,9 +109,8 @@ def test_kab501_opt_out_is_a_visible_skip(tmp_path: Path) -> None:
     }
 
 
-def test_kab501_proxy_with_tls_but_apps_still_published(tmp_path: Path) -> None:
-    project = make(
-        tmp_path,
+def test_kab501_proxy_with_tls_but_apps_still_published(make_project: MakeProject) -> None:
+    project = make_project(
         {
             "docker-compose.yml": (
                 "services:\n  proxy:\n    build: ./proxy\n    ports: ['80:80', '443:443']\n"
@@ -147,7 +138,7 @@ def test_kab501_proxy_with_tls_but_apps_still_published(tmp_path: Path) -> None:
 
 
 def test_kab501_proxy_without_tls_and_passing_traefik(tmp_path: Path) -> None:
-    plain = make(
+    plain = build_project(
         tmp_path / "plain",
         {
             "compose.yml": (
@@ -177,9 +168,8 @@ def test_kab501_proxy_without_tls_and_passing_traefik(tmp_path: Path) -> None:
     }
 
 
-def test_kab501_development_stack_is_skipped(tmp_path: Path) -> None:
-    project = make(
-        tmp_path,
+def test_kab501_development_stack_is_skipped(make_project: MakeProject) -> None:
+    project = make_project(
         {
             "compose.yml": (
                 "services:\n  api:\n    build: .\n    command: uvicorn app:app --reload\n"
@@ -243,9 +233,8 @@ def test_kab502_datastores_by_image_and_port(tmp_path: Path) -> None:
     assert "hunter2" not in everything
 
 
-def test_kab502_loopback_and_unknown_image_by_port(tmp_path: Path) -> None:
-    project = make(
-        tmp_path,
+def test_kab502_loopback_and_unknown_image_by_port(make_project: MakeProject) -> None:
+    project = make_project(
         {
             "compose.yml": (
                 "services:\n  db:\n    image: postgres\n    ports: ['127.0.0.1:5432:5432']\n"
@@ -279,7 +268,7 @@ def test_kab502_loopback_and_unknown_image_by_port(tmp_path: Path) -> None:
 
 def test_kab503_backups(tmp_path: Path) -> None:
     base = "services:\n  db:\n    image: postgres:16\n"
-    none = make(tmp_path / "none", {"compose.yml": base})
+    none = build_project(tmp_path / "none", {"compose.yml": base})
     assert [
         (f.severity, f.subject, f.message, f.location) for f in KAB503.evaluate(none).findings
     ] == [
@@ -290,7 +279,7 @@ def test_kab503_backups(tmp_path: Path) -> None:
             Location("compose.yml", 2),
         )
     ]
-    idle = make(
+    idle = build_project(
         tmp_path / "idle",
         {
             "compose.yml": base + "  backup:\n    image: eeshugerman/postgres-backup-s3:16\n"
@@ -308,7 +297,7 @@ def test_kab503_backups(tmp_path: Path) -> None:
             4,
         )
     ]
-    sidecar = make(
+    sidecar = build_project(
         tmp_path / "sidecar",
         {
             "compose.yml": base + "  dump:\n    image: postgres:16\n"
@@ -317,7 +306,7 @@ def test_kab503_backups(tmp_path: Path) -> None:
     )
     ev = KAB503.evaluate(sidecar)
     assert (ev.findings, dict(ev.notes)) == ((), {"compose.yml": "backed up by dump"})
-    workflow = make(
+    workflow = build_project(
         tmp_path / "workflow",
         {
             "compose.yml": base,
@@ -333,7 +322,7 @@ def test_kab503_backups(tmp_path: Path) -> None:
         (),
         {"compose.yml": "backup job(s): .github/workflows/backup.yml"},
     )
-    unscheduled = make(
+    unscheduled = build_project(
         tmp_path / "unscheduled",
         {
             "compose.yml": base,
@@ -343,18 +332,18 @@ def test_kab503_backups(tmp_path: Path) -> None:
         },
     )
     assert len(KAB503.evaluate(unscheduled).findings) == 1
-    managed = make(tmp_path / "managed", {"compose.yml": base}, managed_database="AWS RDS")
+    managed = build_project(tmp_path / "managed", {"compose.yml": base}, managed_database="AWS RDS")
     ev = KAB503.evaluate(managed)
     assert (ev.findings, dict(ev.skipped)) == (
         (),
         {"compose.yml": "the database is managed by AWS RDS ([tool.kabul] managed_database)"},
     )
-    no_pg = make(tmp_path / "nopg", {"compose.yml": "services:\n  r:\n    image: redis\n"})
+    no_pg = build_project(tmp_path / "nopg", {"compose.yml": "services:\n  r:\n    image: redis\n"})
     assert KAB503.evaluate(no_pg).not_applicable == "no compose model starts a Postgres service"
 
 
 def test_kab504_logging(tmp_path: Path) -> None:
-    project = make(
+    project = build_project(
         tmp_path,
         {
             "compose.yml": (
@@ -421,8 +410,8 @@ def test_kab504_logging(tmp_path: Path) -> None:
     )
 
 
-def test_no_compose_file_skips_every_check(tmp_path: Path) -> None:
-    project = make(tmp_path, {"README.md": "hi\n"})
+def test_no_compose_file_skips_every_check(make_project: MakeProject) -> None:
+    project = make_project({"README.md": "hi\n"})
     assert [c.evaluate(project).not_applicable for c in (KAB501, KAB502, KAB504)] == [
         "no compose file"
     ] * 3
@@ -430,7 +419,7 @@ def test_no_compose_file_skips_every_check(tmp_path: Path) -> None:
 
 
 def test_development_image_target_is_skipped(tmp_path: Path) -> None:
-    project = make(
+    project = build_project(
         tmp_path,
         {
             "compose.yml": (
@@ -455,7 +444,7 @@ def test_development_image_target_is_skipped(tmp_path: Path) -> None:
 
 
 def test_kab501_host_proxy_config_and_cloudflare_tunnel(tmp_path: Path) -> None:
-    project = make(
+    project = build_project(
         tmp_path,
         {
             "compose.yml": "services:\n  api:\n    build: .\n    ports: ['8000:8000']\n",
@@ -477,7 +466,7 @@ def test_kab501_host_proxy_config_and_cloudflare_tunnel(tmp_path: Path) -> None:
             4,
         )
     ]
-    tunnel = make(
+    tunnel = build_project(
         tmp_path / "tunnel",
         {
             "compose.yml": (
@@ -494,9 +483,8 @@ def test_kab501_host_proxy_config_and_cloudflare_tunnel(tmp_path: Path) -> None:
     }
 
 
-def test_kab503_extensionless_maintenance_script(tmp_path: Path) -> None:
-    project = make(
-        tmp_path,
+def test_kab503_extensionless_maintenance_script(make_project: MakeProject) -> None:
+    project = make_project(
         {
             "docker-compose.production.yml": (
                 "services:\n  postgres:\n    build: ./compose/production/postgres\n"

@@ -9,7 +9,7 @@ from pytest_kabul.checks.frontend.next_image_without_sharp import check
 from pytest_kabul.model import Location, Severity
 from pytest_kabul.project.core import Project
 from pytest_kabul.registry import Evaluation
-from tests.helpers import PROJECTS
+from tests.helpers import PROJECTS, build_project
 
 Row = tuple[str, Severity, Location | None, str]
 
@@ -117,12 +117,11 @@ def test_variants_exact_findings_and_skip_reasons() -> None:
 
 
 def _app(root: Path, package: dict[str, object], files: dict[str, str]) -> Project:
-    (root / "web" / "app").mkdir(parents=True)
-    (root / "web" / "package.json").write_text(json.dumps(package))
-    (root / "web" / "app" / "page.tsx").write_text("import Image from 'next/image';\n")
-    for rel, text in files.items():
-        (root / "web" / rel).write_text(text)
-    return Project(root)
+    web = {f"web/{rel}": text for rel, text in files.items()}
+    page = "import Image from 'next/image';\n"
+    return build_project(
+        root, {"web/package.json": json.dumps(package), "web/app/page.tsx": page, **web}
+    )
 
 
 def _lock(**packages: str) -> str:

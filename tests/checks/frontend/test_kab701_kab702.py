@@ -10,7 +10,7 @@ from pytest_kabul.checks.frontend.stale_public_path import check as kab702
 from pytest_kabul.model import Location, Severity
 from pytest_kabul.project.core import Project
 from pytest_kabul.registry import Evaluation
-from tests.helpers import PROJECTS
+from tests.helpers import PROJECTS, build_project
 
 ADMIN = "admin_frontend/mantine-analytics-dashboard"
 
@@ -126,12 +126,8 @@ def test_variants_pages_router_under_src() -> None:
 
 
 def _project(root: Path, files: dict[str, str]) -> Project:
-    (root / "package.json").write_text(json.dumps({"dependencies": {"next": "16.0.0"}}))
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return Project(root)
+    package = json.dumps({"dependencies": {"next": "16.0.0"}})
+    return build_project(root, {"package.json": package, **files})
 
 
 def test_matcher_exclusion_alone_is_not_a_route_list(tmp_path: Path) -> None:

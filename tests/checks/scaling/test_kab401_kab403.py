@@ -14,16 +14,13 @@ from pytest_kabul.project.core import Project
 from pytest_kabul.project.deploy.processes import process_facts
 from pytest_kabul.project.python.limiters.model import KeySource, Storage
 from pytest_kabul.project.python.limiters.scan import rate_limiters
+from tests.helpers import build_project
 
 REQS = "fastapi\nslowapi\nlimits\npyrate-limiter\nredis\n"
 
 
 def project(tmp_path: Path, files: dict[str, str]) -> Project:
-    for rel, text in {"requirements.txt": REQS, **files}.items():
-        path = tmp_path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return Project(tmp_path)
+    return build_project(tmp_path, {"requirements.txt": REQS, **files})
 
 
 def summary(p: Project) -> list[tuple[str, str, str, str]]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from pytest_kabul.checks.settings.env_contract_drift import check
 from pytest_kabul.model import Finding, Location, Severity
 from pytest_kabul.project.core import Project
+from tests.helpers import build_project
 
 SETTINGS = """\
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -47,14 +48,6 @@ services:
 """
 
 
-def make(tmp_path: Path, files: dict[str, str]) -> Project:
-    for rel, text in files.items():
-        path = tmp_path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return Project(tmp_path)
-
-
 def project(tmp_path: Path, **extra: str) -> Project:
     files = {
         "docker-compose.yml": COMPOSE,
@@ -70,7 +63,7 @@ def project(tmp_path: Path, **extra: str) -> Project:
         ),
     }
     files.update(extra)
-    return make(tmp_path, files)
+    return build_project(tmp_path, files)
 
 
 def finding(subject: str, message: str, remediation: str, path: str, line: int) -> Finding:
@@ -170,7 +163,9 @@ def test_development_stack_and_no_python_service(tmp_path: Path) -> None:
     )
     ev = check.evaluate(project(tmp_path, **{"docker-compose.yml": dev}))
     assert not [f for f in ev.findings if f.subject.startswith("api:")]
-    empty = make(tmp_path / "empty", {"compose.yml": "services:\n  r:\n    image: redis\n"})
+    empty = build_project(
+        tmp_path / "empty", {"compose.yml": "services:\n  r:\n    image: redis\n"}
+    )
     assert check.evaluate(empty).not_applicable == (
         "no compose service built from a Python app and no .env.example next to one"
     )

@@ -8,7 +8,7 @@ from pytest_kabul.checks.storage.images_stored_in_database import check
 from pytest_kabul.model import Location, Severity
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.python.models_sqla import ColumnKind, sqla_models
-from tests.helpers import PROJECTS
+from tests.helpers import PROJECTS, build_project
 
 MODELS = """\
 import sqlalchemy as sa
@@ -104,18 +104,16 @@ def fine(db, upload, key, cipher):
 
 
 def _project(root: Path) -> Project:
-    app = root / "backend" / "app"
-    app.mkdir(parents=True)
-    (root / "backend" / "pyproject.toml").write_text('[project]\nname = "b"\nversion = "0"\n')
-    (app / "__init__.py").write_text("")
-    (app / "models.py").write_text(MODELS)
-    (app / "writes.py").write_text(WRITES)
-    tests = root / "backend" / "tests"
-    tests.mkdir()
-    (tests / "test_x.py").write_text(
-        "from app.models import Photo\nPhoto(data_url='data:image/png;base64,AAAA')\n"
-    )
-    return Project(root)
+    files = {
+        "backend/pyproject.toml": '[project]\nname = "b"\nversion = "0"\n',
+        "backend/app/__init__.py": "",
+        "backend/app/models.py": MODELS,
+        "backend/app/writes.py": WRITES,
+        "backend/tests/test_x.py": (
+            "from app.models import Photo\nPhoto(data_url='data:image/png;base64,AAAA')\n"
+        ),
+    }
+    return build_project(root, files)
 
 
 def test_model_columns_and_kinds(tmp_path: Path) -> None:

@@ -6,8 +6,6 @@ compose would produce (per the compose specification's merge/interpolation rules
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from pytest_kabul.config import KabulConfig
@@ -15,14 +13,7 @@ from pytest_kabul.model import Severity
 from pytest_kabul.project.compose.load import compose_models
 from pytest_kabul.project.compose.model import ComposeModel, PortMapping
 from pytest_kabul.project.core import Problem, Project
-
-
-def make(tmp_path: Path, files: dict[str, str], config: KabulConfig | None = None) -> Project:
-    for rel, text in files.items():
-        path = tmp_path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return Project(tmp_path, config)
+from tests.helpers import MakeProject
 
 
 def one(project: Project, kind: str = "default") -> ComposeModel:
@@ -31,9 +22,8 @@ def one(project: Project, kind: str = "default") -> ComposeModel:
     return models[0]
 
 
-def test_default_file_precedence_and_override(tmp_path: Path) -> None:
-    project = make(
-        tmp_path,
+def test_default_file_precedence_and_override(make_project: MakeProject) -> None:
+    project = make_project(
         {
             "compose.yaml": "services:\n  web:\n    image: a\n",
             "docker-compose.yml": "services:\n  other:\n    image: b\n",
@@ -52,9 +42,8 @@ def test_default_file_precedence_and_override(tmp_path: Path) -> None:
     assert list(models[0].services) == ["web"]
 
 
-def test_production_override_is_a_second_model(tmp_path: Path) -> None:
-    project = make(
-        tmp_path,
+def test_production_override_is_a_second_model(make_project: MakeProject) -> None:
+    project = make_project(
         {
             "docker-compose.yml": (
                 "services:\n  api:\n    build: ./backend\n    ports: ['8000:8000']\n"
@@ -86,9 +75,8 @@ def test_production_override_is_a_second_model(tmp_path: Path) -> None:
     assert api.where("build") == ("docker-compose.yml", 3)
 
 
-def test_interpolation_from_dotenv_even_when_gitignored(tmp_path: Path) -> None:
-    project = make(
-        tmp_path,
+def test_interpolation_from_dotenv_even_when_gitignored(make_project: MakeProject) -> None:
+    project = make_project(
         {
             ".gitignore": ".env\n",
             ".env": "export SET=value\nEMPTY=\nQUOTED='$literal'\nPORT=5433 # comment\n",
@@ -146,9 +134,9 @@ def test_interpolation_from_dotenv_even_when_gitignored(tmp_path: Path) -> None:
         ("{target: 6379}", PortMapping("6379", None, None)),
     ],
 )
-def test_port_syntax(tmp_path: Path, entry: str, expected: PortMapping) -> None:
+def test_port_syntax(make_project: MakeProject, entry: str, expected: PortMapping) -> None:
     value = entry if entry.startswith("{") else (entry if entry == "22:22" else f"'{entry}'")
-    project = make(tmp_path, {"compose.yml": f"services:\n  s:\n    ports:\n      - {value}\n"})
+    project = make_project({"compose.yml": f"services:\n  s:\n    ports:\n      - {value}\n"})
     assert one(project).services["s"].ports == (expected,)
 
 
@@ -163,9 +151,8 @@ def test_port_public_property() -> None:
     assert PortMapping("9000-9002", None, None).target_ports() == (9000, 9001, 9002)
 
 
-def test_yaml_12_scalars(tmp_path: Path) -> None:
-    project = make(
-        tmp_path,
+def test_yaml_12_scalars(make_project: MakeProject) -> None:
+    project = make_project(
         {
             "compose.yml": "services:\n  s:\n    environment:\n      A: yes\n      B: on\n"
             "      C: true\n      D: 2024-01-01\n      E: 0755\n"
@@ -175,7 +162,7 @@ def test_yaml_12_scalars(tmp_path: Path) -> None:
     assert env == {"A": "yes", "B": "on", "C": "true", "D": "2024-01-01", "E": "755"}
 
 
-def test_merge_rules_reset_override(tmp_path: Path) -> None:
+def test_merge_rules_reset_override(make_project: MakeProject) -> None:
     base = (
         "services:\n  s:\n    image: x\n    command: a b\n    entrypoint: [ep]\n"
         "    ports: ['1:1', '2:2']\n    volumes: ['./data:/data', 'v:/v']\n"
@@ -191,7 +178,7 @@ def test_merge_rules_reset_override(tmp_path: Path) -> None:
         "    labels: !override {only: one}\n    env_file: b.env\n"
         "  t:\n    logging: {driver: loki, options: {loki-url: http://l}}\n"
     )
-    project = make(tmp_path, {"compose.yml": base, "compose.override.yml": override})
+    project = make_project({"compose.yml": base, "compose.override.yml": override})
     model = one(project)
     s, t = model.services["s"], model.services["t"]
     assert s.command == ("c",)
@@ -208,9 +195,8 @@ def test_merge_rules_reset_override(tmp_path: Path) -> None:
     assert dict(t.logging) == {"driver": "loki", "options": {"loki-url": "http://l"}}
 
 
-def test_extends_same_file_and_other_file(tmp_path: Path) -> None:
-    project = make(
-        tmp_path,
+def test_extends_same_file_and_other_file(make_project: MakeProject) -> None:
+    project = make_project(
         {
             "docker-compose.yml": (
                 "services:\n  base:\n    image: b\n    environment: [X=1]\n"
@@ -235,9 +221,8 @@ def test_extends_same_file_and_other_file(tmp_path: Path) -> None:
     assert project.problems == ()
 
 
-def test_include_imports_services_with_their_own_paths(tmp_path: Path) -> None:
-    project = make(
-        tmp_path,
+def test_include_imports_services_with_their_own_paths(make_project: MakeProject) -> None:
+    project = make_project(
         {
             "compose.yaml": (
                 "include:\n  - infra/db.yml\n  - path: [svc/app.yml]\n    env_file: svc/app.env\n"
@@ -265,9 +250,8 @@ def test_include_imports_services_with_their_own_paths(tmp_path: Path) -> None:
     )
 
 
-def test_profiles_and_compose_profiles(tmp_path: Path) -> None:
-    project = make(
-        tmp_path,
+def test_profiles_and_compose_profiles(make_project: MakeProject) -> None:
+    project = make_project(
         {
             "compose.yml": (
                 "services:\n  a:\n    image: a\n  b:\n    image: b\n    profiles: [backup]\n"
@@ -284,7 +268,7 @@ def test_profiles_and_compose_profiles(tmp_path: Path) -> None:
     assert [s.name for s in sub.started] == ["b"]
 
 
-def test_compose_file_from_dotenv_and_configured_files(tmp_path: Path) -> None:
+def test_compose_file_from_dotenv_and_configured_files(make_project: MakeProject) -> None:
     files = {
         "docker-compose.yml": "services:\n  a:\n    image: a\n",
         "deploy/stack.yml": "services:\n  a:\n    image: prod\n",
@@ -292,13 +276,13 @@ def test_compose_file_from_dotenv_and_configured_files(tmp_path: Path) -> None:
         "production.yml": "services:\n  a:\n    image: p\n",
         ".env": "COMPOSE_FILE=docker-compose.yml:deploy/other.yml\n",
     }
-    project = make(tmp_path, files)
+    project = make_project(files)
     assert [(m.kind, m.files) for m in compose_models(project)] == [
         ("default", ("docker-compose.yml", "deploy/other.yml")),
         ("production", ("docker-compose.yml", "production.yml")),
     ]
     configured = KabulConfig(compose_files=("docker-compose.yml", "deploy/stack.yml", "gone.yml"))
-    project = make(tmp_path, {}, configured)
+    project = make_project({}, config=configured)
     models = compose_models(project)
     assert [(m.kind, m.files) for m in models] == [
         ("default", ("docker-compose.yml", "deploy/other.yml")),
@@ -310,9 +294,8 @@ def test_compose_file_from_dotenv_and_configured_files(tmp_path: Path) -> None:
     )
 
 
-def test_standalone_production_file_and_non_compose_yaml(tmp_path: Path) -> None:
-    project = make(
-        tmp_path,
+def test_standalone_production_file_and_non_compose_yaml(make_project: MakeProject) -> None:
+    project = make_project(
         {
             "ops/docker-compose.production.yml": "services:\n  a:\n    image: a\n",
             "config/production.yml": "database:\n  host: x\n",
@@ -323,13 +306,12 @@ def test_standalone_production_file_and_non_compose_yaml(tmp_path: Path) -> None
     ]
 
 
-def test_bad_input_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+def test_bad_input_is_a_problem_not_a_crash(make_project: MakeProject) -> None:
     bomb = 'a: &a ["x","x","x","x","x","x","x","x","x"]\n' + "".join(
         f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n"
         for p, c in zip("abcdefgh", "bcdefghi", strict=True)
     )
-    project = make(
-        tmp_path,
+    project = make_project(
         {
             "a/compose.yml": "services:\n  x: [unclosed\n",
             "b/compose.yml": bomb,
@@ -363,9 +345,8 @@ def test_bad_input_is_a_problem_not_a_crash(tmp_path: Path) -> None:
     assert "anchor bomb" in project.problems[1].message
 
 
-def test_environment_passthrough_and_values_never_silently_empty(tmp_path: Path) -> None:
-    project = make(
-        tmp_path,
+def test_environment_passthrough_and_values_never_silently_empty(make_project: MakeProject) -> None:
+    project = make_project(
         {
             ".env": "FROM_DOTENV=1\n",
             "compose.yml": (
@@ -384,10 +365,9 @@ def test_environment_passthrough_and_values_never_silently_empty(tmp_path: Path)
     assert model.unknown_variables == ("PW",)
 
 
-def test_test_example_and_devcontainer_stacks_are_not_models(tmp_path: Path) -> None:
+def test_test_example_and_devcontainer_stacks_are_not_models(make_project: MakeProject) -> None:
     stack = "services:\n  db:\n    image: postgres\n    ports: ['5432:5432']\n"
-    project = make(
-        tmp_path,
+    project = make_project(
         {
             "tests/integration/docker-compose.yml": stack,
             "examples/compose.yaml": stack,
@@ -398,7 +378,7 @@ def test_test_example_and_devcontainer_stacks_are_not_models(tmp_path: Path) -> 
     assert [m.files for m in compose_models(project)] == [("deploy/compose.yaml",)]
 
 
-def test_malformed_values_never_crash_the_checks(tmp_path: Path) -> None:
+def test_malformed_values_never_crash_the_checks(make_project: MakeProject) -> None:
     from pytest_kabul.registry import all_checks
 
     compose = (
@@ -410,7 +390,7 @@ def test_malformed_values_never_crash_the_checks(tmp_path: Path) -> None:
         "  c:\n    ports: [{target: null}, '${X', {}]\n    extends: !reset\n"
         "    healthcheck: !override [1]\n    network_mode: true\n"
     )
-    project = make(tmp_path, {"docker-compose.yml": compose})
+    project = make_project({"docker-compose.yml": compose})
     model = one(project)
     assert sorted(model.services) == ["a", "b", "c"]
     assert model.services["a"].environment == {}

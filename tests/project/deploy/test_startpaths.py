@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from pytest_kabul.checks.migrations.deploy_skips_migrations import check as kab302
 from pytest_kabul.project import shell as sh
-from pytest_kabul.project.core import Project
 from pytest_kabul.project.deploy.model import StartPath
 from pytest_kabul.project.deploy.startpaths import start_paths
 from pytest_kabul.project.migrations.schema_bootstrap import schema_bootstrap
+from tests.helpers import MakeProject, build_project
 
 GUARDED_MAIN = """
 from contextlib import asynccontextmanager
@@ -36,14 +35,6 @@ BACKEND = {
 }
 
 
-def make(root: Path, files: dict[str, str]) -> Project:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"))
-    return Project(root)
-
-
 def row(path: StartPath) -> tuple[str, str, str, str | None, str | None]:
     server = path.server
     migration = path.migration
@@ -56,9 +47,8 @@ def row(path: StartPath) -> tuple[str, str, str, str | None, str | None]:
     )
 
 
-def test_dockerfile_entrypoint_script_exec_and_stage_inheritance(tmp_path: Path) -> None:
-    project = make(
-        tmp_path,
+def test_dockerfile_entrypoint_script_exec_and_stage_inheritance(make_project: MakeProject) -> None:
+    project = make_project(
         {
             **BACKEND,
             "backend/Dockerfile": """
@@ -106,9 +96,8 @@ def test_dockerfile_entrypoint_script_exec_and_stage_inheritance(tmp_path: Path)
     ]
 
 
-def test_compose_override_depends_on_and_production_model(tmp_path: Path) -> None:
-    project = make(
-        tmp_path,
+def test_compose_override_depends_on_and_production_model(make_project: MakeProject) -> None:
+    project = make_project(
         {
             **BACKEND,
             "backend/Dockerfile": (
@@ -205,9 +194,8 @@ def test_compose_override_depends_on_and_production_model(tmp_path: Path) -> Non
     )
 
 
-def test_procfile_paas_k8s_and_ci(tmp_path: Path) -> None:
-    project = make(
-        tmp_path,
+def test_procfile_paas_k8s_and_ci(make_project: MakeProject) -> None:
+    project = make_project(
         {
             **BACKEND,
             "backend/Procfile": "release: alembic upgrade head\nweb: uvicorn app.main:app\n",
@@ -306,14 +294,13 @@ def test_procfile_paas_k8s_and_ci(tmp_path: Path) -> None:
     ]
 
 
-def test_lifespan_upgrade_covers_the_server(tmp_path: Path) -> None:
+def test_lifespan_upgrade_covers_the_server(make_project: MakeProject) -> None:
     main = GUARDED_MAIN.replace(
         "    yield\n",
         "    else:\n        from alembic import command\n"
         '        command.upgrade(alembic_cfg, "head")\n    yield\n',
     )
-    project = make(
-        tmp_path,
+    project = make_project(
         {**BACKEND, "backend/app/main.py": main, "backend/Procfile": "web: uvicorn app.main:app\n"},
     )
     (path,) = start_paths(project)
@@ -324,7 +311,7 @@ def test_lifespan_upgrade_covers_the_server(tmp_path: Path) -> None:
 def test_kab302_does_not_apply_without_alembic_or_with_unconditional_create_all(
     tmp_path: Path,
 ) -> None:
-    no_alembic = make(tmp_path / "a", {"Procfile": "web: uvicorn app:app\n"})
+    no_alembic = build_project(tmp_path / "a", {"Procfile": "web: uvicorn app:app\n"})
     assert kab302.evaluate(no_alembic).not_applicable == (
         "no Alembic environment, so no migration has to run at deploy"
     )
@@ -332,7 +319,7 @@ def test_kab302_does_not_apply_without_alembic_or_with_unconditional_create_all(
     files["backend/app/main.py"] = (
         "from app.db import Base, engine\nBase.metadata.create_all(engine)\n"
     )
-    creates = make(tmp_path / "b", files)
+    creates = build_project(tmp_path / "b", files)
     assert kab302.evaluate(creates).not_applicable == (
         "the app builds its schema with create_all unconditionally (backend/app/main.py:2)"
     )
@@ -352,8 +339,8 @@ def test_kab302_does_not_apply_without_alembic_or_with_unconditional_create_all(
         ("if user_count == 0:\n    Base.metadata.create_all(engine)\n", False),
     ],
 )
-def test_create_all_guard_detection(tmp_path: Path, source: str, guarded: bool) -> None:
-    project = make(tmp_path, {"pyproject.toml": "[project]\nname='x'\n", "db.py": source})
+def test_create_all_guard_detection(make_project: MakeProject, source: str, guarded: bool) -> None:
+    project = make_project({"pyproject.toml": "[project]\nname='x'\n", "db.py": source})
     (found,) = schema_bootstrap(project).create_all
     assert found.guarded is guarded
 
@@ -397,11 +384,10 @@ def test_migration_commands(argv: list[str], expected: str | None) -> None:
 
 
 def test_an_image_deployed_by_a_migrating_compose_service_counts_as_migrated(
-    tmp_path: Path,
+    make_project: MakeProject,
 ) -> None:
     """The full-stack-fastapi-template layout: a one-shot prestart service runs the migration."""
-    project = make(
-        tmp_path,
+    project = make_project(
         {
             **BACKEND,
             "backend/Dockerfile": 'FROM python:3.12\nCMD ["fastapi", "run", "--workers", "4",'
@@ -437,14 +423,13 @@ def test_an_image_deployed_by_a_migrating_compose_service_counts_as_migrated(
     assert kab302.evaluate(project).findings == ()
 
 
-def test_start_path_and_asgi_readings_of_a_subshell_start_agree(tmp_path: Path) -> None:
+def test_start_path_and_asgi_readings_of_a_subshell_start_agree(make_project: MakeProject) -> None:
     """One start-command model: KAB302's start path and the ASGI/process facts (KAB401/451)
     read ``sh -c "(cd backend && exec uvicorn … --workers 4)"`` the same way."""
     from pytest_kabul.project.deploy.asgi import asgi_apps, server_commands
     from pytest_kabul.project.deploy.processes import process_facts
 
-    project = make(
-        tmp_path,
+    project = make_project(
         {
             **BACKEND,
             "Dockerfile": """

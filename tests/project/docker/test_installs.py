@@ -3,14 +3,13 @@ command."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from pytest_kabul.project.core import Project
 from pytest_kabul.project.docker.installs import image_installs, production_install
 from pytest_kabul.project.python.apps import python_apps
+from tests.helpers import MakeProject, build_project
 
 PYPROJECT = """
 [project]
@@ -39,17 +38,9 @@ sphinx = "*"
 """
 
 
-def _project(tmp_path: Path, files: dict[str, str]) -> Project:
-    for rel, text in files.items():
-        path = tmp_path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip())
-    return Project(tmp_path)
-
-
 def _installed(tmp_path: Path, run: str, manifest: str = PYPROJECT) -> tuple[str, ...]:
     dockerfile = f"FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN {run}\n"
-    project = _project(
+    project = build_project(
         tmp_path,
         {
             "backend/pyproject.toml": manifest,
@@ -114,9 +105,10 @@ def test_poetry_installs(tmp_path: Path, run: str, names: tuple[str, ...]) -> No
     assert _installed(tmp_path, run, POETRY) == names
 
 
-def test_multistage_build_context_from_root_and_dev_stage_ignored(tmp_path: Path) -> None:
-    project = _project(
-        tmp_path,
+def test_multistage_build_context_from_root_and_dev_stage_ignored(
+    make_project: MakeProject,
+) -> None:
+    project = make_project(
         {
             "backend/pyproject.toml": PYPROJECT,
             "backend/app/main.py": "",
@@ -144,9 +136,8 @@ def test_multistage_build_context_from_root_and_dev_stage_ignored(tmp_path: Path
     assert install.extras == ("pg",)
 
 
-def test_no_dockerfile_falls_back_to_declared_runtime(tmp_path: Path) -> None:
-    project = _project(
-        tmp_path,
+def test_no_dockerfile_falls_back_to_declared_runtime(make_project: MakeProject) -> None:
+    project = make_project(
         {
             "pyproject.toml": PYPROJECT,
             "requirements-dev.txt": "pytest\n",
@@ -164,9 +155,8 @@ def test_no_dockerfile_falls_back_to_declared_runtime(tmp_path: Path) -> None:
     )
 
 
-def test_dockerfile_without_python_install_is_not_authoritative(tmp_path: Path) -> None:
-    project = _project(
-        tmp_path,
+def test_dockerfile_without_python_install_is_not_authoritative(make_project: MakeProject) -> None:
+    project = make_project(
         {
             "pyproject.toml": PYPROJECT,
             "api/main.py": "",

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import textwrap
-from pathlib import Path
-
 import pytest
 
 from pytest_kabul.checks.migrations.alembic_graph_broken import check as kab301
 from pytest_kabul.model import Finding, Location, Severity
-from pytest_kabul.project.core import Project
 from pytest_kabul.project.migrations.alembic_envs import alembic_envs, graph
+from tests.helpers import MakeProject
 
 INI = "[alembic]\nscript_location = {loc}\n"
-
-
-def make(root: Path, files: dict[str, str]) -> Project:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"))
-    return Project(root)
 
 
 def rev(revision: str, down: str | tuple[str, ...] | None, extra: str = "") -> str:
@@ -43,9 +32,8 @@ def summary(findings: tuple[Finding, ...]) -> list[tuple[str, str, str, int]]:
     ]
 
 
-def test_default_named_and_pyproject_envs_are_all_found(tmp_path: Path) -> None:
-    project = make(
-        tmp_path,
+def test_default_named_and_pyproject_envs_are_all_found(make_project: MakeProject) -> None:
+    project = make_project(
         {
             "backend/alembic.ini": INI.format(loc="%(here)s/alembic"),
             "backend/alembic/env.py": "",
@@ -89,9 +77,8 @@ def test_default_named_and_pyproject_envs_are_all_found(tmp_path: Path) -> None:
     assert [graph(e).heads for e in envs] == [("a2",), ("c1",), ("t2",), ("p1",)]
 
 
-def test_revision_values_are_read_without_executing_the_file(tmp_path: Path) -> None:
-    project = make(
-        tmp_path,
+def test_revision_values_are_read_without_executing_the_file(make_project: MakeProject) -> None:
+    project = make_project(
         {
             "alembic.ini": INI.format(loc="alembic"),
             "alembic/versions/a.py": 'raise SystemExit("never run")\nrevision = "a"\n'
@@ -114,9 +101,8 @@ def test_revision_values_are_read_without_executing_the_file(tmp_path: Path) -> 
     assert graph(env).heads == ("b",)
 
 
-def test_graph_defects(tmp_path: Path) -> None:
-    project = make(
-        tmp_path,
+def test_graph_defects(make_project: MakeProject) -> None:
+    project = make_project(
         {
             "alembic.ini": INI.format(loc="alembic"),
             "alembic/versions/1.py": rev("r1", None),
@@ -130,9 +116,8 @@ def test_graph_defects(tmp_path: Path) -> None:
     assert [(r.revision, missing) for r, missing in g.dangling] == [("r3", "gone")]
 
 
-def test_cycle_is_reported_by_alembics_revision_map(tmp_path: Path) -> None:
-    project = make(
-        tmp_path,
+def test_cycle_is_reported_by_alembics_revision_map(make_project: MakeProject) -> None:
+    project = make_project(
         {
             "alembic.ini": INI.format(loc="alembic"),
             "alembic/versions/0.py": rev("r0", None),
@@ -143,9 +128,8 @@ def test_cycle_is_reported_by_alembics_revision_map(tmp_path: Path) -> None:
     assert graph(alembic_envs(project)[0]).cycles == ("r1", "r2")
 
 
-def test_kab301_findings(tmp_path: Path) -> None:
-    project = make(
-        tmp_path,
+def test_kab301_findings(make_project: MakeProject) -> None:
+    project = make_project(
         {
             "a/alembic.ini": INI.format(loc="alembic"),
             **chain("a/alembic", ("x1", None), ("x2", "x1"), ("x3", "x1")),
@@ -223,10 +207,9 @@ def test_kab301_findings(tmp_path: Path) -> None:
     ],
 )
 def test_kab301_empty_chain_only_matters_when_the_app_relies_on_migrations(
-    tmp_path: Path, main: str, expected: str | None
+    make_project: MakeProject, main: str, expected: str | None
 ) -> None:
-    project = make(
-        tmp_path,
+    project = make_project(
         {
             "app/pyproject.toml": "[project]\nname = 'app'\n",
             "app/alembic.ini": INI.format(loc="alembic"),
@@ -240,8 +223,8 @@ def test_kab301_empty_chain_only_matters_when_the_app_relies_on_migrations(
         assert found[0].location == Location("app/alembic.ini", 2)
 
 
-def test_no_alembic_env_is_a_skip_and_bad_ini_is_a_problem(tmp_path: Path) -> None:
-    project = make(tmp_path, {"alembic.ini": "script_location = x\n[alembic\n"})
+def test_no_alembic_env_is_a_skip_and_bad_ini_is_a_problem(make_project: MakeProject) -> None:
+    project = make_project({"alembic.ini": "script_location = x\n[alembic\n"})
     evaluation = kab301.evaluate(project)
     assert evaluation.not_applicable is not None
     assert [p.path for p in project.problems] == ["alembic.ini"]

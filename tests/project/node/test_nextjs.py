@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -27,15 +26,7 @@ from pytest_kabul.project.node.routes import (
     pages_route,
     path_pattern,
 )
-from tests.helpers import PROJECTS
-
-
-def _write(root: Path, files: dict[str, str]) -> Project:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return Project(root)
+from tests.helpers import PROJECTS, MakeProject
 
 
 # -- tokenizer --------------------------------------------------------------------------------
@@ -123,7 +114,7 @@ def test_libc_of(image: str, libc: Libc) -> None:
     assert libc_of(image) is libc
 
 
-def test_image_facts_flags_platform_and_args(tmp_path: Path) -> None:
+def test_image_facts_flags_platform_and_args(make_project: MakeProject) -> None:
     text = (
         "ARG BASE=node:20-alpine\n"
         "FROM ${BASE} AS deps\n"
@@ -134,7 +125,7 @@ def test_image_facts_flags_platform_and_args(tmp_path: Path) -> None:
         "COPY --from=deps /app/.next/standalone ./\n"
         "RUN npm prune --omit=dev\n"
     )
-    project = _write(tmp_path, {"Dockerfile": text})
+    project = make_project({"Dockerfile": text})
     facts = image_facts(project, parse_dockerfile("Dockerfile", text))
     assert (facts.final_base, facts.libc, facts.arch) == ("node:20-alpine", Libc.MUSL, "arm64")
     assert facts.platform == "linuxmusl-arm64"
@@ -261,9 +252,8 @@ def test_root_app_and_legacy_image_import() -> None:
     assert app.config.path == "next.config.ts"
 
 
-def test_component_library_with_next_as_dev_dependency_is_no_app(tmp_path: Path) -> None:
-    project = _write(
-        tmp_path,
+def test_component_library_with_next_as_dev_dependency_is_no_app(make_project: MakeProject) -> None:
+    project = make_project(
         {
             "packages/ui/package.json": json.dumps(
                 {"devDependencies": {"next": "14.2.0"}, "scripts": {"build": "tsup"}}

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pytest_kabul.project.core import Project
 from pytest_kabul.project.python.apps import PythonApp, python_apps
+from tests.helpers import build_project
 
 
 def _app(tmp_path: Path, files: list[str]) -> PythonApp:
-    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
-    for rel in files:
-        path = tmp_path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("")
-    (app,) = python_apps(Project(tmp_path))
+    pyproject = '[project]\nname = "x"\n'
+    (app,) = python_apps(
+        build_project(tmp_path, {"pyproject.toml": pyproject, **dict.fromkeys(files, "")})
+    )
     return app
 
 

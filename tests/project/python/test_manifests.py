@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-import textwrap
-from pathlib import Path
-
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.python.manifests.model import DepKind
 from pytest_kabul.project.python.manifests.reader import manifest
-
-
-def _project(tmp_path: Path, files: dict[str, str]) -> Project:
-    for rel, text in files.items():
-        path = tmp_path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip())
-    return Project(tmp_path)
+from tests.helpers import MakeProject
 
 
 def _deps(project: Project, path: str) -> list[tuple[str, str, str, int | None]]:
@@ -24,9 +14,8 @@ def _deps(project: Project, path: str) -> list[tuple[str, str, str, int | None]]
     return sorted((d.name, d.kind.value, d.group, d.line) for d in m.deps)
 
 
-def test_pep621_extras_and_dependency_groups(tmp_path: Path) -> None:
-    project = _project(
-        tmp_path,
+def test_pep621_extras_and_dependency_groups(make_project: MakeProject) -> None:
+    project = make_project(
         {
             "pyproject.toml": """
                 [project]
@@ -61,9 +50,8 @@ def test_pep621_extras_and_dependency_groups(tmp_path: Path) -> None:
     assert m.names(extras=("postgres",)) == {"fastapi", "ruamel-yaml", "asyncpg"}
 
 
-def test_poetry_groups_extras_and_optional(tmp_path: Path) -> None:
-    project = _project(
-        tmp_path,
+def test_poetry_groups_extras_and_optional(make_project: MakeProject) -> None:
+    project = make_project(
         {
             "pyproject.toml": """
                 [tool.poetry]
@@ -95,9 +83,8 @@ def test_poetry_groups_extras_and_optional(tmp_path: Path) -> None:
     assert [d.extras for d in m.deps if d.name == "sentry-sdk"] == [("fastapi",)]
 
 
-def test_requirements_includes_options_and_bad_lines(tmp_path: Path) -> None:
-    project = _project(
-        tmp_path,
+def test_requirements_includes_options_and_bad_lines(make_project: MakeProject) -> None:
+    project = make_project(
         {
             "requirements.txt": """
                 # comment
@@ -137,15 +124,14 @@ def test_requirements_includes_options_and_bad_lines(tmp_path: Path) -> None:
     ]
 
 
-def test_missing_include_is_a_problem(tmp_path: Path) -> None:
-    project = _project(tmp_path, {"requirements.txt": "-r nope.txt\nflask\n"})
+def test_missing_include_is_a_problem(make_project: MakeProject) -> None:
+    project = make_project({"requirements.txt": "-r nope.txt\nflask\n"})
     assert _deps(project, "requirements.txt") == [("flask", "runtime", "", 2)]
     assert [p.message for p in project.problems] == ["includes nope.txt, which does not exist"]
 
 
-def test_setup_cfg_and_setup_py(tmp_path: Path) -> None:
-    project = _project(
-        tmp_path,
+def test_setup_cfg_and_setup_py(make_project: MakeProject) -> None:
+    project = make_project(
         {
             "setup.cfg": """
                 [metadata]
@@ -175,26 +161,25 @@ def test_setup_cfg_and_setup_py(tmp_path: Path) -> None:
     ]
 
 
-def test_invalid_toml_and_ini_are_problems_not_crashes(tmp_path: Path) -> None:
-    project = _project(tmp_path, {"pyproject.toml": "[project\n", "setup.cfg": "no section\n"})
+def test_invalid_toml_and_ini_are_problems_not_crashes(make_project: MakeProject) -> None:
+    project = make_project({"pyproject.toml": "[project\n", "setup.cfg": "no section\n"})
     assert manifest(project, "pyproject.toml") is None
     assert manifest(project, "setup.cfg") is None
     assert [p.path for p in project.problems] == ["pyproject.toml", "setup.cfg"]
 
 
-def test_pyproject_bad_requirement_names_the_line(tmp_path: Path) -> None:
-    project = _project(
-        tmp_path, {"pyproject.toml": '[project]\nname = "x"\ndependencies = ["ok", "bad =="]\n'}
+def test_pyproject_bad_requirement_names_the_line(make_project: MakeProject) -> None:
+    project = make_project(
+        {"pyproject.toml": '[project]\nname = "x"\ndependencies = ["ok", "bad =="]\n'}
     )
     assert _deps(project, "pyproject.toml") == [("ok", "runtime", "", 3)]
     assert [p.message for p in project.problems] == ["line 3: not a valid requirement: 'bad =='"]
     assert DepKind.RUNTIME.value == "runtime"
 
 
-def test_same_requirement_in_several_tables_does_not_crash(tmp_path: Path) -> None:
+def test_same_requirement_in_several_tables_does_not_crash(make_project: MakeProject) -> None:
     """Regression: equal name/line with different kinds used to hit Enum ordering."""
-    project = _project(
-        tmp_path,
+    project = make_project(
         {
             "pyproject.toml": """
                 [project]

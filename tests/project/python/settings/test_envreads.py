@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.python.settings.envreads import EnvRead, ReadKind, env_reads
 from pytest_kabul.project.python.settings.syntax import DefaultKind
+from tests.helpers import build_project
 
 PYPROJECT = '[project]\nname = "svc"\nversion = "0"\n'
 
 
 def make(tmp_path: Path, files: dict[str, str]) -> Project:
-    (tmp_path / "svc").mkdir()
-    (tmp_path / "svc" / "pyproject.toml").write_text(PYPROJECT)
-    for rel, text in files.items():
-        path = tmp_path / "svc" / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return Project(tmp_path)
+    svc = {f"svc/{rel}": text for rel, text in files.items()}
+    return build_project(tmp_path, {"svc/pyproject.toml": PYPROJECT, **svc})
 
 
 def summary(reads: tuple[EnvRead, ...]) -> list[tuple[str, int, tuple[str, ...], str, str]]:

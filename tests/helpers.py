@@ -7,12 +7,49 @@ import os
 import shutil
 import subprocess
 import sys
+import textwrap
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 
+from pytest_kabul.config import KabulConfig
+from pytest_kabul.project.core import Project
+
 PROJECTS = Path(__file__).parent / "projects"
+
+
+def build_project(
+    root: Path,
+    files: Mapping[str, str],
+    *,
+    config: KabulConfig | None = None,
+    **config_kwargs: Any,
+) -> Project:
+    """Write ``files`` (relative path -> text) under ``root`` and return the project model.
+
+    Each text is dedented and loses its leading newlines, so a test may write a file as an
+    indented triple-quoted string. ``config`` is used as is; otherwise ``config_kwargs`` (if any)
+    build a ``KabulConfig``.
+    """
+    if config is not None and config_kwargs:
+        raise TypeError("pass either config or config keyword arguments, not both")
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+    if config is None and config_kwargs:
+        config = KabulConfig(**config_kwargs)
+    return Project(root, config)
+
+
+class MakeProject(Protocol):
+    """The ``make_project`` fixture: ``build_project`` bound to the test's ``tmp_path``."""
+
+    def __call__(
+        self, files: Mapping[str, str], *, config: KabulConfig | None = None, **config_kwargs: Any
+    ) -> Project: ...
 
 
 def copy_project(name: str, dest: Path) -> Path:

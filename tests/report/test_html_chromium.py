@@ -1,0 +1,78 @@
+"""Open the self-contained HTML report in headless Chromium: the scorecard is really there.
+
+Uses Debian's ``chromium`` package (installed by ``.ci/run``); skipped with a reason when it is
+absent. The screenshot is kept as a test artefact in ``artifacts/readiness-report.png``
+(gitignored) for a human to look at; the assertions run on the DOM Chromium rendered
+(``--dump-dom``, after pytest-html's JavaScript built the results table).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests import gate_demo
+from tests.gate_demo import run
+from tests.html_parse import parse_report
+
+gate_project = gate_demo.gate_project
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",  # we run as root in CI containers
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--window-size=1280,1600",
+]
+
+
+def _chromium(profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    assert CHROMIUM is not None
+    return subprocess.run(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+def test_scorecard_is_visible_in_headless_chromium(
+    gate_project: pytest.Pytester, tmp_path: Path
+) -> None:
+    (gate_project.path / "app" / "broken.py").write_text("def f(:\n")  # a real KAB001 finding
+    run(gate_project, "--kabul-select=KAB001", "--html=readiness.html", "--self-contained-html")
+    report = gate_project.path / "readiness.html"
+    url = report.as_uri()
+    ARTIFACTS.mkdir(exist_ok=True)
+    png = ARTIFACTS / "readiness-report.png"
+    png.unlink(missing_ok=True)
+    shot = _chromium(tmp_path / "profile-shot", f"--screenshot={png}", url)
+    assert png.is_file(), f"no screenshot: {shot.stderr[-2000:]}"
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(data) > 20_000  # a rendered page, not a blank canvas
+    dom = _chromium(tmp_path / "profile-dom", "--dump-dom", url)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    (ARTIFACTS / "readiness-report.dom.html").write_text(dom.stdout, encoding="utf-8")
+    parsed = parse_report(dom.stdout)
+    assert parsed.verdict == "Not ready"
+    assert [row[0] for row in parsed.area_rows][:3] == ["dependencies", "settings", "migrations"]
+    assert parsed.table_headers[:5] == ["Result", "Test", "Code", "Severity", "Area"]
+    # pytest-html's JavaScript rendered the rows with our columns and the findings extras.
+    assert '<td class="col-code">KAB980</td>' in dom.stdout
+    assert '<td class="col-code">KAB001</td><td class="col-severity">warning</td>' in dom.stdout
+    assert "app/broken.py" in dom.stdout
+    assert "alembic error tail" in dom.stdout
+    assert "&lt;script&gt;x&lt;/script&gt;" in dom.stdout
+    assert dom.stdout.index('id="kabul-scorecard"') < dom.stdout.index('id="results-table"')

@@ -91,3 +91,51 @@ def run_kabul(
     if not report.exists():
         pytest.fail(f"no JSON report; exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
     return proc, json.loads(report.read_text())
+
+
+# -- processes a test started itself ---------------------------------------------------------
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def become_subreaper() -> bool:
+    """Make this process adopt its orphaned descendants (Linux ``prctl``), so a process that
+    a ``pytest --kabul-readiness`` subprocess left behind is still counted as ours, and a
+    process of another program on the machine never is. False where prctl is unavailable."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
+def own_processes() -> dict[int, str]:
+    """Living (not zombie) descendants of this process: pid -> command line."""
+    parents: dict[int, int] = {}
+    commands: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            raw = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+        if state == "Z":
+            continue
+        parents[int(entry.name)] = int(ppid)
+        commands[int(entry.name)] = raw.replace(b"\0", b" ").decode(errors="replace")
+    me = os.getpid()
+
+    def descends(pid: int) -> bool:
+        seen: set[int] = set()
+        while pid in parents and pid not in seen:
+            seen.add(pid)
+            pid = parents[pid]
+            if pid == me:
+                return True
+        return False
+
+    return {pid: cmd for pid, cmd in commands.items() if descends(pid)}

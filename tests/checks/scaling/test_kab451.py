@@ -12,31 +12,23 @@ from typing import Any
 import pytest
 
 from pytest_kabul.services.resp import RedisAddress, RespConnection
-from tests.helpers import copy_project, run_kabul
+from tests.helpers import become_subreaper, copy_project, own_processes, run_kabul
 
 pytestmark = pytest.mark.live
 MACHINE_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
-def processes() -> dict[int, str]:
-    out: dict[int, str] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                raw = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            out[int(entry.name)] = raw.replace(b"\0", b" ").decode(errors="replace")
-    return out
-
-
 @pytest.fixture
 def no_leftovers(tmp_path: Path) -> Iterator[None]:
-    before = set(processes())
+    """No uvicorn or redis-server that this test started (directly or through the pytest
+    subprocess, whose orphans this process adopts) is left; other programs' processes on the
+    machine are never counted."""
+    assert become_subreaper()
+    before = set(own_processes())
     yield
     left = {
         pid: cmd
-        for pid, cmd in processes().items()
+        for pid, cmd in own_processes().items()
         if pid not in before and ("uvicorn" in cmd or "redis-server" in cmd)
     }
     assert left == {}, f"processes left behind: {left}"

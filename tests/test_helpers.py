@@ -17,7 +17,8 @@ def test_an_orphan_of_a_finished_subprocess_is_still_ours() -> None:
     # A child that starts a grandchild and exits at once: the grandchild is orphaned.
     script = (
         "import subprocess, sys;"
-        "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']);"
+        "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'],"
+        " stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL);"
         "print(p.pid)"
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)

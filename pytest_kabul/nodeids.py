@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 
 ID_PREFIX = "kabul::"
-# The ids taken out of the arguments, kept for the session plugin's selection.
-NODE_IDS = pytest.StashKey[tuple[str, ...]]()
+
+
+@dataclass(frozen=True, kw_only=True)
+class NodeSelection:
+    """The ids taken out of the arguments; ``only``: nothing else was named, so nothing else
+    runs (the project's own tests collected through ``testpaths`` are deselected too)."""
+
+    ids: tuple[str, ...]
+    only: bool
+
+
+NODE_IDS = pytest.StashKey[NodeSelection]()
 
 
 def names(node_id: str, wanted: str) -> bool:

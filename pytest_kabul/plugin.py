@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from pytest_kabul.nodeids import ID_PREFIX, NODE_IDS
+from pytest_kabul.nodeids import ID_PREFIX, NODE_IDS, NodeSelection
 
 SEVERITIES = ("info", "warning", "error", "critical")
 
@@ -101,11 +101,12 @@ def pytest_load_initial_conftests(
     ids = tuple(arg for arg in args if arg.startswith(ID_PREFIX))
     if ids:
         args[:] = [arg for arg in args if not arg.startswith(ID_PREFIX)]
-        early_config.stash[NODE_IDS] = ids
         others = [a for a in getattr(namespace, "file_or_dir", None) or [] if a not in ids]
-        flag = "--kabul-readiness" if others else "--kabul-only"
-        args.append(flag)
-        setattr(namespace, flag.removeprefix("--").replace("-", "_"), True)
+        early_config.stash[NODE_IDS] = NodeSelection(ids=ids, only=not others)
+        if not (namespace.kabul_readiness or namespace.kabul_only):
+            flag = "--kabul-readiness" if others else "--kabul-only"
+            args.append(flag)
+            setattr(namespace, flag.removeprefix("--").replace("-", "_"), True)
     # --kabul-only promises never to import the project's test code: pytest would otherwise
     # import conftest.py files of the rootdir and of test* folders at start-up, and a project
     # whose conftest cannot import must still get its readiness report.

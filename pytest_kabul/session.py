@@ -15,7 +15,7 @@ from pytest_kabul.errors import BaselineError, ConfigError
 from pytest_kabul.gate import Decision, Gate
 from pytest_kabul.links import check_url
 from pytest_kabul.model import Finding, Severity
-from pytest_kabul.nodeids import NODE_IDS, names
+from pytest_kabul.nodeids import NODE_IDS, NodeSelection, names
 from pytest_kabul.payload import USER_PROPERTY, ItemPayload
 from pytest_kabul.project.core import Project
 from pytest_kabul.registry import Check, all_checks, is_selected
@@ -136,13 +136,13 @@ class KabulPlugin:
             )
         self.collected = len(ours)
         items.extend(sorted(ours, key=lambda i: i.name))
-        wanted = config.stash.get(NODE_IDS, ())
-        if wanted:
-            self._keep_node_ids(config, items, wanted)
+        selection = config.stash.get(NODE_IDS, None)
+        if selection is not None:
+            self._keep_node_ids(config, items, selection)
 
     @staticmethod
     def _keep_node_ids(
-        config: pytest.Config, items: list[pytest.Item], wanted: tuple[str, ...]
+        config: pytest.Config, items: list[pytest.Item], selection: NodeSelection
     ) -> None:
         """Keep only the readiness items named on the command line; an id that names no item
         is a usage error, not a silent empty run."""
@@ -150,6 +150,7 @@ class KabulPlugin:
         def named(item: pytest.Item, wanted_id: str) -> bool:
             return names(item.nodeid, wanted_id)
 
+        wanted = selection.ids
         ours = [i for i in items if getattr(i, "kabul_check", None) is not None]
         unknown = [w for w in wanted if not any(named(i, w) for i in ours)]
         if unknown:
@@ -158,6 +159,8 @@ class KabulPlugin:
                 " 'kabul::KAB101[backend:sentry-sdk]'; run with --co -q to list them)"
             )
         dropped = [i for i in ours if not any(named(i, w) for w in wanted)]
+        if selection.only:
+            dropped += [i for i in items if getattr(i, "kabul_check", None) is None]
         if dropped:
             config.hook.pytest_deselected(items=dropped)
             gone = set(map(id, dropped))

@@ -17,6 +17,7 @@ import pytest
 
 from pytest_kabul.errors import CheckSkipped, KabulFailed, KabulInternalError, ServiceUnavailable
 from pytest_kabul.gate import Decision, Outcome, State
+from pytest_kabul.links import check_url
 from pytest_kabul.model import Finding
 from pytest_kabul.payload import ItemPayload
 from pytest_kabul.project.core import Project
@@ -39,7 +40,9 @@ def finding_tag(finding: Finding, state: State | None = None) -> str:
     return f"[{finding.severity.label}; {note}]" if note else f"[{finding.severity.label}]"
 
 
-def render_findings(findings: Iterable[Finding], decision: Decision | None = None) -> str:
+def render_findings(
+    findings: Iterable[Finding], decision: Decision | None = None, *, docs_url: str | None = None
+) -> str:
     lines: list[str] = []
     if decision is not None and (expiry := decision.expiry_message()):
         lines.append(expiry)
@@ -48,6 +51,7 @@ def render_findings(findings: Iterable[Finding], decision: Decision | None = Non
         state = states[index] if index < len(states) else None
         lines.append(f"{finding.headline()} {finding_tag(finding, state)}")
         lines.append(f"  fix: {finding.remediation}")
+        lines.append(f"  docs: {check_url(finding.code, docs_url)}")
         for block in finding.evidence:
             lines.append(f"  {block.title}:")
             lines.extend(f"    {line}" for line in block.text.rstrip().splitlines())
@@ -66,12 +70,15 @@ class KabulItem(pytest.Function):
 
     kabul_check: Check
     kabul_subject: str | None
+    kabul_docs_url: str | None = None
 
     def repr_failure(  # type: ignore[override]  # pytest 9.2 dropped `style` here
         self, excinfo: pytest.ExceptionInfo[BaseException]
     ) -> str | Any:
         if isinstance(excinfo.value, KabulFailed):
-            return render_findings(excinfo.value.findings, excinfo.value.decision)
+            return render_findings(
+                excinfo.value.findings, excinfo.value.decision, docs_url=self.kabul_docs_url
+            )
         if isinstance(excinfo.value, KabulInternalError):
             return str(excinfo.value)
         return super().repr_failure(excinfo)
@@ -146,6 +153,7 @@ class ItemFactory:
         _structure_id(item)
         item.kabul_check = check
         item.kabul_subject = subject
+        item.kabul_docs_url = self.project.config.docs_url
         item.add_marker(pytest.mark.kabul)
         if check.live:
             item.add_marker(pytest.mark.kabul_live)

@@ -57,6 +57,7 @@ class KabulConfig:
     tls_terminated_by: str | None = None
     managed_database: str | None = None
     settings_class: str | None = None
+    docs_url: str | None = None
     waivers: tuple[Waiver, ...] = ()
     live: LiveConfig = field(default_factory=LiveConfig)
 
@@ -140,7 +141,7 @@ def _waivers(where: str, value: object) -> tuple[Waiver, ...]:
         subject = item.get("subject")
         waivers.append(
             Waiver(
-                code=_str(f"{at}.code", item.get("code")),
+                code=_str(f"{at}.code", item.get("code")).strip().upper(),
                 reason=_str(f"{at}.reason", item["reason"]),
                 subject=_str(f"{at}.subject", subject) if subject is not None else None,
                 until=until,
@@ -166,15 +167,22 @@ LIVE_KEYS: dict[str, Parser] = {
     "migrations_dir": _str,
 }
 
+
+def _codes(where: str, value: object) -> tuple[str, ...]:
+    """Check codes or prefixes, case-insensitive as on the command line (``kab1`` is ``KAB1``)."""
+    return tuple(code.strip().upper() for code in _strs(where, value))
+
+
 TOP_KEYS: dict[str, Parser] = {
-    "select": _strs,
-    "ignore": _strs,
+    "select": _codes,
+    "ignore": _codes,
     "fail_level": _fail_level,
     "exclude": _strs,
     "compose_files": _strs,
     "tls_terminated_by": _str,
     "managed_database": _str,
     "settings_class": _str,
+    "docs_url": _str,
     "waivers": _waivers,
 }
 

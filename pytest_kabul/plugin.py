@@ -7,7 +7,11 @@ analysis machinery (project model, checks, report writers) is imported only when
 
 from __future__ import annotations
 
+import sys
+
 import pytest
+
+from pytest_kabul.nodeids import ID_PREFIX, NODE_IDS, NodeSelection
 
 SEVERITIES = ("info", "warning", "error", "critical")
 
@@ -57,6 +61,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="Allow a --kabul-postgres-url whose host is not loopback.",
     )
+    add(
+        "--kabul-annotations",
+        action="store_true",
+        help="Print GitHub workflow annotations for the findings (on by default when"
+        " GITHUB_ACTIONS=true).",
+    )
+    add(
+        "--kabul-markdown",
+        metavar="PATH",
+        help="Write the Markdown job summary to PATH (appended to $GITHUB_STEP_SUMMARY"
+        " automatically on GitHub Actions).",
+    )
+    add(
+        "--kabul-explain",
+        metavar="CODE",
+        help="Print the documentation page of a check (e.g. KAB302) and exit.",
+    )
     add("--kabul-baseline", metavar="PATH", help="Fail only on findings not in this baseline.")
     add(
         "--kabul-baseline-write",
@@ -69,13 +90,39 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+def pytest_load_initial_conftests(
+    early_config: pytest.Config, parser: pytest.Parser, args: list[str]
+) -> None:
+    namespace = early_config.known_args_namespace
+    # ``pytest "kabul::KAB101[backend:redis]"`` (what a FAILED line shows and an IDE's rerun
+    # button sends) names no file: take such ids out of the arguments before pytest looks for
+    # them on disk, remember them as a selection, and turn the checks on. With nothing else to
+    # run it is a checks-only run.
+    ids = tuple(arg for arg in args if arg.startswith(ID_PREFIX))
+    if ids:
+        args[:] = [arg for arg in args if not arg.startswith(ID_PREFIX)]
+        others = [a for a in getattr(namespace, "file_or_dir", None) or [] if a not in ids]
+        early_config.stash[NODE_IDS] = NodeSelection(ids=ids, only=not others)
+        if not (namespace.kabul_readiness or namespace.kabul_only):
+            flag = "--kabul-readiness" if others else "--kabul-only"
+            args.append(flag)
+            setattr(namespace, flag.removeprefix("--").replace("-", "_"), True)
     # --kabul-only promises never to import the project's test code: pytest would otherwise
     # import conftest.py files of the rootdir and of test* folders at start-up, and a project
     # whose conftest cannot import must still get its readiness report.
-    namespace = early_config.known_args_namespace
     if getattr(namespace, "kabul_only", False):
         namespace.noconftest = True
+
+
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    code = config.getoption("kabul_explain")
+    if not code:
+        return None
+    from pytest_kabul.explain import explain
+
+    status, text = explain(str(code))
+    (sys.stdout if status == 0 else sys.stderr).write(text)
+    return status
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,9 @@ from pytest_kabul.collect import ItemFactory, KabulCollector
 from pytest_kabul.config import KabulConfig, load_config
 from pytest_kabul.errors import BaselineError, ConfigError
 from pytest_kabul.gate import Decision, Gate
+from pytest_kabul.links import check_url
 from pytest_kabul.model import Finding, Severity
+from pytest_kabul.nodeids import NODE_IDS, NodeSelection, names
 from pytest_kabul.payload import USER_PROPERTY, ItemPayload
 from pytest_kabul.project.core import Project
 from pytest_kabul.registry import Check, all_checks, is_selected
@@ -133,6 +136,35 @@ class KabulPlugin:
             )
         self.collected = len(ours)
         items.extend(sorted(ours, key=lambda i: i.name))
+        selection = config.stash.get(NODE_IDS, None)
+        if selection is not None:
+            self._keep_node_ids(config, items, selection)
+
+    @staticmethod
+    def _keep_node_ids(
+        config: pytest.Config, items: list[pytest.Item], selection: NodeSelection
+    ) -> None:
+        """Keep only the readiness items named on the command line; an id that names no item
+        is a usage error, not a silent empty run."""
+
+        def named(item: pytest.Item, wanted_id: str) -> bool:
+            return names(item.nodeid, wanted_id)
+
+        wanted = selection.ids
+        ours = [i for i in items if getattr(i, "kabul_check", None) is not None]
+        unknown = [w for w in wanted if not any(named(i, w) for i in ours)]
+        if unknown:
+            raise pytest.UsageError(
+                f"pytest-kabul: no readiness item {unknown[0]!r} (ids look like"
+                " 'kabul::KAB101[backend:sentry-sdk]'; run with --co -q to list them)"
+            )
+        dropped = [i for i in ours if not any(named(i, w) for w in wanted)]
+        if selection.only:
+            dropped += [i for i in items if getattr(i, "kabul_check", None) is None]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            gone = set(map(id, dropped))
+            items[:] = [i for i in items if id(i) not in gone]
 
     def pytest_deselected(self, items: Sequence[pytest.Item]) -> None:
         for item in items:
@@ -178,19 +210,47 @@ class KabulPlugin:
         if sarif:
             active = self.baseline_path is not None and not self.baseline_write
             write_sarif(
-                Path(sarif), self.checks, self.results, baseline_active=active, root=self.root
+                Path(sarif),
+                self.checks,
+                self.results,
+                baseline_active=active,
+                root=self.root,
+                docs_url=self.kabul_config.docs_url,
             )
             self.results.written.append(("SARIF", str(sarif)))
         if self.baseline_write and self.baseline_path is not None:
             write_baseline(self.baseline_path, self.results.findings())
             self.results.written.append(("Baseline", str(self.baseline_path)))
+        self._write_markdown(card)
+
+    def _write_markdown(self, card: Scorecard) -> None:
+        from pytest_kabul.report.github import job_summary
+
+        targets: list[tuple[str, str]] = []
+        if self.config.getoption("kabul_markdown"):
+            targets.append(("w", str(self.config.getoption("kabul_markdown"))))
+        step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if os.environ.get("GITHUB_ACTIONS") == "true" and step_summary:
+            targets.append(("a", step_summary))  # other steps write there too: append
+        if not targets:
+            return
+        text = job_summary(card, self.results, self.kabul_config.docs_url)
+        for mode, target in targets:
+            path = Path(target)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open(mode, encoding="utf-8") as fh:
+                fh.write(text)
+            self.results.written.append(("Markdown summary", target))
 
     def _report_meta(self) -> dict[str, Any]:
         return {
             "root": str(self.root),
             "config": self.kabul_config.source,
             "fail_level": self.fail_level.label,
-            "checks": [c.to_dict() for c in self.checks],
+            "checks": [
+                {**c.to_dict(), "help_url": check_url(c.code, self.kabul_config.docs_url)}
+                for c in self.checks
+            ],
             "baseline": {
                 "path": str(self.baseline_path) if self.baseline_path else None,
                 "mode": "write" if self.baseline_write else "read" if self.baseline_path else None,
@@ -202,5 +262,12 @@ class KabulPlugin:
 
         terminalreporter.section("kabul readiness")
         area_of = {c.code: c.area.value for c in self.checks}
-        for line in summary_lines(self.results, self.scorecard(), area_of):
+        card = self.scorecard()
+        for line in summary_lines(self.results, card, area_of, self.kabul_config.source):
             terminalreporter.write_line(line)
+        if self.config.getoption("kabul_annotations") or os.environ.get("GITHUB_ACTIONS") == "true":
+            from pytest_kabul.report.github import workflow_annotations
+
+            names = {c.code: c.name for c in self.checks}
+            for line in workflow_annotations(self.results, names, self.kabul_config.docs_url):
+                terminalreporter.write_line(line)

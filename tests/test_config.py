@@ -44,7 +44,7 @@ def test_pyproject_table_with_hyphenated_keys(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("table", "message"),
     [
-        ({"colour": 1}, "unknown key 'colour'; valid keys: compose_files, exclude"),
+        ({"colour": 1}, "unknown key 'colour'; valid keys: compose_files, docs_url, exclude"),
         ({"live": {"bursts": 3}}, "[tool.kabul].live: unknown key 'bursts'; valid keys: app"),
         ({"fail_level": "fatal"}, "fail_level must be one of info, warning, error, critical"),
         ({"live": {"burst": 0}}, "burst must be a positive integer"),

@@ -191,3 +191,30 @@ def test_ci_workflow_uses_options_the_plugin_defines(pytester: Any) -> None:
     assert not missing, (
         f"options in docs/ci/kabul-readiness.yml that pytest does not know: {missing}"
     )
+
+
+PRIVATE = ROOT / "docs" / "ci" / "kabul-readiness-private.yml"
+
+
+def test_private_repository_workflow_needs_no_code_scanning(pytester: Any) -> None:
+    """The variant for repositories without code scanning: embedded verbatim, no SARIF step or
+    permission, the same install step, and only options the plugin defines."""
+    text = (ROOT / "docs" / "ci.md").read_text()
+    assert f"```yaml\n{PRIVATE.read_text()}```" in text
+    data = yaml.safe_load(PRIVATE.read_text())
+    job = data["jobs"]["readiness"]
+    assert job["permissions"] == {"contents": "read"}
+    steps = job["steps"]
+    assert "sarif" not in PRIVATE.read_text().lower()
+    main_steps = _workflow()["jobs"]["readiness"]["steps"]
+    install = [s for s in steps if "uv.lock" in s.get("run", "")]
+    assert install
+    assert install == [s for s in main_steps if "uv.lock" in s.get("run", "")]
+    for shape in ("uv.lock", "poetry.lock", "requirements.txt", "pip install -e ."):
+        assert shape in install[0]["run"]
+    (command,) = [s["run"] for s in steps if "--kabul-readiness" in s.get("run", "")]
+    options = sorted({w.split("=")[0] for w in command.split() if w.startswith("--kabul")})
+    out = pytester.runpytest("--help").stdout.str()
+    assert [o for o in options if o not in out] == []
+    setup = next(s for s in steps if s.get("uses", "").startswith("actions/setup-python"))
+    assert setup["with"]["python-version-file"] == "backend/pyproject.toml"

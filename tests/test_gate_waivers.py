@@ -105,7 +105,7 @@ def test_a_stale_waiver_is_reported(gate_project: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(
         [
             "STALE waiver KAB982 (the web app is new): matches no finding;"
-            " remove it from [tool.kabul.waivers]"
+            " remove it from [tool.kabul.waivers] in pyproject.toml"
         ]
     )
     assert report["waivers"][0]["status"] == "stale"

@@ -17,6 +17,7 @@ import pytest
 from pytest_html import extras as html_extras
 
 from pytest_kabul.gate import State
+from pytest_kabul.links import check_url
 from pytest_kabul.model import Finding
 from pytest_kabul.payload import ItemPayload
 from pytest_kabul.report.results import ItemResult
@@ -84,7 +85,7 @@ def scorecard_html(card: Scorecard) -> str:
     )
 
 
-def findings_html(result: ItemResult) -> str:
+def findings_html(result: ItemResult, docs_url: str | None = None) -> str:
     parts = []
     if result.waiver:
         state = "expired" if result.waiver.get("expired") else "applied"
@@ -94,11 +95,11 @@ def findings_html(result: ItemResult) -> str:
             f" (until {escape(str(result.waiver.get('until') or 'no date'))})</p>"
         )
     for index, finding in enumerate(result.findings):
-        parts.append(_finding_html(finding, result.state_of(index)))
+        parts.append(_finding_html(finding, result.state_of(index), docs_url))
     return '<div class="kabul-findings">' + "".join(parts) + "</div>"
 
 
-def _finding_html(finding: Finding, state: State) -> str:
+def _finding_html(finding: Finding, state: State, docs_url: str | None) -> str:
     where = str(finding.location) if finding.location else "(no location)"
     evidence = "".join(
         f"<p><b>{escape(block.title)}</b></p><pre>{escape(block.text.rstrip())}</pre>"
@@ -109,7 +110,9 @@ def _finding_html(finding: Finding, state: State) -> str:
         f"<p><b>{escape(finding.code)}</b> <code>{escape(where)}</code>"
         f" [{escape(finding.severity.label)}; {escape(_STATE_LABEL[state])}]"
         f" {escape(finding.message)}</p>"
-        f"<p>Fix: {escape(finding.remediation)}</p>{evidence}</div>"
+        f"<p>Fix: {escape(finding.remediation)}"
+        f' (<a class="kabul-docs" href="{escape(check_url(finding.code, docs_url))}">'
+        f"{escape(finding.code)} documentation</a>)</p>{evidence}</div>"
     )
 
 
@@ -147,8 +150,12 @@ class KabulHtml:
             findings = payload.findings
             if findings:
                 severity = max(f.severity for f in findings).label
+        code_cell = escape(code)
+        if code:
+            href = escape(check_url(code, self.plugin.kabul_config.docs_url))
+            code_cell = f'<a class="kabul-docs" href="{href}">{code_cell}</a>'
         cells[2:2] = [
-            f'<td class="col-code">{escape(code)}</td>',
+            f'<td class="col-code">{code_cell}</td>',
             f'<td class="col-severity">{escape(severity)}</td>',
             f'<td class="col-area">{escape(area)}</td>',
         ]
@@ -160,6 +167,11 @@ class KabulHtml:
         payload = _payload(report)
         if payload is None or not payload.findings:
             return
+        docs_url = self.plugin.kabul_config.docs_url
         result = ItemResult.from_report(report, payload)
-        extra = html_extras.html(findings_html(result))
-        report.extras = [*getattr(report, "extras", []), extra]  # type: ignore[attr-defined]
+        added = [
+            html_extras.html(findings_html(result, docs_url)),
+            # pytest-html lists url extras in its "Links" column.
+            html_extras.url(check_url(payload.code, docs_url), name=f"{payload.code} docs"),
+        ]
+        report.extras = [*getattr(report, "extras", []), *added]  # type: ignore[attr-defined]

@@ -17,6 +17,7 @@ from typing import Any
 
 from pytest_kabul import __version__
 from pytest_kabul.gate import State
+from pytest_kabul.links import check_url
 from pytest_kabul.model import Severity
 from pytest_kabul.registry import Check
 from pytest_kabul.report.results import Results
@@ -43,18 +44,31 @@ def _first_paragraph(doc: str, fallback: str) -> str:
     return " ".join(body[0].split()) if doc else fallback
 
 
-def _rule(check: Check) -> dict[str, Any]:
+# GitHub's ``problem.severity`` for rules that are not security rules.
+PROBLEM_SEVERITY = {
+    Severity.INFO: "recommendation",
+    Severity.WARNING: "warning",
+    Severity.ERROR: "error",
+    Severity.CRITICAL: "error",
+}
+
+
+def _rule(check: Check, docs_url: str | None) -> dict[str, Any]:
     return {
         "id": check.code,
         "name": check.name,
         "shortDescription": {"text": check.summary},
         "fullDescription": {"text": _first_paragraph(check.doc, check.summary)},
         "help": {"text": check.doc or check.summary},
+        "helpUri": check_url(check.code, docs_url),
         "defaultConfiguration": {"level": LEVELS[check.severity]},
         "properties": {
             "area": check.area.value,
             "tier": check.tier.value,
             "severity": check.severity.label,
+            # Where GitHub code scanning reads a rule's severity and orders its alerts.
+            "security-severity": SECURITY_SEVERITY[check.severity],
+            "problem.severity": PROBLEM_SEVERITY[check.severity],
             "tags": sorted({check.area.value, check.tier.value, "production-readiness"}),
         },
     }
@@ -66,8 +80,9 @@ def build_sarif(
     *,
     baseline_active: bool = False,
     root: Path | None = None,
+    docs_url: str | None = None,
 ) -> dict[str, Any]:
-    rules = [_rule(c) for c in sorted(checks, key=lambda c: c.code)]
+    rules = [_rule(c, docs_url) for c in sorted(checks, key=lambda c: c.code)]
     index = {rule["id"]: i for i, rule in enumerate(rules)}
     out: list[dict[str, Any]] = []
     for finding, state, fp, item in results.finding_states():
@@ -130,7 +145,10 @@ def write_sarif(
     *,
     baseline_active: bool = False,
     root: Path | None = None,
+    docs_url: str | None = None,
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    document = build_sarif(checks, results, baseline_active=baseline_active, root=root)
+    document = build_sarif(
+        checks, results, baseline_active=baseline_active, root=root, docs_url=docs_url
+    )
     path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")

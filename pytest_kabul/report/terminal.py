@@ -10,7 +10,18 @@ from pytest_kabul.report.results import Results
 from pytest_kabul.report.scorecard import Scorecard, WaiverStatus
 
 
-def summary_lines(results: Results, card: Scorecard, area_of: dict[str, str]) -> list[str]:
+def waivers_table(source: str | None) -> str:
+    """Where the waivers live, named after the config file that holds them."""
+    if source is None:
+        return "[tool.kabul.waivers]"
+    if source.endswith("kabul.toml"):
+        return f"[[waivers]] in {source}"
+    return f"[tool.kabul.waivers] in {source}"
+
+
+def summary_lines(
+    results: Results, card: Scorecard, area_of: dict[str, str], config_source: str | None = None
+) -> list[str]:
     rows = [row for row in card.rows if row.items]
     if not rows:
         return ["no readiness check ran"]
@@ -55,7 +66,7 @@ def summary_lines(results: Results, card: Scorecard, area_of: dict[str, str]) ->
     for waiver in card.waivers_with(WaiverStatus.STALE):
         lines.append(
             f"STALE waiver {waiver.describe()}: matches no finding;"
-            " remove it from [tool.kabul.waivers]"
+            f" remove it from {waivers_table(config_source)}"
         )
     for kind, path in results.written:
         lines.append(f"{kind} report written to {path}")

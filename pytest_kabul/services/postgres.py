@@ -117,7 +117,12 @@ class PostgresService:
 
     # -- connections ---------------------------------------------------------------------
     def _connect(self, dbname: str | None = None) -> object:
-        import psycopg
+        try:
+            import psycopg
+        except ImportError:
+            raise PostgresUnavailable(
+                "psycopg is not installed: the live checks need pip install 'pytest-kabul[live]'"
+            ) from None
 
         return psycopg.connect(
             host=self.host,

@@ -72,12 +72,12 @@ def test_results_table_has_code_severity_and_area_columns(gate_project: pytest.P
     assert report.table_headers[:5] == ["Result", "Test", "Code", "Severity", "Area"]
     rows = {test_id: data[0]["resultsTableRow"] for test_id, data in report.blob["tests"].items()}
     assert rows["kabul::KAB980[app:requests]"][2:5] == [
-        '<td class="col-code">KAB980</td>',
+        '<td class="col-code"><a class="kabul-docs" href="https://github.com/pytest-kabul/pytest-kabul/blob/main/docs/checks/KAB980.md">KAB980</a></td>',
         '<td class="col-severity">error</td>',
         '<td class="col-area">dependencies</td>',
     ]
     assert rows["kabul::KAB982[web:home]"][2:5] == [
-        '<td class="col-code">KAB982</td>',
+        '<td class="col-code"><a class="kabul-docs" href="https://github.com/pytest-kabul/pytest-kabul/blob/main/docs/checks/KAB982.md">KAB982</a></td>',
         '<td class="col-severity"></td>',
         '<td class="col-area">frontend</td>',
     ]
@@ -88,8 +88,14 @@ def test_failing_items_carry_findings_remediation_and_live_evidence_escaped(
 ) -> None:
     report, text = _html(gate_project)
     tests = report.blob["tests"]
-    (extra,) = tests["kabul::KAB981[db:head]"][0]["extras"]
+    (extra, link) = tests["kabul::KAB981[db:head]"][0]["extras"]
     assert extra["format_type"] == "html"
+    assert (link["format_type"], link["name"]) == ("url", "KAB981 docs")
+    assert (
+        link["content"]
+        == "https://github.com/pytest-kabul/pytest-kabul/blob/main/docs/checks/KAB981.md"
+    )
+    assert f'href="{link["content"]}"' in extra["content"]
     content = extra["content"]
     assert "<code>alembic/versions/0001_init.py:12</code>" in content
     assert "Fix: Fix the migration in alembic/versions/0001_init.py." in content
@@ -97,7 +103,7 @@ def test_failing_items_carry_findings_remediation_and_live_evidence_escaped(
     assert escape('ProgrammingError: <script>x</script>\nrelation "users"') in content
     assert "<script>x</script>" not in content
     assert "<script>x</script>" not in text
-    (below,) = tests["kabul::KAB980[app:leftpad]"][0]["extras"]
+    (below, _link) = tests["kabul::KAB980[app:leftpad]"][0]["extras"]
     assert 'data-state="below-level"' in below["content"]
     assert tests["kabul::KAB980[app:ok]"][0]["extras"] == []
 

@@ -70,8 +70,17 @@ def test_scorecard_is_visible_in_headless_chromium(
     assert [row[0] for row in parsed.area_rows][:3] == ["dependencies", "settings", "migrations"]
     assert parsed.table_headers[:5] == ["Result", "Test", "Code", "Severity", "Area"]
     # pytest-html's JavaScript rendered the rows with our columns and the findings extras.
-    assert '<td class="col-code">KAB980</td>' in dom.stdout
-    assert '<td class="col-code">KAB001</td><td class="col-severity">warning</td>' in dom.stdout
+    docs = "https://github.com/pytest-kabul/pytest-kabul/blob/main/docs/checks/"
+    assert f'<td class="col-code"><a class="kabul-docs" href="{docs}KAB980.md">KAB980</a></td>' in (
+        dom.stdout
+    )
+    assert (
+        f'<td class="col-code"><a class="kabul-docs" href="{docs}KAB001.md">KAB001</a></td>'
+        '<td class="col-severity">warning</td>'
+    ) in dom.stdout
+    # A failing row links to its check's page (pytest-html's Links column and the finding).
+    assert f'href="{docs}KAB980.md"' in dom.stdout
+    assert "KAB980 docs" in dom.stdout
     assert "app/broken.py" in dom.stdout
     assert "alembic error tail" in dom.stdout
     assert "&lt;script&gt;x&lt;/script&gt;" in dom.stdout

@@ -133,7 +133,7 @@ def test_xdist_gives_the_same_json_and_html_report(gate_project: pytest.Pytester
     assert serial == parallel
     assert parallel_html.area_rows == serial_html.area_rows
     assert parallel_html.verdict == serial_html.verdict == "Not ready"
-    (extra,) = parallel_html.blob["tests"]["kabul::KAB980[app:urllib3]"][0]["extras"]
+    (extra, _link) = parallel_html.blob["tests"]["kabul::KAB980[app:urllib3]"][0]["extras"]
     assert 'data-state="blocking"' in extra["content"]  # added once, by the controller
     assert serial_result.ret == parallel_result.ret == pytest.ExitCode.TESTS_FAILED
     assert serial["gate"]["finding_states"] == {

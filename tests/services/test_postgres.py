@@ -24,7 +24,7 @@ from pytest_kabul.errors import RemoteDatabaseRefused, ServiceUnavailable
 from pytest_kabul.live.postgres import provide
 from pytest_kabul.project.core import Project
 from pytest_kabul.services import postgres as pgmod
-from pytest_kabul.services.postgres import PostgresService, is_loopback, redact
+from pytest_kabul.services.postgres import PostgresProvider, PostgresService, is_loopback, redact
 
 MACHINE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 pytestmark = pytest.mark.live
@@ -227,3 +227,16 @@ def test_find_binaries_uses_known_locations(monkeypatch: pytest.MonkeyPatch) -> 
     assert found is not None
     assert (found / "initdb").is_file()
     assert (found / "pg_ctl").is_file()
+
+
+def test_missing_psycopg_names_the_live_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A static-only install has no psycopg: the live tier says which extra brings it.
+    (psycopg is installed here; a None entry in sys.modules makes its import fail as if not.)"""
+    import sys
+
+    from pytest_kabul.errors import PostgresUnavailable
+
+    monkeypatch.setitem(sys.modules, "psycopg", None)
+    service = PostgresService(PostgresProvider.URL, "127.0.0.1", 1, "kabul")
+    with pytest.raises(PostgresUnavailable, match=r"pytest-kabul\[live\]"):
+        service._connect()

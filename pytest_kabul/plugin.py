@@ -57,6 +57,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="Allow a --kabul-postgres-url whose host is not loopback.",
     )
+    add(
+        "--kabul-explain-runtime",
+        action="store_true",
+        help="Print the runtime model: services, images, start paths, runtime vs tooling files.",
+    )
     add("--kabul-baseline", metavar="PATH", help="Fail only on findings not in this baseline.")
     add(
         "--kabul-baseline-write",

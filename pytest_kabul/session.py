@@ -202,3 +202,9 @@ class KabulPlugin:
         area_of = {c.code: c.area.value for c in self.checks}
         for line in summary_lines(self.results, self.scorecard(), area_of):
             terminalreporter.write_line(line)
+        if self.config.getoption("kabul_explain_runtime", False) and not self.is_worker:
+            from pytest_kabul.project.deploy.runtime import explain_lines
+
+            terminalreporter.section("kabul runtime model")
+            for line in explain_lines(self.project):
+                terminalreporter.write_line(line)

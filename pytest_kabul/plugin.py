@@ -78,6 +78,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="CODE",
         help="Print the documentation page of a check (e.g. KAB302) and exit.",
     )
+    add(
+        "--kabul-explain-runtime",
+        action="store_true",
+        help="Print the runtime model: services, images, start paths, runtime vs tooling files.",
+    )
     add("--kabul-baseline", metavar="PATH", help="Fail only on findings not in this baseline.")
     add(
         "--kabul-baseline-write",

@@ -271,3 +271,9 @@ class KabulPlugin:
             names = {c.code: c.name for c in self.checks}
             for line in workflow_annotations(self.results, names, self.kabul_config.docs_url):
                 terminalreporter.write_line(line)
+        if self.config.getoption("kabul_explain_runtime", False) and not self.is_worker:
+            from pytest_kabul.project.deploy.runtime import explain_lines
+
+            terminalreporter.section("kabul runtime model")
+            for line in explain_lines(self.project):
+                terminalreporter.write_line(line)

@@ -93,7 +93,7 @@ def _is_local(imp: Import, weak: frozenset[str], dotted: frozenset[str]) -> bool
 def app_usages(project: Project, app: PythonApp) -> tuple[Usage, ...]:
     declared = {d.name for m in app_manifests(project, app) for d in m.deps}
     own = {m.project_name for m in app_manifests(project, app) if m.project_name}
-    tests = set(app.test_files)
+    tests = set(app.test_files) | set(app.tooling_files)
     weak, dotted = _namespace_tops(app)
     resolved: dict[str, tuple[str, ...]] = {}
     sites: dict[tuple[str, ...], list[Site]] = {}

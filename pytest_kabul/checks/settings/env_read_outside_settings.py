@@ -167,7 +167,10 @@ def evaluate(project: Project) -> Evaluation:
             classes_by_app[cls.app].append(cls)
     reads_by_app: dict[str, dict[str, list[EnvRead]]] = defaultdict(lambda: defaultdict(list))
     unresolved: dict[str, list[EnvRead]] = defaultdict(list)
+    tooling = {f for app in apps for f in app.tooling_files}  # code production never runs
     for read in outside_settings(project):
+        if read.path in tooling:
+            continue
         if not read.resolved:
             unresolved[read.app].append(read)
         for name in read.names:

@@ -108,6 +108,9 @@ def find_file(project: Project, path: str, base_dir: str, suffix: str = "") -> s
     parts = [p for p in clean.split("/") if p not in ("", ".")]
     if not parts or ".." in parts:
         return None
+    renamed = _copied_as(project, clean, base_dir)
+    if renamed is not None:
+        return renamed
     files = project.files
     for start in range(len(parts)):
         tail = "/".join(parts[start:]) + suffix
@@ -123,6 +126,22 @@ def find_file(project: Project, path: str, base_dir: str, suffix: str = "") -> s
         if matches:
             return min(matches, key=len)
     return None
+
+
+def _copied_as(project: Project, path: str, base_dir: str) -> str | None:
+    """The project file an image COPYs to ``path`` under another name (``COPY
+    scripts/start-prod.sh /start.sh``), preferring images built from ``base_dir``."""
+    from pytest_kabul.project.docker.images import images
+
+    if not path.startswith("/"):
+        return None
+    found: list[tuple[bool, str]] = []
+    for image in images(project):
+        for item in image.shipped:
+            if item.destination.rstrip("/") == path.rstrip("/") and item.source in project.files:
+                near = image.context == base_dir or item.dockerfile.startswith(base_dir)
+                found.append((not near, item.source))
+    return sorted(found)[0][1] if found else None
 
 
 def _script_steps(ctx: _Ctx, rel: str) -> list[Step]:

@@ -15,7 +15,7 @@ is a library or an app installed some other way).
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pytest_kabul.project.compose.load import compose_models
 from pytest_kabul.project.core import Project, facet
@@ -61,9 +61,11 @@ class ImageInstall:
 def app_manifests(project: Project, app: PythonApp) -> tuple[Manifest, ...]:
     """Every manifest of the app: its root manifests and a ``requirements/`` folder."""
     prefix = app.path("requirements/")
-    paths = set(app.manifests) | {
-        f for f in project.files if f.startswith(prefix) and f.endswith((".txt", ".in"))
-    }
+    paths = (
+        set(app.manifests)
+        | set(app.extra_manifests)
+        | {f for f in project.files if f.startswith(prefix) and f.endswith((".txt", ".in"))}
+    )
     if app.path("Pipfile") in project.files:
         paths.add(app.path("Pipfile"))
     found = (manifest(project, p) for p in sorted(paths))
@@ -202,4 +204,19 @@ def production_install(project: Project, app: PythonApp) -> ImageInstall:
             i.dockerfile or "",
         )
 
-    return sorted(mine, key=rank)[0]
+    best = sorted(mine, key=rank)[0]
+    return _with_plugins(project, app, best)
+
+
+def _with_plugins(project: Project, app: PythonApp, install: ImageInstall) -> ImageInstall:
+    """Plugin folders' requirements are extra install lines of the host app's image."""
+    extra = [m for p in app.extra_manifests for m in [manifest(project, p)] if m is not None]
+    if not extra:
+        return install
+    decl = [d for m in extra for d in m.deps if d.kind is DepKind.RUNTIME]
+    return replace(
+        install,
+        manifests=tuple(dict.fromkeys([*install.manifests, *(m.path for m in extra)])),
+        names=install.names | {d.name for d in decl},
+        installed=sorted_decls([*install.installed, *decl]),
+    )

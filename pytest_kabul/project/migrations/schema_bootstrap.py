@@ -66,10 +66,12 @@ class SchemaBootstrap:
                 c
                 for c in guarded
                 if not c.app_root
+                or not source_dir
                 or source_dir == c.app_root
                 or source_dir.startswith(c.app_root + "/")
+                or c.app_root.startswith(source_dir + "/")
             ]
-            guarded = own or guarded
+            guarded = own  # another app's create_all says nothing about this server
         return guarded[0] if guarded else None
 
 

@@ -1,11 +1,14 @@
 """Python apps: every folder with a Python manifest, and the source files that belong to it.
 
 An app root is a folder holding ``pyproject.toml``, ``setup.py``, ``setup.cfg`` or a
-``requirements*.txt``; a file belongs to the nearest app root above it. The root folder itself is
-an app only when it has such a manifest *and* Python files outside the other apps (a monorepo's
-root pyproject that only configures tools is not an app). Files are classified as runtime, test
-(tests/, test_*.py, *_test.py, conftest.py) or tooling (docs/, scripts that are never shipped are
-still runtime: we cannot know, and a crash in them is still a crash).
+``requirements*.txt``; a file belongs to the nearest app root above it. Two exceptions: a module
+named ``setup.py`` inside a package (a folder with ``__init__.py``) is an ordinary module, and a
+folder inside another app's package whose only manifests are ``requirements*.txt`` (a plugin) is
+part of that app, its requirements being extra install lines (``extra_manifests``).
+
+Files are classified as test (tests/, test_*.py, *_test.py, conftest.py), runtime (code
+production runs) or tooling (everything else: scripts, build hooks, examples, code no production
+image ships, every file of an app no production image installs); see :mod:`.roles`.
 """
 
 from __future__ import annotations
@@ -15,10 +18,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pytest_kabul.project.core import Project, facet
+from pytest_kabul.project.python.roles import AppRole, app_roles, file_role
 
 MANIFEST_RE = re.compile(r"^(pyproject\.toml|setup\.py|setup\.cfg|requirements[^/]*\.(txt|in))$")
 TEST_DIRS = frozenset({"tests", "test", "testing", "__tests__"})
-TOOL_DIRS = frozenset({"docs", "doc", "examples", "bench", "benchmarks", "benchmark"})
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,14 @@ class PythonApp:
         default_factory=dict, compare=False, hash=False, repr=False
     )
     package_dirs: frozenset[str] = frozenset()  # folders holding an ``__init__.py``
+    tooling_files: tuple[str, ...] = ()  # not run by production: judged at WARNING at most
+    extra_manifests: tuple[str, ...] = ()  # plugin requirements installed into the same image
+    production: bool = True
+    role_reason: str = ""
+    # file -> why it is runtime or tooling (for --kabul-explain-runtime)
+    file_reasons: Mapping[str, str] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
     def rel(self, path: str) -> str:
         """A project-relative path made relative to the app root."""
@@ -60,7 +71,7 @@ class PythonApp:
 
     @property
     def python_files(self) -> tuple[str, ...]:
-        return tuple(sorted(self.runtime_files + self.test_files))
+        return tuple(sorted(self.runtime_files + self.test_files + self.tooling_files))
 
 
 def _dir(rel: str) -> str:
@@ -121,35 +132,69 @@ def _folder_modules(files: list[str]) -> tuple[dict[str, frozenset[str]], frozen
     return modules, frozenset(packages)
 
 
+def _is_manifest(project: Project, rel: str, packages: set[str]) -> bool:
+    name = rel.rsplit("/", 1)[-1]
+    if not MANIFEST_RE.match(name):
+        return False
+    # ``mem0/memory/setup.py`` beside an ``__init__.py`` is a module, not a build script.
+    return not (name == "setup.py" and _dir(rel) in packages)
+
+
+def _plugin_hosts(manifests: dict[str, list[str]], packages: set[str]) -> dict[str, str]:
+    """Requirements-only folders inside another app's package -> the host app root."""
+    out: dict[str, str] = {}
+    roots = sorted(manifests)
+    for root in roots:
+        names = {m.rsplit("/", 1)[-1] for m in manifests[root]}
+        if not root or not all(n.startswith("requirements") for n in names):
+            continue
+        if root not in packages and _dir(root) not in packages:
+            continue
+        host = _owner(_dir(root) + "/x" if _dir(root) else "x", [r for r in roots if r != root])
+        while host is not None and host in out:
+            host = out[host]
+        if host is not None:
+            out[root] = host
+    return out
+
+
 @facet
 def python_apps(project: Project) -> tuple[PythonApp, ...]:
+    py_files = [f for f in project.files if f.endswith(".py")]
+    packages = {_dir(f) for f in py_files if f.rsplit("/", 1)[-1] == "__init__.py"}
     manifests: dict[str, list[str]] = {}
     for rel in project.files:
-        name = rel.rsplit("/", 1)[-1]
-        if MANIFEST_RE.match(name):
+        if _is_manifest(project, rel, packages):
             manifests.setdefault(_dir(rel), []).append(rel)
-    py_files = [f for f in project.files if f.endswith(".py")]
+    hosts = _plugin_hosts(manifests, packages)
+    extra: dict[str, list[str]] = {}
+    for plugin, host in sorted(hosts.items()):
+        extra.setdefault(host, []).extend(manifests.pop(plugin))
     roots = sorted(manifests)
     owned: dict[str, list[str]] = {r: [] for r in roots}
     for rel in py_files:
         owner = _owner(rel, roots)
         if owner is not None:
             owned[owner].append(rel)
+    roles = app_roles(project, [r for r in roots if owned[r]], owned)
     apps = []
     for root in roots:
         files = owned[root]
         if not files:
             continue
-        runtime = [
-            f
-            for f in files
-            if not is_test_file(f[len(root) + 1 :] if root else f)
-            and (f[len(root) + 1 :] if root else f).split("/")[0] not in TOOL_DIRS
-        ]
-        runtime_set = set(runtime)
-        tests = [f for f in files if f not in runtime_set]
-        tests = [f for f in tests if is_test_file(f[len(root) + 1 :] if root else f)]
+        role: AppRole = roles[root]
+        tests = [f for f in files if _is_test(f, root)]
+        test_set = set(tests)
+        runtime: list[str] = []
+        tooling: list[str] = []
+        reasons: dict[str, str] = {}
         folder_modules, package_dirs = _folder_modules(files)
+        for f in files:
+            if f in test_set:
+                continue
+            kind, why = file_role(role, root, f, package_dirs)
+            (runtime if kind == "runtime" else tooling).append(f)
+            reasons[f] = why
         apps.append(
             PythonApp(
                 name=root or project.root.name,
@@ -160,6 +205,17 @@ def python_apps(project: Project) -> tuple[PythonApp, ...]:
                 local_modules=local_modules_of(project, root, files),
                 folder_modules=folder_modules,
                 package_dirs=package_dirs,
+                tooling_files=tuple(sorted(tooling)),
+                extra_manifests=tuple(sorted(extra.get(root, ()))),
+                production=role.production,
+                role_reason=role.reason,
+                file_reasons=reasons,
             )
         )
     return tuple(apps)
+
+
+def _is_test(rel: str, root: str) -> bool:
+    return is_test_file(rel[len(root) + 1 :] if root else rel) or bool(
+        TEST_DIRS.intersection(root.split("/"))
+    )

@@ -1,0 +1,5 @@
+import aiosmtplib
+
+
+def send(text: str) -> None:
+    aiosmtplib.SMTP(hostname="localhost").sendmail("a", ["b"], text)

@@ -221,8 +221,10 @@ def _module_layers(
         and len(declarative) * 5 >= _assign_count(tree) * 3
         and not ROUTE_RE.search(text)
     )
-    if not shaped and not (hinted and len(declarative) >= 2):
+    # A configuration-named module counts with accessor functions too (``def redis_url():``).
+    if not shaped and not (hinted and len(real) >= 2):
         return []
+    declarative = declarative or real
     return [
         SettingsLayer(
             app.name,

@@ -227,3 +227,29 @@ def test_kab201_remediation_targets_the_configured_settings_class(tmp_path: Path
     assert chosen.name == "WorkerSettings"
     assert kab201.main_settings(classes, "other.module:WorkerSettings") is classes[0]
     assert kab201.main_settings((), "app.config:Settings") is None
+
+
+def test_kab201_platform_names_and_handoffs_are_skipped_with_a_reason() -> None:
+    from tests.helpers import PROJECTS
+
+    result = kab201.check.evaluate(Project(PROJECTS / "settings_env_edges"))
+    assert dict(result.skipped) == {
+        "backend:APP__WORKER_INDEX": (
+            "APP__WORKER_INDEX is set by backend itself at backend/app/workers.py:9 for its own"
+            " processes (a private hand-off, not configuration)"
+        ),
+        "backend:GITHUB_SHA": "GITHUB_SHA is set by GitHub Actions, not configuration the app"
+        " declares",
+        "backend:HOSTNAME": "HOSTNAME is set by the container runtime, not configuration the app"
+        " declares",
+        "backend:KUBERNETES_SERVICE_HOST": "KUBERNETES_SERVICE_HOST is set by Kubernetes, not"
+        " configuration the app declares",
+        "backend:RENDER_GIT_COMMIT": "RENDER_GIT_COMMIT is set by Render, not configuration the"
+        " app declares",
+    }
+    embedding = result.findings_for("backend:EMBEDDING_MODEL")[0]
+    assert embedding.evidence[1] == Evidence(
+        "defaults set by the code",
+        "backend/app/runtime.py:10 `os.environ.setdefault` gives EMBEDDING_MODEL a default",
+    )
+    assert "AWS_ACCESS_KEY_ID" not in " ".join(result.subjects)  # saved and restored: not a read

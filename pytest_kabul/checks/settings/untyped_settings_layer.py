@@ -20,7 +20,7 @@ Why it matters
 
 Example
     ``KAB204 backend/app/config.py:4 backend gathers its configuration in backend/app/config.py
-    (starlette Config module): 14 variables, none validated at start-up``
+    (starlette Config module), reading 14 variables without a typed, validated settings class``
 
 Fix
     Move the variables into a pydantic-settings ``BaseSettings`` class with typed fields
@@ -71,8 +71,8 @@ def _untyped(app: str, untyped: list[SettingsLayer], typed: list[SettingsLayer])
         subject=app,
         message=(
             f"{app} gathers its configuration in an untyped settings layer{beside}: {where},"
-            f" reading {_plural(len(names), 'variable')} that nothing validates at start-up;"
-            f" {TYPED_ADDS}"
+            f" reading {_plural(len(names), 'variable')} without a typed, validated settings"
+            f" class; {TYPED_ADDS}"
         ),
         remediation=(
             f"Move the variables of {first.path} into a pydantic-settings BaseSettings class with"

@@ -253,3 +253,26 @@ def test_kab201_platform_names_and_handoffs_are_skipped_with_a_reason() -> None:
         "backend/app/runtime.py:10 `os.environ.setdefault` gives EMBEDDING_MODEL a default",
     )
     assert "AWS_ACCESS_KEY_ID" not in " ".join(result.subjects)  # saved and restored: not a read
+
+
+def test_kab202_optional_endpoint_with_an_absence_guard_passes(tmp_path: Path) -> None:
+    config = (
+        "from pydantic_settings import BaseSettings\n\n\n"
+        "class Settings(BaseSettings):\n"
+        "    s3_endpoint_url: str | None = None\n"
+        "    webhook_url: str | None = None\n"
+        "    api_token: str | None = None\n"
+    )
+    storage = (
+        "from app.config import Settings\n\nsettings = Settings()\n\n\n"
+        "def client() -> str:\n"
+        "    if not settings.s3_endpoint_url:\n"
+        "        return 'aws'\n"
+        "    return 'custom'\n"
+    )
+    project = make(tmp_path, {"app/config.py": config, "app/storage.py": storage})
+    result = kab202.check.evaluate(project)
+    assert [f.subject for f in result.findings] == ["svc:API_TOKEN", "svc:WEBHOOK_URL"]
+    assert result.notes["svc:S3_ENDPOINT_URL"] == (
+        "optional endpoint: its absence is handled at svc/app/storage.py:7"
+    )

@@ -88,7 +88,9 @@ def _used_elsewhere(project: Project, name: str) -> bool:
 def _compared(layers: tuple[SettingsLayer, ...]) -> str:
     if not layers:
         return "it has no settings layer"
-    return "settings layer: " + "; ".join(layer.label for layer in layers)
+    biggest = sorted(layers, key=lambda x: (-len(x.variables), x.path, x.line))
+    more = f"; and {len(biggest) - 3} more" if len(biggest) > 3 else ""
+    return "settings layer: " + "; ".join(layer.label for layer in biggest[:3]) + more
 
 
 def _service_findings(

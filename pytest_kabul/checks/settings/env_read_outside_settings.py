@@ -104,10 +104,13 @@ def main_settings(
 
 
 def main_layer(layers: tuple[SettingsLayer, ...]) -> SettingsLayer | None:
-    """The layer new variables belong in: typed first, then the one declaring most."""
+    """The layer new variables belong in: pydantic-settings first, then the one declaring most."""
     if not layers:
         return None
-    return min(layers, key=lambda x: (not x.typed, -len(x.variables), x.path, x.line))
+    return min(
+        layers,
+        key=lambda x: (x.kind is not LayerKind.PYDANTIC_SETTINGS, -len(x.variables), x.path),
+    )
 
 
 def _site(read: EnvRead) -> str:

@@ -136,8 +136,9 @@ def evaluate(project: Project) -> Evaluation:
     notes: dict[str, str] = {}
     for app in apps:
         layers = layers_of(project, app.name)
-        typed = [layer for layer in layers if layer.typed]
-        untyped = [layer for layer in layers if not layer.typed]
+        biggest = sorted(layers, key=lambda x: (-len(x.variables), x.path, x.line))
+        typed = [layer for layer in biggest if layer.typed]
+        untyped = [layer for layer in biggest if not layer.typed]
         if not layers and not reads[app.name]:
             continue
         subjects.append(app.name)

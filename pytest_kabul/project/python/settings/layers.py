@@ -216,13 +216,17 @@ def _module_layers(
         )
     if out:
         return out
-    shaped = (
+    definitions = sum(
+        1 for s in tree.body if isinstance(s, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+    )
+    shaped = (  # under any name: almost only constants read from the environment
         len(declarative) >= PLAIN_MIN_READS
         and len(declarative) * 5 >= _assign_count(tree) * 3
+        and definitions <= 2
         and not ROUTE_RE.search(text)
     )
     # A configuration-named module counts with accessor functions too (``def redis_url():``).
-    if not shaped and not (hinted and len(real) >= 2):
+    if not shaped and not (hinted and sum(1 for r in real if r.resolved) >= 2):
         return []
     declarative = declarative or real
     return [

@@ -59,7 +59,7 @@ def needed_variables(project: Project, app: AsgiApp) -> tuple[str, ...]:
         name
         for read in env_reads(project)
         if read.app == app.app and not read.test_code and not read.in_settings
-        if read.default in weak
+        if not read.is_write and read.default in weak
         for name in read.names
     }
     return tuple(sorted(names))

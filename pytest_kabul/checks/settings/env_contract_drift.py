@@ -4,10 +4,13 @@ What it checks
     For every compose service built from a Python app (``build:`` context = the app's folder),
     in every non-development compose model:
 
-    - variables the service is given (``environment:`` and its ``env_file``) that no code of
-      the app reads — neither a Settings field (``env_prefix``, aliases, nested delimiters
-      resolved as pydantic-settings does) nor an ``os.getenv``/``os.environ``/decouple/environs
-      read, nor the start command, the Dockerfile or a shell script of the build context, nor a
+    - variables the service is given (``environment:`` and its ``env_file``) that nothing uses —
+      not a variable of any settings layer of the app (pydantic-settings fields with
+      ``env_prefix``, aliases and nested delimiters resolved as the library does, typed
+      configuration classes, untyped configuration modules), not an ``os.getenv``/
+      ``os.environ``/decouple/environs read, not the start command, the Dockerfile or a shell
+      script of the build context, not a ``${VAR}`` interpolation in a compose file, not a
+      ``process.env.X``/``import.meta.env.X`` read of the project's JavaScript, nor a
       well-known runtime/library variable (``WEB_CONCURRENCY``, ``PYTHONUNBUFFERED``, ``AWS_*``,
       ``SENTRY_*``, ``OTEL_*`` …);
     - required Settings fields (no default) that the service is given neither by compose, its
@@ -16,10 +19,11 @@ What it checks
       it); without one, the field is skipped with that reason.
 
     And per app with a ``.env.example`` (``.env.sample``, ``.env.template``, ``.env.dist``…) in
-    its folder: variables the example documents that the Settings class does not declare (or,
-    without a Settings class, that no code reads), and required Settings fields the example
-    lacks. Subjects are ``<service>:<VARIABLE>`` and ``<app>:<VARIABLE>``. Values are never read
-    into a message.
+    its folder: variables the example documents that no settings layer declares (or, without a
+    layer, that no code reads) and that neither compose nor JavaScript uses, and required
+    Settings fields the example lacks. Every message names the settings layer it compared
+    against. Subjects are ``<service>:<VARIABLE>`` and ``<app>:<VARIABLE>``. Values are never
+    read into a message.
 
 Why it matters
     A variable the code never reads is configuration that silently does nothing (a renamed
@@ -43,11 +47,15 @@ from pytest_kabul.project.compose.env_contract import (
     EXAMPLE_NAMES,
     ServiceApp,
     app_reads,
+    compose_interpolated,
+    declared_by,
     env_file_vars,
     env_template,
     example_lines,
     image_env,
     is_runtime_variable,
+    js_env_reads,
+    layers_for,
     service_apps,
     settings_of,
     variable_line,
@@ -55,6 +63,7 @@ from pytest_kabul.project.compose.env_contract import (
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.python.apps import PythonApp, python_apps
 from pytest_kabul.project.python.settings.classes import SettingsClass
+from pytest_kabul.project.python.settings.layers import SettingsLayer
 from pytest_kabul.registry import Check, Evaluation
 
 check = Check(
@@ -71,12 +80,26 @@ def _accepts(classes: tuple[SettingsClass, ...], name: str) -> bool:
     return any(c.field_for(name) is not None for c in classes)
 
 
+def _used_elsewhere(project: Project, name: str) -> bool:
+    """Compose interpolates it or the project's JavaScript reads it."""
+    return name in compose_interpolated(project) or name in js_env_reads(project)
+
+
+def _compared(layers: tuple[SettingsLayer, ...]) -> str:
+    if not layers:
+        return "it has no settings layer"
+    biggest = sorted(layers, key=lambda x: (-len(x.variables), x.path, x.line))
+    more = f"; and {len(biggest) - 3} more" if len(biggest) > 3 else ""
+    return "settings layer: " + "; ".join(layer.label for layer in biggest[:3]) + more
+
+
 def _service_findings(
     project: Project, ref: ServiceApp, skipped: dict[str, str]
 ) -> tuple[list[str], list[Finding]]:
     service, app = ref.service, ref.app
     assert service is not None
     classes = settings_of(project, app)
+    layers = layers_for(project, app)
     reads = app_reads(project, ref)
     given: dict[str, tuple[str, int | None]] = {}
     env_path, env_line = service.where("environment")
@@ -99,14 +122,23 @@ def _service_findings(
     for name, (path, at) in sorted(given.items()):
         subject = f"{service.name}:{name}"
         subjects.append(subject)
-        if name in reads or _accepts(classes, name) or is_runtime_variable(name):
+        if (
+            name in reads
+            or _accepts(classes, name)
+            or declared_by(layers, name)
+            or is_runtime_variable(name)
+            or _used_elsewhere(project, name)
+        ):
             continue
         findings.append(
             Finding(
                 code=check.code,
                 severity=Severity.WARNING,
                 subject=subject,
-                message=f"{service.name} is given {name}, but no code of {app.name} reads it",
+                message=(
+                    f"{service.name} is given {name}, but no code of {app.name} reads it"
+                    f" ({_compared(layers)})"
+                ),
                 remediation=(
                     f"Remove {name} from {service.name} in {path}, or declare it as a field of"
                     f" the Settings class of {app.name} and read it from there."
@@ -160,6 +192,7 @@ def _example_findings(project: Project, app: PythonApp) -> tuple[list[str], list
     if example is None:
         return [], []
     classes = settings_of(project, app)
+    layers = layers_for(project, app)
     documented = example_lines(project, example)
     reads = app_reads(project, ServiceApp(None, app))
     subjects: list[str] = []
@@ -167,15 +200,22 @@ def _example_findings(project: Project, app: PythonApp) -> tuple[list[str], list
     for name, line in sorted(documented.items()):
         subject = f"{app.name}:{name}"
         subjects.append(subject)
-        if _accepts(classes, name) or is_runtime_variable(name):
+        if (
+            _accepts(classes, name)
+            or declared_by(layers, name)
+            or is_runtime_variable(name)
+            or _used_elsewhere(project, name)
+        ):
             continue
-        if not classes and name in reads:
+        if not layers and name in reads:
             continue
-        where = "read outside Settings" if name in reads else "read by no code"
+        where = "read outside the layer" if name in reads else "read by no code"
         message = (
-            f"{example} documents {name}, which the Settings class does not declare ({where})"
-            if classes
+            f"{example} documents {name}, which no settings layer of {app.name} declares"
+            f" ({where}; {_compared(layers)})"
+            if layers
             else f"{example} documents {name}, which no code of {app.name} reads"
+            f" ({_compared(layers)})"
         )
         findings.append(
             Finding(
@@ -186,7 +226,7 @@ def _example_findings(project: Project, app: PythonApp) -> tuple[list[str], list
                 remediation=(
                     f"Declare {name} in the Settings class of {app.name}, or remove it from"
                     f" {example}."
-                    if classes
+                    if layers
                     else f"Remove {name} from {example}, or read it in {app.name}."
                 ),
                 location=Location(example, line),

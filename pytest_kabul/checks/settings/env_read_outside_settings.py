@@ -1,33 +1,45 @@
 """KAB201 env-read-outside-settings: configuration read from the environment, not from Settings.
 
 What it checks
-    Every environment read in an app's runtime code (``os.getenv``, ``os.environ[...]``/``.get``/
-    ``.setdefault``/``.pop``, ``"X" in os.environ``, aliases such as ``from os import getenv`` or
-    ``import os as _os``, python-decouple ``config("X")``, starlette ``Config``, environs /
-    django-environ ``Env()``, and thin wrappers such as ``_env_int("X")`` followed across
-    modules) that sits outside a pydantic-settings class. Names are resolved through literals,
-    module constants (also imported ones), f-strings and ``+``. Test code and tooling folders are
-    not judged (tests set the environment on purpose); ``alembic/env.py`` is runtime code.
+    Every environment read in an app's runtime code (``os.getenv``, ``os.environ[...]``/``.get``,
+    ``"X" in os.environ``, aliases such as ``from os import getenv`` or ``import os as _os``,
+    python-decouple ``config("X")``, starlette ``Config``, environs / django-environ ``Env()``,
+    and thin wrappers such as ``_env_int("X")`` followed across modules) that sits outside every
+    settings layer of the app. A settings layer is a pydantic-settings class, a typed
+    configuration class filled from the environment (a pydantic model or dataclass, a
+    ``from_env()`` constructor), or an untyped configuration module (starlette ``Config``,
+    decouple, environs, django-environ, dynaconf, or a plain ``config.py``/``configs/*.py`` of
+    constants read from the environment; KAB204 reports those). Names are resolved through
+    literals, module constants (also imported ones), f-strings and ``+``. Test code is not
+    judged; ``alembic/env.py`` is runtime code.
 
-    Subjects (chosen so the report shows what was checked, not only what failed): one per
-    (app, variable) read outside Settings — failing, one finding listing every read site — plus
-    one per top-level Settings field of the app under its primary env name, which passes when
-    nothing reads that variable behind Settings' back. A read whose name cannot be resolved
-    statically is its own failing finding under ``<app>:<unresolved>`` at the read's location.
-    An app with no Settings class that reads nothing gets one passing subject ``<app>:*``.
-    Three messages: the variable is not a field of any Settings class; a field exists but the
-    code bypasses it; the app has no pydantic-settings class at all.
+    Not reads: writes (``setdefault``, ``os.environ[X] = …``, ``pop``, ``del``, ``putenv``,
+    ``update``), and a read in a function that also sets or removes the same variable (a
+    save/restore around a call). A ``setdefault`` giving a variable a default is shown in the
+    evidence of its reads. Skipped with the reason (``-rs``): names the platform, CI system, OS
+    or interpreter sets (``HOSTNAME``, ``KUBERNETES_SERVICE_HOST``, ``GITHUB_SHA``, ``PYTHON*``…)
+    and private hand-off variables the app sets itself for its child processes. A read only in
+    an ``except`` fallback, an ``if __name__ == "__main__":`` block or an Alembic revision /
+    data migration is a warning, with that reason in the message.
+
+    Subjects: one per (app, variable) read outside the layers — failing, one finding listing
+    every read site — plus one per field of a typed layer under its env name, which passes when
+    nothing reads that variable behind the layer's back. Reads whose name cannot be determined
+    statically are one warning per app, ``<app>:<unresolved>``, listing the sites. An app with
+    no settings layer that reads nothing gets one passing subject ``<app>:*``. Every message
+    names the settings layer it compared against.
 
 Why it matters
     A variable read with ``os.getenv`` and a hardcoded default is never validated: when it is
     missing in production the app starts and fails later, at runtime (the email is never sent).
-    When a Settings field for the variable exists, the direct read also bypasses it: it misses
+    When a settings layer declares the variable, the direct read also bypasses it: it misses
     values from the ``.env`` file Settings loads and the field's type and validators, so two
     parts of the app can see two different values.
 
 Example
     ``KAB201 backend/app/services/email.py:12 SMTP_HOST is read from the environment at 2 sites
-    but is not a field of any Settings class, so it is not validated at startup``
+    but is not declared by Settings in backend/app/core/config.py (pydantic-settings class), so
+    it is not validated at startup``
 
 Fix
     Add a typed field to the app's Settings class (``smtp_host: str``) and read
@@ -39,14 +51,24 @@ from __future__ import annotations
 from collections import defaultdict
 
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity
+from pytest_kabul.project.compose.env_contract import EXAMPLE_NAMES, example_lines
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.python.apps import python_apps
+from pytest_kabul.project.python.apps import PythonApp, python_apps
 from pytest_kabul.project.python.settings.classes import (
     SettingsClass,
     accepted_env,
     settings_classes,
 )
-from pytest_kabul.project.python.settings.envreads import EnvRead, outside_settings
+from pytest_kabul.project.python.settings.envreads import EnvRead, env_reads, outside_settings
+from pytest_kabul.project.python.settings.layers import (
+    LayerKind,
+    SettingsLayer,
+    declaring_layer,
+    holding_layer,
+    layers_of,
+)
+from pytest_kabul.project.python.settings.platform import platform_reason
+from pytest_kabul.project.python.settings.writes import defaults_of, handoff_sites, save_restore
 from pytest_kabul.registry import Check, Evaluation
 
 check = Check(
@@ -59,6 +81,10 @@ check = Check(
 )
 
 UNRESOLVED = "<unresolved>"
+CONTEXTS = {
+    "except": "only in an `except` fallback branch",
+    "__main__": 'only in an `if __name__ == "__main__":` block (a script entry, not the app)',
+}
 
 
 def main_settings(
@@ -77,10 +103,32 @@ def main_settings(
     return min(classes, key=lambda c: (c.name != "Settings", -len(c.fields), c.path, c.line))
 
 
+def main_layer(layers: tuple[SettingsLayer, ...]) -> SettingsLayer | None:
+    """The layer new variables belong in: pydantic-settings first, then the one declaring most."""
+    if not layers:
+        return None
+    return min(
+        layers,
+        key=lambda x: (x.kind is not LayerKind.PYDANTIC_SETTINGS, -len(x.variables), x.path),
+    )
+
+
 def _site(read: EnvRead) -> str:
     via = f" via {' -> '.join(read.via)}" if read.via else ""
     where = f"in {read.function}(), " if read.function else ""
     return f"{read.location} `{read.kind.value}`{via} ({where}default: {read.default.value})"
+
+
+def _low_weight(read: EnvRead) -> str | None:
+    """Why a read site weighs less than a read on the app's path, or None."""
+    if read.context in CONTEXTS:
+        return CONTEXTS[read.context]
+    parts = read.path.split("/")
+    if "versions" in parts[:-1] and any(p in ("alembic", "migrations") for p in parts):
+        return "only in an Alembic revision (a one-off data migration)"
+    if "data_migrations" in parts[:-1]:
+        return "only in a data migration"
+    return None
 
 
 def _variable_finding(
@@ -89,10 +137,14 @@ def _variable_finding(
     reads: list[EnvRead],
     classes: tuple[SettingsClass, ...],
     target: SettingsClass | None,
+    layers: tuple[SettingsLayer, ...],
+    defaults: list[EnvRead],
 ) -> Finding:
     first = reads[0]
     count = f"{len(reads)} site{'s' if len(reads) != 1 else ''}"
     match = accepted_env(classes, variable)
+    declared = declaring_layer(layers, variable)
+    main = main_layer(layers)
     if match is not None:
         cls, fld = match
         attr = fld.name
@@ -104,56 +156,105 @@ def _variable_finding(
             f"Replace the direct reads of {variable} with settings.{attr} (the {cls.name}"
             f" instance from {cls.path})."
         )
+    elif declared is not None:
+        message = (
+            f"{declared.label} declares {variable}, but this code reads it from the environment"
+            f" directly at {count}, bypassing the settings layer"
+        )
+        remediation = (
+            f"Read {variable} from the settings layer in {declared.path} instead of the"
+            " environment."
+        )
     elif target is not None:
         message = (
             f"{variable} is read from the environment at {count} but is not a field of any"
-            " Settings class, so it is not validated at startup"
+            f" Settings class ({target.name} in {target.path}), so it is not validated at startup"
         )
         remediation = (
             f"Add a typed field for {variable} to {target.path}'s {target.name} and read"
             f" settings.{variable.lower()} instead of the environment."
         )
+    elif main is not None:
+        message = (
+            f"{variable} is read from the environment at {count} outside the settings layer"
+            f" {main.label}, which does not declare it"
+        )
+        remediation = (
+            f"Declare {variable} in {main.path} (better: in a typed pydantic-settings class) and"
+            " read it from there."
+        )
     else:
         message = (
             f"{variable} is read from the environment at {count} and app {app} has no"
-            " pydantic-settings class, so no configuration is validated at startup"
+            " settings layer, so no configuration is validated at startup"
         )
         remediation = (
             f"Introduce a pydantic-settings BaseSettings class in {app} with a typed field for"
             f" {variable}, instantiate it once at startup and read the value from it."
         )
+    reasons = {_low_weight(r) for r in reads}
+    severity = check.severity
+    if None not in reasons:
+        severity = Severity.WARNING
+        message += f"; it is read {'; '.join(sorted(r for r in reasons if r))}"
+    evidence = [Evidence(title="read sites", text="\n".join(_site(r) for r in reads))]
+    if defaults:
+        evidence.append(
+            Evidence(
+                title="defaults set by the code",
+                text="\n".join(
+                    f"{d.location} `{d.kind.value}` gives {variable} a default" for d in defaults
+                ),
+            )
+        )
     return Finding(
         code=check.code,
-        severity=check.severity,
+        severity=severity,
         subject=f"{app}:{variable}",
         message=message,
         remediation=remediation,
+        location=Location(first.path, first.line),
+        evidence=tuple(evidence),
+    )
+
+
+def _unresolved_finding(
+    app: str, reads: list[EnvRead], target: SettingsClass | None, main: SettingsLayer | None
+) -> Finding:
+    where = (
+        f"{target.path}'s {target.name}"
+        if target
+        else main.label
+        if main
+        else f"a new pydantic-settings class in {app}"
+    )
+    first = reads[0]
+    via = f" (through {' -> '.join(first.via)})" if first.via else ""
+    count = f"{len(reads)} site{'s' if len(reads) != 1 else ''}"
+    return Finding(
+        code=check.code,
+        severity=Severity.WARNING,
+        subject=f"{app}:{UNRESOLVED}",
+        message=(
+            f"environment variables whose names cannot be determined statically are read at"
+            f" {count} outside the settings layer ({first.kind.value} of"
+            f" `{first.expression or '?'}`{via} first), so they cannot be checked here"
+        ),
+        remediation=(
+            f"Read these values through typed fields of {where}; if a name really is dynamic,"
+            " declare every possible variable as a field."
+        ),
         location=Location(first.path, first.line),
         evidence=(Evidence(title="read sites", text="\n".join(_site(r) for r in reads)),),
     )
 
 
-def _unresolved_finding(app: str, read: EnvRead, target: SettingsClass | None) -> Finding:
-    where = (
-        f"{target.path}'s {target.name}" if target else f"a new pydantic-settings class in {app}"
-    )
-    via = f" (through {' -> '.join(read.via)})" if read.via else ""
-    return Finding(
-        code=check.code,
-        severity=check.severity,
-        subject=f"{app}:{UNRESOLVED}",
-        message=(
-            f"an environment variable whose name cannot be determined statically"
-            f" ({read.kind.value} of `{read.expression or '?'}`{via}) is read outside Settings,"
-            " so it is not validated at startup"
-        ),
-        remediation=(
-            f"Read this value through a typed field of {where}; if the name really is dynamic,"
-            " declare every possible variable as a field."
-        ),
-        location=Location(read.path, read.line),
-        evidence=(Evidence(title="read sites", text=_site(read)),),
-    )
+def _documented(project: Project, app: PythonApp) -> set[str]:
+    """Variables the app's ``.env.example`` documents (user-facing configuration)."""
+    for name in EXAMPLE_NAMES:
+        if project.exists(app.path(name)):
+            return set(example_lines(project, app.path(name)))
+    return set()
 
 
 @check.evaluator
@@ -165,40 +266,85 @@ def evaluate(project: Project) -> Evaluation:
     for cls in settings_classes(project):
         if not cls.test_code:
             classes_by_app[cls.app].append(cls)
+    everything = env_reads(project)
+    defaults = defaults_of(everything)
+    restored = save_restore(everything)
     reads_by_app: dict[str, dict[str, list[EnvRead]]] = defaultdict(lambda: defaultdict(list))
     unresolved: dict[str, list[EnvRead]] = defaultdict(list)
+    layer_map = {app.name: layers_of(project, app.name) for app in apps}
     tooling = {f for app in apps for f in app.tooling_files}  # code production never runs
     for read in outside_settings(project):
         if read.path in tooling:
             continue
+        if holding_layer(layer_map.get(read.app, ()), read) is not None:
+            continue
         if not read.resolved:
             unresolved[read.app].append(read)
         for name in read.names:
-            reads_by_app[read.app][name].append(read)
+            if (read.path, read.function, name) not in restored:
+                reads_by_app[read.app][name].append(read)
     subjects: list[str] = []
     findings: list[Finding] = []
     notes: dict[str, str] = {}
+    skipped: dict[str, str] = {}
     for app in apps:
         classes = tuple(classes_by_app.get(app.name, ()))
+        layers = layer_map[app.name]
         target = main_settings(classes, project.config.settings_class)
+        handoff: dict[str, str] | None = None
+        documented: set[str] | None = None
         for variable, reads in sorted(reads_by_app[app.name].items()):
-            findings.append(_variable_finding(app.name, variable, sorted(reads), classes, target))
-        for read in sorted(unresolved[app.name]):
-            findings.append(_unresolved_finding(app.name, read, target))
+            subject = f"{app.name}:{variable}"
+            reason = platform_reason(variable)
+            if reason is None and declaring_layer(layers, variable) is None:
+                if handoff is None:
+                    app_reads = [r for r in everything if r.app == app.name]
+                    handoff = handoff_sites(project, app, app_reads)
+                    documented = _documented(project, app)
+                if variable in handoff and variable not in (documented or set()):
+                    reason = (
+                        f"{variable} is set by {app.name} itself at {handoff[variable]} for its"
+                        " own processes (a private hand-off, not configuration)"
+                    )
+            if reason is not None:
+                skipped[subject] = reason
+                continue
+            findings.append(
+                _variable_finding(
+                    app.name,
+                    variable,
+                    sorted(reads),
+                    classes,
+                    target,
+                    layers,
+                    defaults.get((app.name, variable), []),
+                )
+            )
+        if unresolved[app.name]:
+            findings.append(
+                _unresolved_finding(
+                    app.name, sorted(unresolved[app.name]), target, main_layer(layers)
+                )
+            )
         for cls in classes:
             for fld in cls.fields:
                 if not fld.nested:
                     subjects.append(f"{app.name}:{fld.env_name}")
                     notes.setdefault(
-                        f"{app.name}:{fld.env_name}",
-                        f"read only through {cls.name}.{fld.name}",
+                        f"{app.name}:{fld.env_name}", f"read only through {cls.name}.{fld.name}"
                     )
-        if not classes and not reads_by_app[app.name] and not unresolved[app.name]:
+        for layer in layers:
+            if layer.typed and layer.kind is not LayerKind.PYDANTIC_SETTINGS:
+                for variable in layer.variables:
+                    subjects.append(f"{app.name}:{variable}")
+                    notes.setdefault(f"{app.name}:{variable}", f"read only through {layer.label}")
+        if not layers and not reads_by_app[app.name] and not unresolved[app.name]:
             subjects.append(f"{app.name}:*")
             notes[f"{app.name}:*"] = f"{app.name} reads no environment variable outside Settings"
     failing = {f.subject for f in findings}
     return Evaluation.build(
         subjects=subjects,
         findings=findings,
+        skipped={k: v for k, v in skipped.items() if k not in failing},
         notes={k: v for k, v in notes.items() if k not in failing},
     )

@@ -10,7 +10,10 @@ What it checks
     validator covering it (``@field_validator`` /
     ``@validator`` naming the field or ``"*"``, or a ``@model_validator`` / ``@root_validator``
     that mentions the field). One subject per such field, ``<app>:<ENV_NAME>``; it passes when
-    the field is required, has a real default, or is validated. Test code is not judged.
+    the field is required, has a real default, or is validated. An optional integration
+    endpoint (``*_URL``/``*_URI``/``*_ENDPOINT``, not a secret) defaulting to ``None`` passes
+    when the app's code guards its absence (``if not settings.redis_url:``, ``if
+    settings.s3_endpoint_url is None:``): absence is then intended. Test code is not judged.
 
 Why it matters
     Settings exist to fail fast: a missing ``STRIPE_API_KEY`` should stop the app at startup
@@ -28,8 +31,11 @@ Fix
 
 from __future__ import annotations
 
+import re
+
 from pytest_kabul.model import Area, Finding, Location, Severity
 from pytest_kabul.project.core import Project
+from pytest_kabul.project.python.apps import python_apps
 from pytest_kabul.project.python.settings.classes import (
     SettingsClass,
     SettingsField,
@@ -54,6 +60,33 @@ SUFFIXES = frozenset(
 CONTAINS = ("SECRET", "TOKEN", "PASSWORD", "API_KEY", "APIKEY", "PRIVATE_KEY")
 INTEGRATIONS = frozenset({"SMTP"})  # any ``SMTP`` part, also behind an env_prefix
 SILENT = frozenset({DefaultKind.EMPTY, DefaultKind.NONE})
+ENDPOINTS = frozenset({"URL", "URI", "ENDPOINT"})
+
+
+def optional_endpoint(env_name: str, fld: SettingsField) -> bool:
+    name = env_name.upper()
+    return (
+        fld.default is DefaultKind.NONE
+        and name.split("_")[-1] in ENDPOINTS
+        and not any(w in name for w in CONTAINS)
+    )
+
+
+def _guarded(project: Project, app: str, attr: str) -> str | None:
+    """The first place the app's code handles the field being absent, or None."""
+    pattern = re.compile(
+        rf"\bif\s+(?:not\s+)?[\w.()]*\.{re.escape(attr)}\b|\.{re.escape(attr)}\s+is\s+(?:not\s+)?None"
+    )
+    for found in python_apps(project):
+        if found.name != app:
+            continue
+        for rel in found.runtime_files:
+            text = project.read_text(rel) or ""
+            if attr in text:
+                m = pattern.search(text)
+                if m:
+                    return f"{rel}:{text.count(chr(10), 0, m.start()) + 1}"
+    return None
 
 
 def looks_sensitive(env_name: str) -> bool:
@@ -91,6 +124,7 @@ def evaluate(project: Project) -> Evaluation:
         return Evaluation.skip("no pydantic-settings class found")
     subjects: list[str] = []
     findings: list[Finding] = []
+    notes: dict[str, str] = {}
     seen: set[tuple[str, int, str]] = set()
     # An inherited field is judged once, under the class that declares it.
     pairs = sorted(
@@ -113,7 +147,15 @@ def evaluate(project: Project) -> Evaluation:
         subject = f"{cls.app}:{sensitive[0]}"
         subjects.append(subject)
         if fld.default in SILENT and not fld.validated:
+            guard = (
+                _guarded(project, cls.app, fld.name.split(".")[-1])
+                if optional_endpoint(sensitive[0], fld)
+                else None
+            )
+            if guard is not None:
+                notes[subject] = f"optional endpoint: its absence is handled at {guard}"
+                continue
             findings.append(_finding(cls.app, cls, fld, sensitive[0]))
     if not subjects:
         return Evaluation.skip("no secret or integration field in any Settings class")
-    return Evaluation.build(subjects=subjects, findings=findings)
+    return Evaluation.build(subjects=subjects, findings=findings, notes=notes)

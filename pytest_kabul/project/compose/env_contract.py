@@ -1,10 +1,14 @@
 """The environment contract between compose services and the Python apps they run (for KAB203).
 
 A compose service runs a Python app when its ``build`` context is the app's folder
-(``PythonApp.root``). What the app *reads* is the union of its runtime ``env_reads`` names, its
-Settings fields (``settings_classes``), and ``$VAR`` references in the service's start command,
-its Dockerfile and the shell scripts of its build context. What the service is *given* is its
-``environment:``, its ``env_file`` variables and its image's ``ENV``. Values are never kept.
+(``PythonApp.root``). What the app *reads* is the union of its runtime ``env_reads`` names, the
+variables of its settings layers (``settings_layers``: pydantic-settings fields, typed
+configuration classes, untyped configuration modules), and ``$VAR`` references in the service's
+start command, its Dockerfile and the shell scripts of its build context. What the project
+*uses* besides is compose ``${VAR}`` interpolation (``compose_interpolated``) and JavaScript
+``process.env.X`` / ``import.meta.env.X`` reads (``js_env_reads``). What the service is *given*
+is its ``environment:``, its ``env_file`` variables and its image's ``ENV``. Values are never
+kept.
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ from dataclasses import dataclass
 from pytest_kabul.project.compose.load import compose_models
 from pytest_kabul.project.compose.model import ComposeModel, ComposeService
 from pytest_kabul.project.compose.roles import command_text, dev_reason, service_dockerfile
-from pytest_kabul.project.core import Project
+from pytest_kabul.project.core import Project, facet
 from pytest_kabul.project.python.apps import PythonApp, python_apps
 from pytest_kabul.project.python.settings.classes import SettingsClass, settings_classes
 from pytest_kabul.project.python.settings.envreads import env_reads
+from pytest_kabul.project.python.settings.layers import SettingsLayer, layers_of
 
 EXAMPLE_NAMES = (
     ".env.example",
@@ -31,6 +36,13 @@ EXAMPLE_NAMES = (
     "sample.env",
 )
 _VAR_RE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+_INTERP_RE = re.compile(r"(?<!\$)\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+_JS_ENV_RE = re.compile(
+    r"(?:process\.env|import\.meta\.env)(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*[\"'`]([A-Za-z_][A-Za-z0-9_]*)[\"'`]\s*\])"
+)
+_JS_DESTRUCTURE_RE = re.compile(r"\{([^{}]{1,400})\}\s*=\s*(?:process\.env|import\.meta\.env)\b")
+JS_SUFFIXES = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".vue", ".svelte", ".astro")
+_SKIP_DIRS = ("node_modules/", ".next/", "dist/", "build/", "out/", "coverage/")
 _LINE_RE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=")
 # Read by the runtime, the server or a library rather than by the app's own code.
 RUNTIME_VARIABLES = frozenset(
@@ -86,6 +98,46 @@ def service_apps(project: Project) -> list[ServiceApp]:
             if app is not None and service.name not in seen:
                 seen[service.name] = ServiceApp(service, app, model)
     return [seen[name] for name in sorted(seen)]
+
+
+@facet
+def compose_interpolated(project: Project) -> frozenset[str]:
+    """Variables compose files interpolate (``${POSTGRES_USER}`` in any field)."""
+    names: set[str] = set()
+    for model in compose_models(project):
+        for rel in model.files:
+            names.update(_INTERP_RE.findall(project.read_text(rel) or ""))
+    return frozenset(names)
+
+
+@facet
+def js_env_reads(project: Project) -> frozenset[str]:
+    """Variables JavaScript/TypeScript code reads (``process.env.X``, ``import.meta.env.X``)."""
+    names: set[str] = set()
+    for rel in project.files.suffix(*JS_SUFFIXES):
+        if any(f"/{d}" in f"/{rel}" for d in _SKIP_DIRS):
+            continue
+        text = project.read_text(rel) or ""
+        if "env" not in text:
+            continue
+        for a, b in _JS_ENV_RE.findall(text):
+            names.add(a or b)
+        for group in _JS_DESTRUCTURE_RE.findall(text):
+            names.update(re.findall(r"\b([A-Z][A-Z0-9_]+)\b", group))
+    return frozenset(names)
+
+
+def layers_for(project: Project, app: PythonApp) -> tuple[SettingsLayer, ...]:
+    return layers_of(project, app.name)
+
+
+def declared_by(layers: tuple[SettingsLayer, ...], name: str) -> SettingsLayer | None:
+    """The layer declaring ``name`` (also case-insensitively: pydantic-settings upper-cases)."""
+    upper = name.upper()
+    for layer in sorted(layers, key=lambda x: (not x.typed, x.path, x.line)):
+        if layer.declares(name) or layer.declares(upper):
+            return layer
+    return None
 
 
 def settings_of(project: Project, app: PythonApp) -> tuple[SettingsClass, ...]:

@@ -56,14 +56,15 @@ def test_kab201_bypass_missing_field_unresolved_and_passing_subjects(tmp_path: P
     assert list(result.findings) == [
         Finding(
             code="KAB201",
-            severity=Severity.ERROR,
+            severity=Severity.WARNING,
             subject="svc:<unresolved>",
             message=(
-                "an environment variable whose name cannot be determined statically (os.getenv"
-                " of `pick()`) is read outside Settings, so it is not validated at startup"
+                "environment variables whose names cannot be determined statically are read at"
+                " 1 site outside the settings layer (os.getenv of `pick()` first), so they cannot"
+                " be checked here"
             ),
             remediation=(
-                "Read this value through a typed field of svc/app/config.py's Settings; if the"
+                "Read these values through typed fields of svc/app/config.py's Settings; if a"
                 " name really is dynamic, declare every possible variable as a field."
             ),
             location=Location("svc/app/mail.py", 9),
@@ -102,7 +103,8 @@ def test_kab201_bypass_missing_field_unresolved_and_passing_subjects(tmp_path: P
             subject="svc:SMTP_PORT",
             message=(
                 "SMTP_PORT is read from the environment at 1 site but is not a field of any"
-                " Settings class, so it is not validated at startup"
+                " Settings class (Settings in svc/app/config.py), so it is not validated at"
+                " startup"
             ),
             remediation=(
                 "Add a typed field for SMTP_PORT to svc/app/config.py's Settings and read"
@@ -144,7 +146,7 @@ def test_kab201_app_without_settings_and_clean_app(tmp_path: Path) -> None:
             "svc:S3_BUCKET",
             "svc/tool.py:2",
             "S3_BUCKET is read from the environment at 1 site and app svc has no"
-            " pydantic-settings class, so no configuration is validated at startup",
+            " settings layer, so no configuration is validated at startup",
         )
     ]
     assert result.findings[0].remediation.startswith("Introduce a pydantic-settings BaseSettings")
@@ -229,3 +231,52 @@ def test_kab201_remediation_targets_the_configured_settings_class(tmp_path: Path
     assert chosen.name == "WorkerSettings"
     assert kab201.main_settings(classes, "other.module:WorkerSettings") is classes[0]
     assert kab201.main_settings((), "app.config:Settings") is None
+
+
+def test_kab201_platform_names_and_handoffs_are_skipped_with_a_reason() -> None:
+    from tests.helpers import PROJECTS
+
+    result = kab201.check.evaluate(Project(PROJECTS / "settings_env_edges"))
+    assert dict(result.skipped) == {
+        "backend:APP__WORKER_INDEX": (
+            "APP__WORKER_INDEX is set by backend itself at backend/app/workers.py:9 for its own"
+            " processes (a private hand-off, not configuration)"
+        ),
+        "backend:GITHUB_SHA": "GITHUB_SHA is set by GitHub Actions, not configuration the app"
+        " declares",
+        "backend:HOSTNAME": "HOSTNAME is set by the container runtime, not configuration the app"
+        " declares",
+        "backend:KUBERNETES_SERVICE_HOST": "KUBERNETES_SERVICE_HOST is set by Kubernetes, not"
+        " configuration the app declares",
+        "backend:RENDER_GIT_COMMIT": "RENDER_GIT_COMMIT is set by Render, not configuration the"
+        " app declares",
+    }
+    embedding = result.findings_for("backend:EMBEDDING_MODEL")[0]
+    assert embedding.evidence[1] == Evidence(
+        title="defaults set by the code",
+        text="backend/app/runtime.py:10 `os.environ.setdefault` gives EMBEDDING_MODEL a default",
+    )
+    assert "AWS_ACCESS_KEY_ID" not in " ".join(result.subjects)  # saved and restored: not a read
+
+
+def test_kab202_optional_endpoint_with_an_absence_guard_passes(tmp_path: Path) -> None:
+    config = (
+        "from pydantic_settings import BaseSettings\n\n\n"
+        "class Settings(BaseSettings):\n"
+        "    s3_endpoint_url: str | None = None\n"
+        "    webhook_url: str | None = None\n"
+        "    api_token: str | None = None\n"
+    )
+    storage = (
+        "from app.config import Settings\n\nsettings = Settings()\n\n\n"
+        "def client() -> str:\n"
+        "    if not settings.s3_endpoint_url:\n"
+        "        return 'aws'\n"
+        "    return 'custom'\n"
+    )
+    project = make(tmp_path, {"app/config.py": config, "app/storage.py": storage})
+    result = kab202.check.evaluate(project)
+    assert [f.subject for f in result.findings] == ["svc:API_TOKEN", "svc:WEBHOOK_URL"]
+    assert result.notes["svc:S3_ENDPOINT_URL"] == (
+        "optional endpoint: its absence is handled at svc/app/storage.py:7"
+    )

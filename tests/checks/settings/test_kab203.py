@@ -82,7 +82,8 @@ def test_exact_findings(tmp_path: Path) -> None:
     assert ev.findings == (
         finding(
             "api:OLD_FEATURE_FLAG",
-            "api is given OLD_FEATURE_FLAG, but no code of backend reads it",
+            "api is given OLD_FEATURE_FLAG, but no code of backend reads it"
+            " (settings layer: Settings in backend/app/config.py (pydantic-settings class))",
             "Remove OLD_FEATURE_FLAG from api in docker-compose.yml, or declare it as a field"
             " of the Settings class of backend and read it from there.",
             "docker-compose.yml",
@@ -90,7 +91,8 @@ def test_exact_findings(tmp_path: Path) -> None:
         ),
         finding(
             "api:UNUSED_TOKEN",
-            "api is given UNUSED_TOKEN, but no code of backend reads it",
+            "api is given UNUSED_TOKEN, but no code of backend reads it"
+            " (settings layer: Settings in backend/app/config.py (pydantic-settings class))",
             "Remove UNUSED_TOKEN from api in backend/prod.env, or declare it as a field of the"
             " Settings class of backend and read it from there.",
             "backend/prod.env",
@@ -106,8 +108,9 @@ def test_exact_findings(tmp_path: Path) -> None:
         ),
         finding(
             "backend:MAILER_HOST",
-            "backend/.env.example documents MAILER_HOST, which the Settings class does not"
-            " declare (read outside Settings)",
+            "backend/.env.example documents MAILER_HOST, which no settings layer of backend"
+            " declares (read outside the layer; settings layer: Settings in"
+            " backend/app/config.py (pydantic-settings class))",
             "Declare MAILER_HOST in the Settings class of backend, or remove it from"
             " backend/.env.example.",
             "backend/.env.example",
@@ -115,8 +118,9 @@ def test_exact_findings(tmp_path: Path) -> None:
         ),
         finding(
             "backend:STALE_VAR",
-            "backend/.env.example documents STALE_VAR, which the Settings class does not"
-            " declare (read by no code)",
+            "backend/.env.example documents STALE_VAR, which no settings layer of backend"
+            " declares (read by no code; settings layer: Settings in backend/app/config.py"
+            " (pydantic-settings class))",
             "Declare STALE_VAR in the Settings class of backend, or remove it from"
             " backend/.env.example.",
             "backend/.env.example",
@@ -189,3 +193,45 @@ def test_uncommitted_env_file_is_read_through_its_template_or_skipped(tmp_path: 
         "api:APP_SECRET_KEY": "api's env_file backend/.env is not in the repository (it may"
         " set APP_SECRET_KEY)",
     }
+
+
+def test_compose_interpolation_js_reads_and_untyped_layers_count_as_uses(tmp_path: Path) -> None:
+    compose = (
+        "services:\n"
+        "  api:\n"
+        "    build: ./backend\n"
+        "    env_file: [backend/prod.env]\n"
+        "    environment:\n"
+        "      DATABASE_URL: postgresql://${POSTGRES_USER}:${POSTGRES_PASSWORD}@db/app\n"
+        "  db:\n"
+        "    image: postgres:16\n"
+    )
+    config = (
+        "from starlette.config import Config\n\n"
+        "config = Config('.env')\n"
+        "DATABASE_URL = config('DATABASE_URL')\n"
+        "SECRET_KEY = config('SECRET_KEY')\n"
+    )
+    ev = check.evaluate(
+        build_project(
+            tmp_path,
+            {
+                "docker-compose.yml": compose,
+                "backend/pyproject.toml": "[project]\nname = 'backend'\n",
+                "backend/app/__init__.py": "",
+                "backend/app/config.py": config,
+                "backend/prod.env": "POSTGRES_USER=app\nPOSTGRES_PASSWORD=x\nSECRET_KEY=y\n",
+                "backend/.env.example": (
+                    "DATABASE_URL=\nSECRET_KEY=\nNEXT_PUBLIC_API_URL=\nPOSTGRES_USER=\nGONE=\n"
+                ),
+                "web/app/page.tsx": "export const api = process.env.NEXT_PUBLIC_API_URL;\n",
+            },
+        )
+    )
+    assert [(f.subject, f.message) for f in ev.findings] == [
+        (
+            "backend:GONE",
+            "backend/.env.example documents GONE, which no settings layer of backend declares"
+            " (read by no code; settings layer: backend/app/config.py (starlette Config module))",
+        )
+    ]

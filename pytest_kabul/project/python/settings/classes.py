@@ -25,11 +25,13 @@ from dataclasses import dataclass
 from pytest_kabul.project.core import Project, facet, paused_gc
 from pytest_kabul.project.python.apps import PythonApp, python_apps
 from pytest_kabul.project.python.modules import (
+    ConstEval,
     import_bindings,
     module_index,
     parse,
     top_level,
 )
+from pytest_kabul.project.python.settings.prefix import constant_prefix, helper_prefix
 from pytest_kabul.project.python.settings.syntax import (
     SECRET_TYPES,
     DefaultKind,
@@ -252,6 +254,9 @@ class _Resolver:
                     if v is not None or k == "env_nested_delimiter"
                 }
             )
+            dynamic = self._dynamic_prefix(c)
+            if dynamic is not None:
+                config["env_prefix"] = dynamic
         prefix = str(config.get("env_prefix") or "")
         sensitive = bool(config.get("case_sensitive", False))
         delimiter = config.get("env_nested_delimiter")
@@ -322,6 +327,43 @@ class _Resolver:
             fields=tuple(out),
             test_code=cls.path in set(self.app.test_files),
         )
+
+    def _dynamic_prefix(self, c: _Class) -> str | None:
+        """``env_prefix`` given by a constant name or a config helper call (not a literal)."""
+        consts = ConstEval(self.project, self.index)
+        for stmt in c.node.body:
+            if isinstance(stmt, ast.ClassDef) and stmt.name == "Config":
+                for inner in stmt.body:
+                    if (
+                        isinstance(inner, ast.Assign)
+                        and any(
+                            isinstance(t, ast.Name) and t.id == "env_prefix" for t in inner.targets
+                        )
+                        and not isinstance(inner.value, ast.Constant)
+                    ):
+                        return constant_prefix(consts, inner.value, c.path)
+            value = stmt.value if isinstance(stmt, ast.Assign | ast.AnnAssign) else None
+            targets = (
+                stmt.targets
+                if isinstance(stmt, ast.Assign)
+                else [stmt.target]
+                if isinstance(stmt, ast.AnnAssign)
+                else []
+            )
+            if not isinstance(value, ast.Call) or not any(
+                isinstance(t, ast.Name) and t.id == "model_config" for t in targets
+            ):
+                continue
+            given = next((k.value for k in value.keywords if k.arg == "env_prefix"), None)
+            if given is not None and not isinstance(given, ast.Constant):
+                return constant_prefix(consts, given, c.path)
+            name = value.func.id if isinstance(value.func, ast.Name) else None
+            if given is None and name not in (None, "SettingsConfigDict", "ConfigDict", "dict"):
+                return helper_prefix(self.project, self.index, c.path, value)
+        for kw in c.node.keywords:
+            if kw.arg == "env_prefix" and not isinstance(kw.value, ast.Constant):
+                return constant_prefix(consts, kw.value, c.path)
+        return None
 
     def _model_of(self, path: str, annotation: ast.expr) -> _Class | None:
         self.load(path)

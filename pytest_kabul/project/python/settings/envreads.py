@@ -58,6 +58,27 @@ class ReadKind(enum.Enum):
     DECOUPLE = "decouple config"
     STARLETTE = "starlette Config"
     ENV_OBJECT = "Env()"
+    ENVIRON_SET = "os.environ[] ="
+    DELETE = "del os.environ[]"
+    PUTENV = "os.putenv"
+    UPDATE = "os.environ.update"
+
+    @property
+    def is_write(self) -> bool:
+        """Writes give the environment a value (for a library or a child process): not reads."""
+        return self in WRITES
+
+
+WRITES = frozenset(
+    {
+        ReadKind.SETDEFAULT,
+        ReadKind.POP,
+        ReadKind.ENVIRON_SET,
+        ReadKind.DELETE,
+        ReadKind.PUTENV,
+        ReadKind.UPDATE,
+    }
+)
 
 
 @dataclass(frozen=True, order=True)
@@ -73,6 +94,11 @@ class EnvRead:
     settings_class: str | None  # the Settings class whose body holds this read
     test_code: bool
     via: tuple[str, ...] = ()  # wrapper functions between this site and the real read
+    context: str | None = None  # "except" (fallback branch) / "__main__" (script guard)
+
+    @property
+    def is_write(self) -> bool:
+        return self.kind.is_write
 
     @property
     def resolved(self) -> bool:
@@ -119,6 +145,7 @@ class _App:
             function=at.function,
             settings_class=owner,
             test_code=path in self.test_files,
+            context=at.context,
             **kw,  # type: ignore[arg-type]
         )
 
@@ -342,5 +369,7 @@ def env_reads(project: Project) -> tuple[EnvRead, ...]:
 
 
 def outside_settings(project: Project) -> tuple[EnvRead, ...]:
-    """The reads KAB201 judges: runtime code (not tests/tooling), outside any Settings class."""
-    return tuple(r for r in env_reads(project) if not r.test_code and not r.in_settings)
+    """Runtime reads (not tests, not writes) outside any pydantic-settings class."""
+    return tuple(
+        r for r in env_reads(project) if not r.test_code and not r.in_settings and not r.is_write
+    )

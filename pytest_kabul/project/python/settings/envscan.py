@@ -22,6 +22,7 @@ TRIGGERS = ("environ", "getenv", "decouple", "starlette", "Env(", "config(")
 GETENV = frozenset({"os.getenv", "os.getenvb"})
 ENVIRON = frozenset({"os.environ", "os.environb"})
 ENVIRON_METHODS = {"get": "ENVIRON_GET", "setdefault": "SETDEFAULT", "pop": "POP"}
+PUTENV = frozenset({"os.putenv", "os.unsetenv"})
 READER_CLASSES = {
     "decouple.AutoConfig": "decouple",
     "decouple.Config": "decouple",
@@ -64,6 +65,7 @@ class Site:
     function: str | None
     params: tuple[str, ...]
     classes: tuple[str, ...]
+    context: str | None = None  # "except" (a fallback branch) or "__main__" (a script guard)
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class Call:
     function: str | None
     params: tuple[str, ...]
     classes: tuple[str, ...]
+    context: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,7 @@ class _Ctx:
     in_class_body: bool = False
     loops: tuple[tuple[str, tuple[ast.expr, ...]], ...] = ()  # ``for k in ("A", "B"):``
     local: dict[str, ast.expr] | None = None  # ``key = f"{prefix}_URL"`` inside a function
+    context: str | None = None  # "except" / "__main__": a fallback branch or a script guard
 
 
 def _arg(call: ast.Call, index: int, *names: str) -> ast.expr | None:
@@ -188,12 +192,16 @@ class _Scanner:
                 ctx.function,
                 ctx.params,
                 ctx.classes,
+                ctx.context,
             )
         )
 
     def call(self, node: ast.Call, ctx: _Ctx) -> None:
         func = node.func
         q = self.qualified(func)
+        if q in PUTENV:
+            self.site(ctx, node, _arg(node, 0, "key"), None, "PUTENV", missing=DefaultKind.ABSENT)
+            return
         if q in GETENV:
             self.site(
                 ctx,
@@ -205,6 +213,9 @@ class _Scanner:
             )
             return
         if isinstance(func, ast.Attribute):
+            if self.qualified(func.value) in ENVIRON and func.attr == "update":
+                self.update(node, ctx)
+                return
             if self.qualified(func.value) in ENVIRON and func.attr in ENVIRON_METHODS:
                 missing = DefaultKind.ABSENT if func.attr == "pop" else DefaultKind.NONE
                 default = _arg(node, 1, "default", "value")
@@ -287,7 +298,7 @@ class _Scanner:
             return
         args = tuple(node.args)
         keywords = tuple((k.arg, k.value) for k in node.keywords if k.arg)
-        where = (ctx.function, ctx.params, ctx.classes)
+        where = (ctx.function, ctx.params, ctx.classes, ctx.context)
         if isinstance(func, ast.Name):
             self.out.calls.append(Call(node.lineno, "name", None, func.id, args, keywords, *where))
         elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
@@ -316,7 +327,7 @@ class _Scanner:
         qual = (*ctx.qual, node.name)
         name = ".".join(qual)
         self.out.functions[name] = Func(params, defaults, ctx.in_class_body and not static)
-        inner = _Ctx(qual, name, params, ctx.classes, local={})
+        inner = _Ctx(qual, name, params, ctx.classes, local={}, context=ctx.context)
         for stmt in node.body:
             self.visit(stmt, inner)
 
@@ -341,6 +352,10 @@ class _Scanner:
             self.assign(node, ctx)  # type: ignore[arg-type]
         elif (kind is ast.For or kind is ast.AsyncFor) and self.loop(node, ctx):  # type: ignore[arg-type]
             return
+        elif kind is ast.ExceptHandler and ctx.context is None:
+            ctx = replace(ctx, context="except")
+        elif kind is ast.If and ctx.function is None and _main_guard(node):  # type: ignore[arg-type]
+            ctx = replace(ctx, context="__main__")
         elif kind is ast.GeneratorExp or kind is ast.ListComp or kind is ast.SetComp:
             self.comprehension(node, ctx)  # type: ignore[arg-type]
             return
@@ -362,6 +377,7 @@ class _Scanner:
             ctx.params,
             (*ctx.classes, node.name),
             in_class_body=True,
+            context=ctx.context,
         )
         for base in (*node.bases, *node.decorator_list):
             self.visit(base, ctx)
@@ -369,8 +385,20 @@ class _Scanner:
             self.visit(stmt, inner)
 
     def subscript(self, node: ast.Subscript, ctx: _Ctx) -> None:
-        if isinstance(node.ctx, ast.Load) and self.qualified(node.value) in ENVIRON:
-            self.site(ctx, node, node.slice, None, "ENVIRON_ITEM", missing=DefaultKind.ABSENT)
+        if self.qualified(node.value) not in ENVIRON:
+            return
+        kind = {ast.Load: "ENVIRON_ITEM", ast.Store: "ENVIRON_SET", ast.Del: "DELETE"}
+        self.site(ctx, node, node.slice, None, kind[type(node.ctx)], missing=DefaultKind.ABSENT)
+
+    def update(self, node: ast.Call, ctx: _Ctx) -> None:
+        """``os.environ.update({"A": ..}, B=..)``: one write per literal key."""
+        keys: list[ast.expr] = [ast.Constant(k.arg) for k in node.keywords if k.arg]
+        for arg in node.args:
+            if isinstance(arg, ast.Dict):
+                keys.extend(k for k in arg.keys if k is not None)
+            self.visit(arg, ctx)
+        for key in keys:
+            self.site(ctx, node, key, None, "UPDATE", missing=DefaultKind.ABSENT)
 
     def compare(self, node: ast.Compare, ctx: _Ctx) -> None:
         for op, right in zip(node.ops, node.comparators, strict=True):
@@ -436,6 +464,17 @@ class _Scanner:
             for tgt in node.targets:
                 if family and isinstance(tgt, ast.Name):
                     self.instances[tgt.id] = family
+
+
+def _main_guard(node: ast.If) -> bool:
+    """``if __name__ == "__main__":``"""
+    test = node.test
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and any(isinstance(c, ast.Constant) and c.value == "__main__" for c in test.comparators)
+    )
 
 
 def _subclasses(*bases: type[ast.AST]) -> frozenset[type[ast.AST]]:

@@ -242,3 +242,50 @@ def test_real_pydantic_settings_agrees_on_env_names(tmp_path: Path) -> None:
     assert (loaded.plain, loaded.aliased, loaded.sub.port) == ("x", "y", 7)
     for name in env:
         assert accepted_env((cls,), name) is not None, name
+
+
+def test_env_prefix_from_an_imported_constant_and_a_helper_call(tmp_path: Path) -> None:
+    project = make(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/constants.py": 'ENV_PREFIX = "SHOP_"\n',
+            "app/base.py": """\
+            from pydantic_settings import SettingsConfigDict
+
+            def build_settings_config(path: tuple[str, ...] = tuple(), frozen: bool = False):
+                env_prefix = f"APP_{'_'.join(path).upper()}_" if path else "APP_"
+                return SettingsConfigDict(env_prefix=env_prefix, env_file=".env", frozen=frozen)
+            """,
+            "app/config.py": """\
+            from typing import ClassVar
+            from pydantic_settings import BaseSettings, SettingsConfigDict
+            from app.base import build_settings_config
+            from app.constants import ENV_PREFIX
+
+            class Shop(BaseSettings):
+                class Config:
+                    env_prefix = ENV_PREFIX
+                name: str = "x"
+
+            class Api(BaseSettings):
+                model_config: ClassVar[SettingsConfigDict] = build_settings_config(("api",))
+                key: str = ""
+
+            class Root(BaseSettings):
+                model_config = build_settings_config()
+                home: str = "~"
+
+            class Opaque(BaseSettings):
+                model_config = build_settings_config(compute())
+                flag: bool = False
+            """,
+        },
+    )
+    got = {c.name: c.fields[0].env_names for c in settings_classes(project)}
+    assert got == {
+        "Shop": ("SHOP_NAME",),
+        "Api": ("APP_API_KEY",),
+        "Root": ("APP_HOME",),
+        "Opaque": ("FLAG",),  # not computable statically: the field name alone, never a guess
+    }

@@ -63,6 +63,8 @@ def test_every_os_form_and_alias(tmp_path: Path) -> None:
         ("app/forms.py", 12, ("I",), "SETDEFAULT", "LITERAL"),
         ("app/forms.py", 13, ("J",), "POP", "ABSENT"),
         ("app/forms.py", 14, ("K",), "ENVIRON_GET", "EXPRESSION"),
+        ("app/forms.py", 15, ("WRITTEN",), "ENVIRON_SET", "ABSENT"),  # writes are kept as such
+        ("app/forms.py", 16, ("DELETED",), "DELETE", "ABSENT"),
         ("app/forms.py", 19, ("L",), "ENVIRON_GET", "NONE"),
         ("app/forms.py", 19, ("M",), "GETENV", "NONE"),
     ]

@@ -76,8 +76,10 @@ class KabulItem(pytest.Function):
             return str(excinfo.value)
         return super().repr_failure(excinfo)
 
-    def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, None, self.name
+    def reportinfo(self) -> tuple[Path, int, str]:
+        # pytest places a skip raised inside a fixture at the item's location and asserts it
+        # has a line number: a readiness item has no source line of its own, so line 0.
+        return self.path, 0, self.name
 
 
 def _structure_id(item: pytest.Item) -> None:
@@ -172,8 +174,9 @@ class ItemFactory:
     ) -> Callable[..., None]:
         def kabul_check(request: pytest.FixtureRequest) -> None:
             item = request.node
+            observed: str | None = None
             if check.live and subject is not None:
-                findings = self._run_live(request, check, subject)
+                findings, observed = self._run_live(request, check, subject)
             else:
                 findings = evaluation.findings_for(subject) if subject else evaluation.findings
             note = evaluation.notes.get(subject or "")
@@ -189,6 +192,7 @@ class ItemFactory:
                     states=decision.states,
                     fingerprints=decision.fingerprints,
                     waiver=decision.waiver.to_dict() if decision.waiver else None,
+                    observed=observed,
                 ),
             )
             record_finding_properties(item, findings, decision)
@@ -201,16 +205,32 @@ class ItemFactory:
 
     def _run_live(
         self, request: pytest.FixtureRequest, check: Check, subject: str
-    ) -> tuple[Finding, ...]:
+    ) -> tuple[tuple[Finding, ...], str | None]:
+        """Run a live check; a check that could not run here is recorded, then skipped (or an
+        error under --kabul-require-live), so every report shows it with its reason."""
+        reason: str
         try:
             services = {name: request.getfixturevalue(name) for name in check.fixtures}
-            return check.run_live(self.project, subject, services)
+            result = check.run_live(self.project, subject, services)
+            return result.findings, result.observed
         except ServiceUnavailable as exc:
-            if self.require_live:
-                pytest.fail(f"{check.code}: live service unavailable: {exc}", pytrace=False)
-            pytest.skip(f"{check.code}: {exc}")
+            reason = str(exc)
         except CheckSkipped as exc:
-            pytest.skip(f"{check.code}: {exc}")
+            reason = str(exc)
+        except pytest.skip.Exception as exc:  # a fixture skipped (service unavailable)
+            reason = str(exc.msg)
+        except pytest.fail.Exception as exc:  # a fixture failed under --kabul-require-live
+            reason = str(exc.msg).removeprefix("live service unavailable: ")
+        reason = reason.removeprefix(f"{check.code}: ")
+        item = request.node
+        if self.require_live:
+            message = f"{check.code}: could not run here: {reason}"
+            record(item, ItemPayload(code=check.code, subject=subject, area=check.area,
+                                     error=message, not_run=True))  # fmt: skip
+            pytest.fail(message, pytrace=False)
+        record(item, ItemPayload(code=check.code, subject=subject, area=check.area,
+                                 skipped=reason, not_run=True))  # fmt: skip
+        pytest.skip(f"{check.code}: {reason}")
 
 
 def record_finding_properties(

@@ -145,8 +145,28 @@ class KabulPlugin:
 
     def scorecard(self) -> Scorecard:
         return build_scorecard(
-            self.results, self.checks, self.fail_level, self.kabul_config.waivers
+            self.results,
+            self.checks,
+            self.fail_level,
+            self.kabul_config.waivers,
+            incomplete=self._incomplete(),
         )
+
+    def _incomplete(self) -> str | None:
+        """Why this session's results cannot give a verdict, if they cannot."""
+        status = self.exitstatus
+        if status == pytest.ExitCode.INTERRUPTED:
+            return "the session was interrupted before every check ran"
+        if status in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+            return f"the session ended with an error (exit {int(status)}) before the checks ran"
+        expected = self.collected - len(self.results.deselected)
+        judged_failed = any(
+            r.outcome == "failed" and not r.not_run for r in self.results.items.values()
+        )
+        if self.collected and not judged_failed and len(self.results.items) < expected:
+            missing = expected - len(self.results.items)
+            return f"{missing} readiness check{'s' if missing != 1 else ''} did not run"
+        return None
 
     # -- results -----------------------------------------------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:

@@ -140,7 +140,8 @@ def test_kab353_round_trip_passes_and_reports_a_downgrade_that_leaves_a_type(
     good = tmp_path / "good"
     shutil.copytree(PROJECTS / "migrations_healthy", good)
     project = Project(good)
-    assert kab353.run_live(project, "backend/alembic.ini", {"kabul_postgres": embedded}) == ()
+    result = kab353.run_live(project, "backend/alembic.ini", {"kabul_postgres": embedded})
+    assert result.findings == ()
 
     bad = tmp_path / "bad"
     shutil.copytree(PROJECTS / "migrations_healthy", bad)
@@ -150,7 +151,9 @@ def test_kab353_round_trip_passes_and_reports_a_downgrade_that_leaves_a_type(
             '    sa.Enum(name="userrole").drop(op.get_bind(), checkfirst=True)\n', ""
         )
     )
-    (finding,) = kab353.run_live(Project(bad), "backend/alembic.ini", {"kabul_postgres": embedded})
+    (finding,) = kab353.run_live(
+        Project(bad), "backend/alembic.ini", {"kabul_postgres": embedded}
+    ).findings
     assert finding.message == (
         "migration round trip fails while upgrading again after the downgrade at revision"
         " 1a2b3c4d5e6f"

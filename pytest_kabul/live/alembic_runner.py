@@ -56,6 +56,7 @@ class Plan:
     part_vars: Mapping[str, tuple[str, ...]]
     driver: str | None
     extra_env: Mapping[str, str] = field(default_factory=dict)
+    python: str = sys.executable  # [tool.kabul.live] python, else the interpreter running pytest
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,62 @@ class Outcome:
     stage: str | None
     error: str | None  # scrubbed traceback text
     returncode: int
+    error_type: str | None = None
+    in_revision: bool = False  # the error was raised while a revision's upgrade/downgrade ran
+    missing_module: str | None = None
+    syntax_at: str | None = None
+    python: str | None = None
+
+    def could_not_run(self, setting_hint: str = "") -> str | None:
+        """Why this environment could not run the project here, or None when the failure is
+        the migrations' own (an error raised while a revision's DDL/DML ran)."""
+        if self.ok:
+            return None
+        kind = self.error_type or ""
+        last = self.error_tail(1).strip() or "no output"
+        python = f"Python {self.python}" if self.python else "this interpreter"
+        fix_python = (
+            "install the app's dependencies into a virtualenv and name its interpreter in"
+            " [tool.kabul.live] python"
+        )
+        if kind in ("ModuleNotFoundError", "ImportError"):
+            what = f"module {self.missing_module!r}" if self.missing_module else "a module"
+            return (
+                f"the project could not be loaded here: {what} is not importable with"
+                f" {python} ({last}); {fix_python}"
+            )
+        if kind == "SyntaxError":
+            at = f" at {self.syntax_at}" if self.syntax_at else ""
+            return (
+                f"the project's code does not parse with {python}{at} (it needs a newer"
+                f" Python); {fix_python}"
+            )
+        if self.stage in ("start", "load"):
+            return f"Alembic could not start here ({last}); {fix_python}"
+        if kind == "CommandError" and re.search(
+            r"Path doesn't exist|script_location|No such", last
+        ):
+            return (
+                f"Alembic could not find its script folder ({last}); set [tool.kabul.live]"
+                " migrations_dir to the folder the deploy runs Alembic from"
+            )
+        if kind in ("FileNotFoundError", "NotADirectoryError"):
+            return (
+                f"a file the migration environment needs was not found ({last}); set"
+                " [tool.kabul.live] migrations_dir to the folder the deploy runs Alembic from"
+            )
+        if self.in_revision:
+            return None
+        if kind == "ValidationError":
+            return (
+                f"the app's settings could not be constructed here ({last}); give the missing"
+                " values in [tool.kabul.live.env]" + setting_hint
+            )
+        return (
+            f"env.py failed before any revision ran ({kind or 'error'}: {last}); this is the"
+            " environment, not the migrations: name the database variable env.py reads in"
+            " [tool.kabul.live] database_env, or give missing values in [tool.kabul.live.env]"
+        )
 
     @property
     def failing_revision(self) -> str | None:
@@ -157,12 +214,7 @@ def plan_for(project: Project, env: AlembicEnv, *, cwd_rel: str | None = None) -
         app_dir = app_dir.strip("/").removeprefix("./")
         app_dir = "" if app_dir == "." else app_dir
     if app_dir is None:
-        for path in start_paths(project):
-            step = path.migration_step
-            inside = not path.source_dir or env.config_path.startswith(path.source_dir + "/")
-            if step is not None and inside and path.migration is not None:
-                app_dir = path.source_dir
-                break
+        app_dir = _deploy_dir(project, env, start_paths(project))
     if app_dir is None:
         app_dir = env.config_dir
     if app_dir and env.config_path.startswith(app_dir + "/"):
@@ -190,7 +242,10 @@ def plan_for(project: Project, env: AlembicEnv, *, cwd_rel: str | None = None) -
     if live.database_env:
         url_vars.add(live.database_env)
     extra.update(live.env)
+    from pytest_kabul.live.appenv import interpreter
+
     return Plan(
+        python=interpreter(project),
         cwd=project.root / app_dir if app_dir else project.root,
         config=config,
         name=env.ini_name,
@@ -199,6 +254,30 @@ def plan_for(project: Project, env: AlembicEnv, *, cwd_rel: str | None = None) -
         driver=_driver(project, env, app_dir),
         extra_env=dict(sorted(extra.items())),
     )
+
+
+def _deploy_dir(project: Project, env: AlembicEnv, paths: Sequence[Any]) -> str | None:
+    """The folder the deploy's migration step runs in: for ``docker compose run SERVICE
+    alembic …`` the service's build context, else the start path's own folder."""
+    from pytest_kabul.live.deploy_dir import compose_run_dir
+
+    def holds(folder: str) -> bool:
+        return not folder or env.config_path.startswith(folder + "/")
+
+    for path in paths:
+        step = path.migration_step
+        if step is None or path.migration is None:
+            continue
+        folder = compose_run_dir(project, step.argv)
+        if folder is not None and holds(folder):
+            return str(folder)
+    for path in paths:
+        step = path.migration_step
+        if step is None or path.migration is None or not holds(path.source_dir):
+            continue
+        if compose_run_dir(project, step.argv) is None:
+            return str(path.source_dir)
+    return None
 
 
 def _placeholder(name: str, annotation: str) -> str:
@@ -242,7 +321,11 @@ def run(
     *,
     exclude_tables: Sequence[str] = (),
     timeout: float = 300.0,
+    heads: Sequence[str] = (),
+    revisions: int = 0,
 ) -> Outcome:
+    """``heads`` and ``revisions`` come from the AST-read graph (see KAB301), so the helper
+    never imports a revision module before ``env.py`` runs."""
     from pytest_kabul.services import procs
 
     payload = {
@@ -251,9 +334,11 @@ def run(
         "url": db.url(plan.driver),
         "actions": list(actions),
         "exclude_tables": list(exclude_tables),
+        "heads": sorted(heads),
+        "revisions": revisions,
     }
     done = _run(
-        [sys.executable, str(HELPER), json.dumps(payload)],
+        [plan.python, str(HELPER), json.dumps(payload)],
         env=environment(plan, db),
         cwd=plan.cwd,
         timeout=timeout,
@@ -265,7 +350,9 @@ def run(
     )
     if marker is None:
         text = scrub((done[1] + "\n" + done[2]).strip(), secrets)
-        return Outcome(False, (), (), (), (), "start", text[-6000:] or "no output", done[0])
+        return Outcome(
+            False, tuple(sorted(heads)), (), (), (), "start", text[-6000:] or "no output", done[0]
+        )
     data = json.loads(marker[len("KABUL-RESULT ") :])
     error = data.get("error")
     if error is not None:
@@ -279,6 +366,11 @@ def run(
         stage=data.get("stage"),
         error=error,
         returncode=done[0],
+        error_type=data.get("error_type"),
+        in_revision=bool(data.get("in_revision")),
+        missing_module=data.get("missing_module"),
+        syntax_at=data.get("syntax_at"),
+        python=data.get("python"),
     )
 
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 import secrets
+import shutil
+import sys
 from collections.abc import Callable
 
 from pytest_kabul.project.core import Project
@@ -27,6 +29,18 @@ DB_NAME_RE = re.compile(r"(DATABASE|DB|POSTGRES|SQLALCHEMY|PG)_?(URL|URI|DSN)$",
 REDIS_NAME_RE = re.compile(r"(REDIS|CACHE|BROKER|RATE_?LIMIT\w*)_?(URL|URI|DSN)$", re.IGNORECASE)
 SCHEME_RE = re.compile(r"\b(postgres(?:ql)?(?:\+\w+)?)://")
 CLOSED_PORT_URL = "http://127.0.0.1:9/"
+
+
+def interpreter(project: Project) -> str:
+    """``[tool.kabul.live] python`` (a path, relative to the project root, or a command name),
+    else the interpreter running pytest."""
+    configured = project.config.live.python
+    if not configured:
+        return sys.executable
+    candidate = project.root / configured
+    if candidate.exists():
+        return str(candidate)
+    return shutil.which(configured) or configured
 
 
 def _generated(annotation: str) -> str:

@@ -14,12 +14,11 @@ values for required Settings fields, ``[tool.kabul.live.env]`` and finally the c
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from pytest_kabul.errors import CheckSkipped
-from pytest_kabul.live.appenv import replica_env
+from pytest_kabul.live.appenv import interpreter, replica_env
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.deploy.asgi import AsgiApp, asgi_apps, health_path
 from pytest_kabul.services.redis import RedisService
@@ -44,7 +43,7 @@ class ReplicaFactory:
     project: Project
     redis: RedisService | None = None
     database_url: Callable[[AsgiApp], str | None] = lambda _app: None
-    python: str = sys.executable
+    python: str | None = None  # None: [tool.kabul.live] python, else sys.executable
     started: list[AppReplicas] = field(default_factory=list)
 
     def environment(
@@ -78,7 +77,7 @@ class ReplicaFactory:
             AppTarget(target.target, self.project.root / target.app_dir, target.factory),
             n=n,
             env=self.environment(target, env, unset),
-            python=self.python,
+            python=self.python or interpreter(self.project),
             health_path=health or health_path(self.project, target) or "/",
             startup_timeout=self.project.config.live.startup_timeout,
         )

@@ -76,6 +76,8 @@ def _execute(project: Project, env: AlembicEnv, pg: PostgresService, actions: li
             actions,
             exclude_tables=project.config.live.exclude_tables,
             timeout=max(project.config.live.startup_timeout * 10, 120.0),
+            heads=graph(env).heads,
+            revisions=len(env.revisions),
         )
         reached_head = upgraded(outcome) and set(outcome.current) == set(outcome.heads)
         if reached_head and not _user_tables(pg, db.name):
@@ -96,6 +98,16 @@ def _user_tables(pg: PostgresService, dbname: str) -> int:
         dbname=dbname,
     )
     return int(str(rows[0][0])) if rows else 0
+
+
+def judge(outcome: Outcome) -> Outcome:
+    """The outcome, unless it says the project could not run here: then a skip (an error
+    under --kabul-require-live) whose reason names what is missing and the setting that fixes
+    it. Only an error raised while a revision ran is the migrations' own."""
+    reason = outcome.could_not_run()
+    if reason is not None:
+        raise ServiceUnavailable(reason)
+    return outcome
 
 
 def upgraded(outcome: Outcome) -> bool:

@@ -15,7 +15,13 @@ from typing import Any
 
 import pytest
 
-from pytest_kabul.errors import CheckSkipped, KabulFailed, KabulInternalError, ServiceUnavailable
+from pytest_kabul.errors import (
+    CheckSkipped,
+    KabulFailed,
+    KabulInternalError,
+    SafetyError,
+    ServiceUnavailable,
+)
 from pytest_kabul.gate import Decision, Outcome, State
 from pytest_kabul.model import Finding
 from pytest_kabul.payload import ItemPayload
@@ -221,6 +227,19 @@ class ItemFactory:
             reason = str(exc.msg)
         except pytest.fail.Exception as exc:  # a fixture failed under --kabul-require-live
             reason = str(exc.msg).removeprefix("live service unavailable: ")
+        except SafetyError as exc:
+            message = f"{check.code}: SAFETY: {exc}"
+            record(request.node, ItemPayload(code=check.code, subject=subject,
+                                             area=check.area, error=message))  # fmt: skip
+            raise KabulInternalError(message) from None
+        except Exception:
+            message = (
+                f"internal error in {check.code} {check.name} live run (a bug in pytest-kabul):"
+                f"\n{traceback.format_exc(limit=-6)}"
+            )
+            record(request.node, ItemPayload(code=check.code, subject=subject,
+                                             area=check.area, error=message))  # fmt: skip
+            raise KabulInternalError(message) from None
         reason = reason.removeprefix(f"{check.code}: ")
         item = request.node
         if self.require_live:

@@ -24,24 +24,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pytest_kabul.live.safety import DATABASE, PART_NAMES, env_file_parts, url_bindings
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.migrations.alembic_envs import AlembicEnv
 from pytest_kabul.services.postgres import Database
 from pytest_kabul.services.procs import free_port
 
 HELPER = Path(__file__).with_name("alembic_helper.py")
+CLOSED_REDIS_URL = "redis://127.0.0.1:9/0"
 _URL_FIELD = re.compile(
     r"(DATABASE|DB|POSTGRES|PG|SQLALCHEMY|SQL)\w*_(URL|URI|DSN)$"
     r"|^(DATABASE|DB|POSTGRES(QL)?|PG)_?(URL|URI|DSN)$",
     re.I,
 )
-_PARTS = {
-    "host": re.compile(r"^(POSTGRES|PG|DB|DATABASE)_?(SERVER|HOST|HOSTNAME)$", re.I),
-    "port": re.compile(r"^(POSTGRES|PG|DB|DATABASE)_?PORT$", re.I),
-    "user": re.compile(r"^(POSTGRES|PG|DB|DATABASE)_?(USER|USERNAME)$", re.I),
-    "password": re.compile(r"^(POSTGRES|PG|DB|DATABASE)_?(PASSWORD|PASS)$", re.I),
-    "name": re.compile(r"^(POSTGRES|PG|DB|DATABASE)_?(DB|NAME|DATABASE)$", re.I),
-}
 _DB_ENV = re.compile(r"^(PG[A-Z]+|DATABASE_\w+|\w*_DATABASE_URL|POSTGRES_\w+|DB_\w+)$")
 _DRIVER = re.compile(r"postgres(?:ql)?\+(\w+)://")
 _SECRETISH = re.compile(r"://([^:/@\s]+):([^@\s]+)@")
@@ -227,18 +222,26 @@ def plan_for(project: Project, env: AlembicEnv, *, cwd_rel: str | None = None) -
     live = project.config.live
     # Whatever env.py reads that looks like a URL is the database it migrates.
     url_vars = {n for n in names if re.search(r"(URL|URI|DSN)$", n, re.I)} | {"DATABASE_URL"}
-    parts: dict[str, set[str]] = {key: set() for key in _PARTS}
+    parts: dict[str, set[str]] = {key: set() for key in PART_NAMES}
     extra: dict[str, str] = {}
     for f in _settings_fields(project, app_dir):
         env_name = f.env_name
         if _URL_FIELD.search(f.name) or _URL_FIELD.search(env_name):
             url_vars.add(env_name)
             continue
-        part = next((k for k, rx in _PARTS.items() if rx.match(f.name)), None)
+        part = next((k for k, rx in PART_NAMES.items() if rx.match(f.name)), None)
         if part is not None:
             parts[part].add(env_name)
         elif f.required and not f.nested:
             extra[env_name] = _placeholder(f.name, f.annotation)
+    # Whatever parses as a database/Redis URL, whatever its name, gets the throwaway one.
+    for binding in url_bindings(project, app_dir):
+        if binding.kind == DATABASE:
+            url_vars.add(binding.name)
+        else:
+            extra[binding.name] = CLOSED_REDIS_URL
+    for part, names in env_file_parts(project, app_dir).items():
+        parts[part] |= names
     if live.database_env:
         url_vars.add(live.database_env)
     extra.update(live.env)

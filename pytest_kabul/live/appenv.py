@@ -87,7 +87,11 @@ def database_scheme(project: Project, app: AsgiApp) -> str:
 
 
 def env_names(project: Project, app: AsgiApp) -> tuple[set[str], set[str], dict[str, str]]:
-    """(database vars, redis vars, required Settings field → generated value)."""
+    """(database vars, redis vars, required Settings field → generated value).
+
+    The database and Redis variables include every name whose value would otherwise parse as
+    such a URL (:func:`pytest_kabul.live.safety.url_bindings`), whatever it is called."""
+    from pytest_kabul.live.safety import DATABASE, url_bindings
     from pytest_kabul.project.python.settings.classes import settings_classes
     from pytest_kabul.project.python.settings.envreads import env_reads
     from pytest_kabul.project.python.settings.syntax import DefaultKind
@@ -116,7 +120,42 @@ def env_names(project: Project, app: AsgiApp) -> tuple[set[str], set[str], dict[
             names.update(read.names)
     db |= {n for n in names if DB_NAME_RE.search(n)}
     redis |= {n for n in names if REDIS_NAME_RE.search(n)}
+    for binding in url_bindings(project, app.app_dir):
+        (db if binding.kind == DATABASE else redis).add(binding.name)
+    redis -= db
+    for name in db | redis:
+        required.pop(name, None)
     return db, redis, required
+
+
+def part_names(project: Project, app: AsgiApp) -> dict[str, set[str]]:
+    """Database settings given in parts (``POSTGRES_SERVER``, ``_USER`` …): Settings fields and
+    ``.env`` entries, by part (host, port, user, password, name)."""
+    from pytest_kabul.live.safety import PART_NAMES, env_file_parts
+    from pytest_kabul.project.python.settings.classes import settings_classes
+
+    parts = env_file_parts(project, app.app_dir)
+    for cls in settings_classes(project):
+        if cls.app != app.app or cls.test_code:
+            continue
+        for field in cls.fields:
+            part = next((k for k, rx in PART_NAMES.items() if rx.match(field.name)), None)
+            if part is not None and field.env_names:
+                parts[part].add(field.env_names[0])
+    return parts
+
+
+def _url_parts(url: str) -> dict[str, str]:
+    from urllib.parse import unquote, urlsplit
+
+    split = urlsplit(url)
+    return {
+        "host": split.hostname or "127.0.0.1",
+        "port": str(split.port or 5432),
+        "user": unquote(split.username or ""),
+        "password": unquote(split.password or ""),
+        "name": split.path.lstrip("/"),
+    }
 
 
 def replica_env(
@@ -128,10 +167,16 @@ def replica_env(
 ) -> dict[str, str]:
     """``database_url`` is called only when the app reads a database variable."""
     db, redis, required = env_names(project, app)
+    parts = part_names(project, app)
     env = dict(required)
-    url = database_url() if db else None
+    url = database_url() if db or any(parts.values()) else None
+    fallback = f"{database_scheme(project, app)}://kabul@127.0.0.1:9/kabul"
     for name in db:
-        env[name] = url or f"{database_scheme(project, app)}://kabul@127.0.0.1:9/kabul"
+        env[name] = url or fallback
+    values = _url_parts(url or fallback)
+    for part, names in parts.items():
+        for name in names:
+            env[name] = values[part]
     for name in redis:
         env[name] = redis_url or "redis://127.0.0.1:9/0"
     env.update(project.config.live.env)

@@ -60,6 +60,7 @@ class KabulPlugin:
                 raise pytest.UsageError(f"pytest-kabul: {exc}") from None
         self._gate = Gate(self.fail_level, self.kabul_config.waivers, baseline)
         self.exitstatus: int | None = None
+        self.reaped: list[str] = []
         if config.pluginmanager.hasplugin("html"):
             # pytest-html is optional: its hooks live in a module only imported when it is there.
             from pytest_kabul.report.html import KabulHtml
@@ -103,6 +104,15 @@ class KabulPlugin:
     @property
     def is_worker(self) -> bool:
         return hasattr(self.config, "workerinput")
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """Reap what killed runs left behind (their owner is dead): processes, databases,
+        embedded servers, temp folders (see ``services/owners.py``)."""
+        if self.is_worker:
+            return
+        from pytest_kabul.services.owners import reap
+
+        self.reaped = reap()
 
     # -- collection --------------------------------------------------------------------------
     def pytest_ignore_collect(self, collection_path: Path) -> bool | None:
@@ -224,3 +234,7 @@ class KabulPlugin:
         area_of = {c.code: c.area.value for c in self.checks}
         for line in summary_lines(self.results, self.scorecard(), area_of):
             terminalreporter.write_line(line)
+        if self.reaped:
+            terminalreporter.write_line(
+                f"removed {len(self.reaped)} leftover(s) of killed runs: " + ", ".join(self.reaped)
+            )

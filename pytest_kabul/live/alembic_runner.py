@@ -285,9 +285,11 @@ def _deploy_dir(project: Project, env: AlembicEnv, paths: Sequence[Any]) -> str 
 
 def _placeholder(name: str, annotation: str) -> str:
     """A harmless value of the right shape for a required setting the migration does not use."""
+    from pytest_kabul.live.appenv import production_flag
+
     lower, ann = name.lower(), annotation.lower()
     if "bool" in ann:
-        return "false"
+        return production_flag(name) or "false"
     if "int" in ann or "float" in ann or lower.endswith(("_port", "_seconds", "_minutes")):
         return str(free_port()) if lower.endswith("port") else "1"
     if "list" in ann or "set[" in ann or "dict" in ann:
@@ -391,6 +393,7 @@ def _run(
                 argv, cwd=cwd, env=env, stdout=out, stderr=errf,
                 stdin=subprocess.DEVNULL, start_new_session=True,
             )  # fmt: skip
+            procs.own(process.pid, argv[0], what="alembic helper")
             try:
                 code = process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
@@ -399,4 +402,6 @@ def _run(
             except BaseException:
                 procs.stop_group(process, grace=2.0)
                 raise
+            finally:
+                procs.disown(process.pid)
         return code, log.read_text(errors="replace"), err.read_text(errors="replace")

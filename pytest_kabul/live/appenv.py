@@ -43,12 +43,26 @@ def interpreter(project: Project) -> str:
     return shutil.which(configured) or configured
 
 
-def _generated(annotation: str) -> str:
+PRODUCTION_FLAG_RE = re.compile(r"^(IS_?)?PROD(UCTION)?(_?MODE)?$", re.I)
+DEBUG_FLAG_RE = re.compile(r"^(IS_?)?(DEBUG|DEV(ELOPMENT)?|TESTING)(_?MODE)?$", re.I)
+
+
+def production_flag(name: str) -> str | None:
+    """What a production deploy sets a boolean to: ``PRODUCTION``/``IS_PROD`` true,
+    ``DEBUG``/``TESTING`` false; None for other names."""
+    if PRODUCTION_FLAG_RE.match(name):
+        return "true"
+    if DEBUG_FLAG_RE.match(name):
+        return "false"
+    return None
+
+
+def _generated(annotation: str, name: str = "") -> str:
     text = annotation.replace(" ", "")
     if re.search(r"\bint\b|float|Decimal", text):
         return "1"
     if re.search(r"\bbool\b", text):
-        return "false"
+        return production_flag(name) or "false"
     if "EmailStr" in text:
         return "kabul@example.com"
     if re.search(r"Url|URL|Dsn|DSN", text):
@@ -114,7 +128,7 @@ def env_names(project: Project, app: AsgiApp) -> tuple[set[str], set[str], dict[
             primary = field.env_names[0]
             names.add(primary)
             if field.default is DefaultKind.ABSENT:
-                required[primary] = _generated(field.annotation)
+                required[primary] = _generated(field.annotation, field.name)
     for read in env_reads(project):
         if read.app == app.app and not read.test_code:
             names.update(read.names)

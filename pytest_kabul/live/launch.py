@@ -14,15 +14,37 @@ values for required Settings fields, ``[tool.kabul.live.env]`` and finally the c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from pytest_kabul.errors import CheckSkipped
+from pytest_kabul.errors import CheckSkipped, ReplicaStartError
 from pytest_kabul.live.appenv import interpreter, replica_env
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.deploy.asgi import AsgiApp, asgi_apps, health_path
+from pytest_kabul.project.deploy.asgi import AsgiApp, asgi_apps, probe_path
 from pytest_kabul.services.redis import RedisService
 from pytest_kabul.services.replicas import AppReplicas, AppTarget
+
+_MISSING_MODULE = re.compile(r"(ModuleNotFoundError|ImportError): No module named '([\w.]+)'")
+
+
+def start_failure(exc: ReplicaStartError) -> str | None:
+    """Why the app could not start *here* (the environment, not the project), if it says so:
+    a module missing from the interpreter, code the interpreter cannot parse."""
+    found = _MISSING_MODULE.search(exc.log_tail)
+    fix = (
+        "install the app's dependencies into a virtualenv and name its interpreter in"
+        " [tool.kabul.live] python"
+    )
+    if found:
+        return (
+            f"the app could not be loaded here: module {found.group(2)!r} is not importable; {fix}"
+        )
+    if "SyntaxError" in exc.log_tail:
+        return (
+            f"the app's code does not parse with this interpreter (it needs a newer Python); {fix}"
+        )
+    return None
 
 
 def find_app(project: Project, app: AsgiApp | str | None) -> AsgiApp:
@@ -78,7 +100,7 @@ class ReplicaFactory:
             n=n,
             env=self.environment(target, env, unset),
             python=self.python or interpreter(self.project),
-            health_path=health or health_path(self.project, target) or "/",
+            health_path=health or probe_path(self.project, target) or "/",
             startup_timeout=self.project.config.live.startup_timeout,
         )
         self.started.append(replicas)

@@ -222,7 +222,10 @@ def _settled(service: RedisService, child: Spawned) -> Callable[[], bool]:
 
 @contextlib.contextmanager
 def embedded_server(binary: str, timeout: float = 10.0) -> Iterator[RedisService]:
+    from pytest_kabul.services import owners
+
     with tempfile.TemporaryDirectory(prefix="kabul-redis-") as tmp:
+        owned = owners.record({"kind": "dir", "path": tmp})
         workdir = Path(tmp)
         log = workdir / "redis.log"
         for _attempt in range(3):  # another process may grab the free port first
@@ -244,4 +247,5 @@ def embedded_server(binary: str, timeout: float = 10.0) -> Iterator[RedisService
                     return
             finally:
                 child.stop()
+                owners.forget(owned)
         raise ServiceUnavailable(f"embedded redis-server did not start; log tail:\n{tail(log)}")

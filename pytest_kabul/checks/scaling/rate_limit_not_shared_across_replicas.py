@@ -127,7 +127,9 @@ def run(project: Project, subject: str, services: Mapping[str, Any]) -> list[Fin
     try:
         replicas = services["kabul_replicas"].start(n=2, app=app)
     except ReplicaStartError as exc:
-        raise ServiceUnavailable(f"the app did not start: {exc}") from None
+        from pytest_kabul.live.launch import start_failure
+
+        raise ServiceUnavailable(start_failure(exc) or f"the app did not start: {exc}") from None
     try:
         a, b = replicas.replicas
         results = []

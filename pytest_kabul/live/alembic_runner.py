@@ -177,7 +177,7 @@ def _settings_fields(project: Project, app_dir: str) -> list[Any]:
     return fields
 
 
-def _driver(project: Project, env: AlembicEnv, app_dir: str) -> str | None:
+def _driver(project: Project, env: AlembicEnv, app_dir: str, python: str) -> str | None:
     counts: dict[str, int] = {}
     texts = [env.options.get("sqlalchemy.url", "")]
     for rel in project.files.under(app_dir) if app_dir else project.files:
@@ -191,8 +191,19 @@ def _driver(project: Project, env: AlembicEnv, app_dir: str) -> str | None:
     env_text = project.read_text(env.env_py) if env.env_py else ""
     if env_text and ("async_engine_from_config" in env_text or "AsyncEngine" in env_text):
         return "asyncpg"
-    # A plain postgresql:// URL means psycopg2 to SQLAlchemy; use psycopg 3 if that is all
-    # the interpreter has.
+    # A plain postgresql:// URL means psycopg2 to SQLAlchemy: keep it when the project
+    # depends on psycopg2; psycopg 3 when that is what it declares.
+    deps = " ".join(
+        project.read_text(rel) or ""
+        for rel in (project.files.under(app_dir) if app_dir else project.files)
+        if rel.rsplit("/", 1)[-1] in _MANIFESTS or rel.rsplit("/", 1)[-1].startswith("requirements")
+    ).lower()
+    if "psycopg2" in deps:
+        return None
+    if re.search(r"\bpsycopg\b(?!2)", deps):
+        return "psycopg"
+    if python != sys.executable:  # another interpreter: its packages are not ours to probe
+        return None
     import importlib.util
 
     if importlib.util.find_spec("psycopg2") is None and importlib.util.find_spec("psycopg"):
@@ -200,8 +211,14 @@ def _driver(project: Project, env: AlembicEnv, app_dir: str) -> str | None:
     return None
 
 
+_MANIFESTS = frozenset(
+    {"pyproject.toml", "setup.cfg", "setup.py", "poetry.lock", "uv.lock", "Pipfile"}
+)
+
+
 def plan_for(project: Project, env: AlembicEnv, *, cwd_rel: str | None = None) -> Plan:
     """How to run ``env`` the way the deploy does (see the module docstring)."""
+    from pytest_kabul.live.deploy_dir import deploy_dir
     from pytest_kabul.project.deploy.startpaths import start_paths
 
     app_dir = cwd_rel or project.config.live.migrations_dir  # [tool.kabul.live] override
@@ -209,7 +226,7 @@ def plan_for(project: Project, env: AlembicEnv, *, cwd_rel: str | None = None) -
         app_dir = app_dir.strip("/").removeprefix("./")
         app_dir = "" if app_dir == "." else app_dir
     if app_dir is None:
-        app_dir = _deploy_dir(project, env, start_paths(project))
+        app_dir = deploy_dir(project, env.config_path, start_paths(project))
     if app_dir is None:
         app_dir = env.config_dir
     if app_dir and env.config_path.startswith(app_dir + "/"):
@@ -247,40 +264,17 @@ def plan_for(project: Project, env: AlembicEnv, *, cwd_rel: str | None = None) -
     extra.update(live.env)
     from pytest_kabul.live.appenv import interpreter
 
+    python = interpreter(project)
     return Plan(
-        python=interpreter(project),
+        python=python,
         cwd=project.root / app_dir if app_dir else project.root,
         config=config,
         name=env.ini_name,
         url_vars=tuple(sorted(url_vars)),
         part_vars={k: tuple(sorted(v)) for k, v in sorted(parts.items())},
-        driver=_driver(project, env, app_dir),
+        driver=_driver(project, env, app_dir, python),
         extra_env=dict(sorted(extra.items())),
     )
-
-
-def _deploy_dir(project: Project, env: AlembicEnv, paths: Sequence[Any]) -> str | None:
-    """The folder the deploy's migration step runs in: for ``docker compose run SERVICE
-    alembic …`` the service's build context, else the start path's own folder."""
-    from pytest_kabul.live.deploy_dir import compose_run_dir
-
-    def holds(folder: str) -> bool:
-        return not folder or env.config_path.startswith(folder + "/")
-
-    for path in paths:
-        step = path.migration_step
-        if step is None or path.migration is None:
-            continue
-        folder = compose_run_dir(project, step.argv)
-        if folder is not None and holds(folder):
-            return str(folder)
-    for path in paths:
-        step = path.migration_step
-        if step is None or path.migration is None or not holds(path.source_dir):
-            continue
-        if compose_run_dir(project, step.argv) is None:
-            return str(path.source_dir)
-    return None
 
 
 def _placeholder(name: str, annotation: str) -> str:

@@ -9,6 +9,7 @@ runs it inside that service's container: the service's build context is the fold
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from pytest_kabul.project.compose.load import compose_models
 from pytest_kabul.project.core import Project
@@ -53,4 +54,27 @@ def compose_run_dir(project: Project, argv: Sequence[str]) -> str | None:
             context = found.build_context.strip("/")
             if "://" not in context:
                 return "" if context in (".", "") else context.removeprefix("./")
+    return None
+
+
+def deploy_dir(project: Project, config_path: str, paths: Sequence[Any]) -> str | None:
+    """The folder the deploy's migration step runs in: for ``docker compose run SERVICE
+    alembic …`` the service's build context, else the start path's own folder."""
+
+    def holds(folder: str) -> bool:
+        return not folder or config_path.startswith(folder + "/")
+
+    for path in paths:
+        step = path.migration_step
+        if step is None or path.migration is None:
+            continue
+        folder = compose_run_dir(project, step.argv)
+        if folder is not None and holds(folder):
+            return str(folder)
+    for path in paths:
+        step = path.migration_step
+        if step is None or path.migration is None or not holds(path.source_dir):
+            continue
+        if compose_run_dir(project, step.argv) is None:
+            return str(path.source_dir)
     return None

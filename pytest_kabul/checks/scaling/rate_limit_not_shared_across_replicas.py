@@ -73,9 +73,12 @@ def probe_paths(project: Project, app: AsgiApp) -> list[str]:
         return list(configured)
     health = health_path(project, app)
     paths = [*limited_routes(project, app), f"{api_prefix(project, app)}/{PROBE_SUFFIX}"]
-    for path in route_paths(project, app):
+    from pytest_kabul.project.deploy.routes import full_get_paths
+
+    for path in full_get_paths(project, app.app_dir) or route_paths(project, app):
         if (
             path != health
+            and path.startswith("/")
             and "{" not in path
             and path not in paths
             and not re.search(r"docs|openapi|redoc", path)

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 PROJECTS = Path(__file__).parent / "projects"
+OWNER_MARK = "PYTEST_KABUL_TEST_ROOT"
 
 
 def copy_project(name: str, dest: Path) -> Path:
@@ -29,6 +30,7 @@ def run_kabul(
     report = root.parent / f"{root.name}-kabul.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "KABUL_"))}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env[OWNER_MARK] = str(root)  # inherited by what the run starts: leak checks count only those
     proc = subprocess.run(
         [
             sys.executable,

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from pytest_kabul.services.resp import RedisAddress, RespConnection
-from tests.helpers import copy_project, run_kabul
+from tests.helpers import OWNER_MARK, copy_project, run_kabul
 
 pytestmark = pytest.mark.live
 MACHINE_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -30,6 +30,18 @@ def processes() -> dict[int, str]:
     return out
 
 
+def started_by(pid: int, folder: Path, cmd: str) -> bool:
+    """The process belongs to this test: its arguments or its environment name the test's
+    folder (``run_kabul`` marks the runs it starts; other sessions' processes never count)."""
+    if str(folder) in cmd:
+        return True
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes().decode(errors="replace")
+    except OSError:
+        return False
+    return f"{OWNER_MARK}={folder}" in environ
+
+
 @pytest.fixture
 def no_leftovers(tmp_path: Path) -> Iterator[None]:
     before = set(processes())
@@ -38,6 +50,7 @@ def no_leftovers(tmp_path: Path) -> Iterator[None]:
         pid: cmd
         for pid, cmd in processes().items()
         if pid not in before and ("uvicorn" in cmd or "redis-server" in cmd)
+        if started_by(pid, tmp_path, cmd)
     }
     assert left == {}, f"processes left behind: {left}"
 

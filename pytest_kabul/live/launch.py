@@ -25,6 +25,8 @@ from pytest_kabul.project.deploy.asgi import AsgiApp, asgi_apps, probe_path
 from pytest_kabul.services.redis import RedisService
 from pytest_kabul.services.replicas import AppReplicas, AppTarget
 
+_MISSING_FILE = re.compile(r"FileNotFoundError: \[Errno 2\] No such file or directory: '([^']+)'")
+_ERROR_LINE = re.compile(r"^(?:[\w.]+\.)?\w*(?:Error|Exception|Exit)\b.*$", re.M)
 _MISSING_MODULE = re.compile(r"(ModuleNotFoundError|ImportError): No module named '([\w.]+)'")
 
 
@@ -44,7 +46,19 @@ def start_failure(exc: ReplicaStartError) -> str | None:
         return (
             f"the app's code does not parse with this interpreter (it needs a newer Python); {fix}"
         )
+    missing = _MISSING_FILE.findall(exc.log_tail)
+    if missing:
+        return (
+            f"the app did not start here: a file it loads at start-up is missing ({missing[-1]});"
+            " provide it (generated or downloaded assets, Git LFS files) before the live checks"
+        )
     return None
+
+
+def last_error(log_tail: str) -> str:
+    """The final exception line of a log tail (what a skip reason should say)."""
+    found = _ERROR_LINE.findall(log_tail)
+    return found[-1].strip() if found else "no error line in its output"
 
 
 def find_app(project: Project, app: AsgiApp | str | None) -> AsgiApp:

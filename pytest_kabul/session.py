@@ -110,6 +110,7 @@ class KabulPlugin:
         embedded servers, temp folders (see ``services/owners.py``)."""
         if self.is_worker:
             return
+        import pytest_kabul.services.postgres  # noqa: F401  # registers its reapers
         from pytest_kabul.services.owners import reap
 
         self.reaped = reap()

@@ -24,6 +24,7 @@ import signal
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -144,32 +145,6 @@ def _reap_process(entry: dict[str, Any]) -> str | None:
     return f"process group {pgid} ({entry.get('what', '?')})"
 
 
-def _reap_database(entry: dict[str, Any]) -> str | None:
-    from pytest_kabul.services.postgres import PostgresProvider, PostgresService
-
-    name = str(entry["name"])
-    service = PostgresService(
-        provider=PostgresProvider.URL, host=str(entry["host"]), port=int(entry["port"]),
-        user=str(entry["user"]), password=entry.get("password"),
-        admin_db=str(entry.get("admin_db") or "postgres"),
-    )  # fmt: skip
-    try:
-        service.drop_database(name)
-    except Exception:
-        return None
-    return f"database {name}"
-
-
-def _reap_postgres(entry: dict[str, Any]) -> str | None:
-    from pytest_kabul.services.postgres import _stop_and_remove
-
-    tmp = Path(str(entry["tmp"]))
-    if not tmp.exists():
-        return None
-    _stop_and_remove(Path(str(entry["bin_dir"])), tmp, entry.get("user"))
-    return f"embedded Postgres {tmp}"
-
-
 def _reap_dir(entry: dict[str, Any]) -> str | None:
     path = Path(str(entry["path"]))
     if not path.exists():
@@ -178,12 +153,14 @@ def _reap_dir(entry: dict[str, Any]) -> str | None:
     return f"folder {path}"
 
 
-_REAPERS = {
-    "process": _reap_process,
-    "database": _reap_database,
-    "postgres": _reap_postgres,
-    "dir": _reap_dir,
-}
+Reaper = Callable[[dict[str, Any]], "str | None"]
+_REAPERS: dict[str, Reaper] = {"process": _reap_process, "dir": _reap_dir}
+
+
+def register_reaper(kind: str, reaper: Reaper) -> None:
+    """Services that know how to remove a kind of resource register it here (``postgres.py``
+    registers ``database`` and ``postgres``), so this module depends on nothing."""
+    _REAPERS[kind] = reaper
 
 
 def reap() -> list[str]:

@@ -30,6 +30,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from pytest_kabul.errors import PostgresUnavailable, RemoteDatabaseRefused
@@ -370,3 +371,29 @@ def _postmaster_pid(data: Path) -> int | None:
         return int((data / "postmaster.pid").read_text().splitlines()[0])
     except (OSError, ValueError, IndexError):
         return None
+
+
+def _reap_database(entry: dict[str, Any]) -> str | None:
+    name = str(entry["name"])
+    service = PostgresService(
+        provider=PostgresProvider.URL, host=str(entry["host"]), port=int(entry["port"]),
+        user=str(entry["user"]), password=entry.get("password"),
+        admin_db=str(entry.get("admin_db") or "postgres"),
+    )  # fmt: skip
+    try:
+        service.drop_database(name)
+    except Exception:
+        return None
+    return f"database {name}"
+
+
+def _reap_embedded(entry: dict[str, Any]) -> str | None:
+    tmp = Path(str(entry["tmp"]))
+    if not tmp.exists():
+        return None
+    _stop_and_remove(Path(str(entry["bin_dir"])), tmp, entry.get("user"))
+    return f"embedded Postgres {tmp}"
+
+
+owners.register_reaper("database", _reap_database)
+owners.register_reaper("postgres", _reap_embedded)

@@ -15,7 +15,13 @@ from typing import Any
 
 import pytest
 
-from pytest_kabul.errors import CheckSkipped, KabulFailed, KabulInternalError, ServiceUnavailable
+from pytest_kabul.errors import (
+    CheckSkipped,
+    KabulFailed,
+    KabulInternalError,
+    SafetyError,
+    ServiceUnavailable,
+)
 from pytest_kabul.gate import Decision, Outcome, State
 from pytest_kabul.links import check_url
 from pytest_kabul.model import Finding
@@ -83,8 +89,10 @@ class KabulItem(pytest.Function):
             return str(excinfo.value)
         return super().repr_failure(excinfo)
 
-    def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, None, self.name
+    def reportinfo(self) -> tuple[Path, int, str]:
+        # pytest places a skip raised inside a fixture at the item's location and asserts it
+        # has a line number: a readiness item has no source line of its own, so line 0.
+        return self.path, 0, self.name
 
 
 def _structure_id(item: pytest.Item) -> None:
@@ -180,8 +188,9 @@ class ItemFactory:
     ) -> Callable[..., None]:
         def kabul_check(request: pytest.FixtureRequest) -> None:
             item = request.node
+            observed: str | None = None
             if check.live and subject is not None:
-                findings = self._run_live(request, check, subject)
+                findings, observed = self._run_live(request, check, subject)
             else:
                 findings = evaluation.findings_for(subject) if subject else evaluation.findings
             note = evaluation.notes.get(subject or "")
@@ -197,6 +206,7 @@ class ItemFactory:
                     states=decision.states,
                     fingerprints=decision.fingerprints,
                     waiver=decision.waiver.to_dict() if decision.waiver else None,
+                    observed=observed,
                 ),
             )
             record_finding_properties(item, findings, decision)
@@ -209,16 +219,45 @@ class ItemFactory:
 
     def _run_live(
         self, request: pytest.FixtureRequest, check: Check, subject: str
-    ) -> tuple[Finding, ...]:
+    ) -> tuple[tuple[Finding, ...], str | None]:
+        """Run a live check; a check that could not run here is recorded, then skipped (or an
+        error under --kabul-require-live), so every report shows it with its reason."""
+        reason: str
         try:
             services = {name: request.getfixturevalue(name) for name in check.fixtures}
-            return check.run_live(self.project, subject, services)
+            result = check.run_live(self.project, subject, services)
+            return result.findings, result.observed
         except ServiceUnavailable as exc:
-            if self.require_live:
-                pytest.fail(f"{check.code}: live service unavailable: {exc}", pytrace=False)
-            pytest.skip(f"{check.code}: {exc}")
+            reason = str(exc)
         except CheckSkipped as exc:
-            pytest.skip(f"{check.code}: {exc}")
+            reason = str(exc)
+        except pytest.skip.Exception as exc:  # a fixture skipped (service unavailable)
+            reason = str(exc.msg)
+        except pytest.fail.Exception as exc:  # a fixture failed under --kabul-require-live
+            reason = str(exc.msg).removeprefix("live service unavailable: ")
+        except SafetyError as exc:
+            message = f"{check.code}: SAFETY: {exc}"
+            record(request.node, ItemPayload(code=check.code, subject=subject,
+                                             area=check.area, error=message))  # fmt: skip
+            raise KabulInternalError(message) from None
+        except Exception:
+            message = (
+                f"internal error in {check.code} {check.name} live run (a bug in pytest-kabul):"
+                f"\n{traceback.format_exc(limit=-6)}"
+            )
+            record(request.node, ItemPayload(code=check.code, subject=subject,
+                                             area=check.area, error=message))  # fmt: skip
+            raise KabulInternalError(message) from None
+        reason = reason.removeprefix(f"{check.code}: ")
+        item = request.node
+        if self.require_live:
+            message = f"{check.code}: could not run here: {reason}"
+            record(item, ItemPayload(code=check.code, subject=subject, area=check.area,
+                                     error=message, not_run=True))  # fmt: skip
+            pytest.fail(message, pytrace=False)
+        record(item, ItemPayload(code=check.code, subject=subject, area=check.area,
+                                 skipped=reason, not_run=True))  # fmt: skip
+        pytest.skip(f"{check.code}: {reason}")
 
 
 def record_finding_properties(

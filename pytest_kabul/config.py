@@ -44,6 +44,9 @@ class LiveConfig:
     exclude_tables: tuple[str, ...] = ()
     startup_timeout: float = 30.0
     migrations_dir: str | None = None
+    # The interpreter for the app's and Alembic's subprocesses (a virtualenv holding the app's
+    # dependencies); relative paths are resolved against the project root.
+    python: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -165,6 +168,7 @@ LIVE_KEYS: dict[str, Parser] = {
     "exclude_tables": _strs,
     "startup_timeout": _float,
     "migrations_dir": _str,
+    "python": _str,
 }
 
 

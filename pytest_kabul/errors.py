@@ -14,6 +14,7 @@ This module sits below every layer and imports nothing of the package at run tim
     │   │   └── RemoteDatabaseRefused  a non-loopback URL without --kabul-allow-remote-db
     │   ├── RedisError               a Redis error reply or a failed connection
     │   └── ReplicaStartError        an app replica exited or never answered
+    ├── SafetyError                a live run may have touched a database it did not create
     ├── KabulFailed                an item's blocking findings fail it (rendered, no traceback)
     └── KabulInternalError         a check crashed: a bug in pytest-kabul
 
@@ -40,6 +41,7 @@ __all__ = [
     "RedisError",
     "RemoteDatabaseRefused",
     "ReplicaStartError",
+    "SafetyError",
     "ServiceError",
     "ServiceUnavailable",
     "UsageError",
@@ -102,6 +104,11 @@ class ReplicaStartError(ServiceError):
 
     def __str__(self) -> str:
         return f"{self.args[0]}\n--- log tail ---\n{self.log_tail}"
+
+
+class SafetyError(KabulError):
+    """The project reported success but the throwaway database saw nothing: it used another
+    database. Always an error (never a skip): somebody's data may have been touched."""
 
 
 # -- item outcomes --------------------------------------------------------------------------

@@ -53,6 +53,7 @@ def kabul_redis(pytestconfig: pytest.Config, kabul_project: Project) -> Iterator
         with RedisService.start(
             url=pytestconfig.getoption("kabul_redis_url"),
             compose=compose_redis(kabul_project),
+            allow_remote=bool(pytestconfig.getoption("kabul_allow_remote_db")),
         ) as service:
             yield service
     except ServiceUnavailable as exc:

@@ -36,13 +36,22 @@ class ItemPayload:
     waiver: Mapping[str, Any] | None = None  # ``WaiverHit.to_dict()``
     skipped: str | None = None
     error: str | None = None
+    # A live check that could not run here (a service or the project's environment was
+    # missing): a skip, or an error under --kabul-require-live. The verdict counts these.
+    not_run: bool = False
+    # What a passing live item observed ("refused to start: log names STRIPE_KEY").
+    observed: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         head: dict[str, Any] = {"code": self.code, "subject": self.subject}
+        if self.not_run:
+            head["not_run"] = True
         if self.error is not None:
             return {**head, "error": self.error, "area": self.area.value}
         if self.skipped is not None:
             return {**head, "skipped": self.skipped, "area": self.area.value}
+        if self.observed is not None:
+            head["observed"] = self.observed
         return {
             **head,
             "findings": [f.to_dict() for f in self.findings],
@@ -69,6 +78,8 @@ class ItemPayload:
             waiver=data.get("waiver"),
             skipped=data.get("skipped"),
             error=data.get("error"),
+            not_run=bool(data.get("not_run", False)),
+            observed=data.get("observed"),
         )
 
     @classmethod

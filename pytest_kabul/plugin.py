@@ -59,7 +59,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add(
         "--kabul-allow-remote-db",
         action="store_true",
-        help="Allow a --kabul-postgres-url whose host is not loopback.",
+        help="Allow a --kabul-postgres-url / --kabul-redis-url whose host is not loopback.",
     )
     add(
         "--kabul-annotations",

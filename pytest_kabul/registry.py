@@ -75,8 +75,16 @@ class Evaluation:
         return tuple(f for f in self.findings if f.subject == subject)
 
 
+@dataclass(frozen=True)
+class LiveResult:
+    """What a live runner saw: its findings and, for a pass, what happened (shown in reports)."""
+
+    findings: tuple[Finding, ...] = ()
+    observed: str | None = None
+
+
 Evaluator = Callable[["Project"], Evaluation]
-LiveRunner = Callable[["Project", str, Mapping[str, Any]], Sequence[Finding]]
+LiveRunner = Callable[["Project", str, Mapping[str, Any]], "Sequence[Finding] | LiveResult"]
 
 
 class Check:
@@ -141,12 +149,13 @@ class Check:
             raise RuntimeError(f"{self.code} has no evaluator")
         return self._evaluator(project)
 
-    def run_live(
-        self, project: Project, subject: str, services: Mapping[str, Any]
-    ) -> tuple[Finding, ...]:
+    def run_live(self, project: Project, subject: str, services: Mapping[str, Any]) -> LiveResult:
         if self._runner is None:
             raise RuntimeError(f"{self.code} has no live runner")
-        return sorted_findings(tuple(self._runner(project, subject, services)))
+        result = self._runner(project, subject, services)
+        if isinstance(result, LiveResult):
+            return LiveResult(sorted_findings(result.findings), result.observed)
+        return LiveResult(sorted_findings(tuple(result)))
 
     def to_dict(self) -> dict[str, str]:
         return {

@@ -63,6 +63,7 @@ class KabulPlugin:
                 raise pytest.UsageError(f"pytest-kabul: {exc}") from None
         self._gate = Gate(self.fail_level, self.kabul_config.waivers, baseline)
         self.exitstatus: int | None = None
+        self.reaped: list[str] = []
         if config.pluginmanager.hasplugin("html"):
             # pytest-html is optional: its hooks live in a module only imported when it is there.
             from pytest_kabul.report.html import KabulHtml
@@ -106,6 +107,16 @@ class KabulPlugin:
     @property
     def is_worker(self) -> bool:
         return hasattr(self.config, "workerinput")
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """Reap what killed runs left behind (their owner is dead): processes, databases,
+        embedded servers, temp folders (see ``services/owners.py``)."""
+        if self.is_worker:
+            return
+        import pytest_kabul.services.postgres  # noqa: F401  # registers its reapers
+        from pytest_kabul.services.owners import reap
+
+        self.reaped = reap()
 
     # -- collection --------------------------------------------------------------------------
     def pytest_ignore_collect(self, collection_path: Path) -> bool | None:
@@ -177,8 +188,28 @@ class KabulPlugin:
 
     def scorecard(self) -> Scorecard:
         return build_scorecard(
-            self.results, self.checks, self.fail_level, self.kabul_config.waivers
+            self.results,
+            self.checks,
+            self.fail_level,
+            self.kabul_config.waivers,
+            incomplete=self._incomplete(),
         )
+
+    def _incomplete(self) -> str | None:
+        """Why this session's results cannot give a verdict, if they cannot."""
+        status = self.exitstatus
+        if status == pytest.ExitCode.INTERRUPTED:
+            return "the session was interrupted before every check ran"
+        if status in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+            return f"the session ended with an error (exit {int(status)}) before the checks ran"
+        expected = self.collected - len(self.results.deselected)
+        judged_failed = any(
+            r.outcome == "failed" and not r.not_run for r in self.results.items.values()
+        )
+        if self.collected and not judged_failed and len(self.results.items) < expected:
+            missing = expected - len(self.results.items)
+            return f"{missing} readiness check{'s' if missing != 1 else ''} did not run"
+        return None
 
     # -- results -----------------------------------------------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -277,3 +308,7 @@ class KabulPlugin:
             terminalreporter.section("kabul runtime model")
             for line in explain_lines(self.project):
                 terminalreporter.write_line(line)
+        if self.reaped:
+            terminalreporter.write_line(
+                f"removed {len(self.reaped)} leftover(s) of killed runs: " + ", ".join(self.reaped)
+            )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -18,6 +19,7 @@ from pytest_kabul.config import KabulConfig
 from pytest_kabul.project.core import Project
 
 PROJECTS = Path(__file__).parent / "projects"
+OWNER_MARK = "PYTEST_KABUL_TEST_ROOT"
 
 
 def build_project(
@@ -66,6 +68,7 @@ def run_kabul(
     report = root.parent / f"{root.name}-kabul.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "KABUL_"))}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env[OWNER_MARK] = str(root)  # inherited by what the run starts: leak checks count only those
     proc = subprocess.run(
         [
             sys.executable,
@@ -97,17 +100,49 @@ def run_kabul(
 PR_SET_CHILD_SUBREAPER = 36
 
 
-def become_subreaper() -> bool:
-    """Make this process adopt its orphaned descendants (Linux ``prctl``), so a process that
-    a ``pytest --kabul-readiness`` subprocess left behind is still counted as ours, and a
-    process of another program on the machine never is. False where prctl is unavailable."""
+def _set_subreaper(on: bool) -> bool:
     import ctypes
 
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        return bool(libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
+        return bool(libc.prctl(PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0) == 0)
     except (OSError, AttributeError):
         return False
+
+
+@contextlib.contextmanager
+def adopting_orphans() -> Iterator[bool]:
+    """While inside, this process adopts its orphaned descendants (Linux ``prctl``), so a
+    process that a ``pytest --kabul-readiness`` subprocess left behind is still counted as
+    ours and a process of another program on the machine never is. On the way out adoption is
+    switched off and the adopted children that have exited are reaped, so later tests see no
+    zombies of ours. Yields False where prctl is unavailable."""
+    before = set(_children())
+    enabled = _set_subreaper(True)
+    try:
+        yield enabled
+    finally:
+        if enabled:
+            _set_subreaper(False)
+            for pid, state in _children().items():
+                if pid not in before and state == "Z":
+                    with contextlib.suppress(ChildProcessError):
+                        os.waitpid(pid, os.WNOHANG)
+
+
+def _children() -> dict[int, str]:
+    """This process's direct children: pid -> state letter."""
+    me = str(os.getpid())
+    out: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                state, ppid = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:2]
+            except (OSError, ValueError):
+                continue
+            if ppid == me:
+                out[int(entry.name)] = state
+    return out
 
 
 def own_processes() -> dict[int, str]:

@@ -27,12 +27,14 @@ class _StepLog:
 
     def __init__(self) -> None:
         self.steps: list[tuple[str, str, str]] = []
+        self.in_revision = False  # a revision's upgrade()/downgrade() is running right now
 
     def info(self, msg: str, *args: Any, **_kw: Any) -> None:
         text = msg % args if args else str(msg)
         m = _STEP.search(text)
         if m:
             self.steps.append((m.group(1), m.group(2).strip(), m.group(3).strip()))
+            self.in_revision = True
 
     def debug(self, *_a: Any, **_kw: Any) -> None:
         pass
@@ -96,27 +98,77 @@ def _no_dotenv_override() -> None:
     dotenv.load_dotenv = load_dotenv
 
 
+def _track_revision_end(migration: Any, steps: _StepLog) -> None:
+    """A step is over once Alembic records its new version: errors after it are not the
+    revision's (env.py's commit, the next step's import)."""
+    original = migration.HeadMaintainer.update_to_step
+
+    def update_to_step(self: Any, step: Any) -> Any:
+        steps.in_revision = False
+        return original(self, step)
+
+    migration.HeadMaintainer.update_to_step = update_to_step
+
+
+def _failure(exc: BaseException, stage: str, steps: _StepLog) -> dict[str, Any]:
+    missing = getattr(exc, "name", None) if isinstance(exc, ImportError) else None
+    where = None
+    if isinstance(exc, SyntaxError):
+        where = f"{exc.filename}:{exc.lineno}"
+    return {
+        "ok": False,
+        "stage": stage,
+        "error_type": type(exc).__name__,
+        "in_revision": steps.in_revision,
+        "missing_module": missing,
+        "syntax_at": where,
+        "python": ".".join(map(str, sys.version_info[:3])),
+        "error": "".join(traceback.format_exception(exc))[-6000:],
+    }
+
+
+def _script_location_from_ini(cfg: Any, config_path: str) -> None:
+    """A relative ``script_location`` that does not exist from here but next to the config
+    file is the one meant (the deploy runs Alembic from the config's folder)."""
+    import os
+
+    location = cfg.get_main_option("script_location") or ""
+    if not location or os.path.isabs(location) or os.path.isdir(location):
+        return
+    if ":" in location and not location.startswith("."):  # package:resource form
+        return
+    beside = os.path.join(os.path.dirname(os.path.abspath(config_path)), location)
+    if os.path.isdir(beside):
+        cfg.set_main_option("script_location", beside.replace("%", "%%"))
+
+
 def main() -> int:
     args = json.loads(sys.argv[1])
-    result: dict[str, Any] = {"ok": True}
-    from alembic import command
-    from alembic.config import Config
-    from alembic.runtime import migration
-    from alembic.script import ScriptDirectory
-
-    _no_dotenv_override()
+    result: dict[str, Any] = {"ok": True, "heads": args.get("heads") or []}
     steps = _StepLog()
-    migration.log = steps  # type: ignore[assignment]
-    out = io.StringIO()
-    if args["config"].endswith(".toml"):  # [tool.alembic] (Alembic >= 1.16)
-        cfg = Config(toml_file=args["config"], stdout=out)
-    else:
-        cfg = Config(args["config"], ini_section=args.get("name") or "alembic", stdout=out)
-    cfg.set_main_option("sqlalchemy.url", args["url"].replace("%", "%%"))
-    script = ScriptDirectory.from_config(cfg)
-    heads = sorted(script.get_heads())
-    result["heads"] = heads
-    target = "heads" if len(heads) > 1 else "head"
+    stage = "load"
+    try:
+        from alembic import command
+        from alembic.config import Config
+        from alembic.runtime import migration
+
+        _no_dotenv_override()
+        migration.log = steps  # type: ignore[assignment]
+        _track_revision_end(migration, steps)
+        out = io.StringIO()
+        if args["config"].endswith(".toml"):  # [tool.alembic] (Alembic >= 1.16)
+            cfg = Config(toml_file=args["config"], stdout=out)
+        else:
+            cfg = Config(args["config"], ini_section=args.get("name") or "alembic", stdout=out)
+        cfg.set_main_option("sqlalchemy.url", args["url"].replace("%", "%%"))
+        _script_location_from_ini(cfg, args["config"])
+    except BaseException as exc:
+        result.update(_failure(exc, stage, steps))
+        sys.stdout.write("\n" + MARK + json.dumps(result) + "\n")
+        return 0
+    # The heads come from the host (read from the revision files' AST): no revision module is
+    # imported before env.py runs, exactly as `alembic upgrade head` does.
+    target = "heads" if len(result["heads"]) > 1 else "head"
     stage = "upgrade"
     try:
         if "upgrade" in args["actions"] or "check" in args["actions"]:
@@ -149,18 +201,12 @@ def main() -> int:
             stage = "upgrade"
             command.upgrade(cfg, target)
             stage = "downgrade"
-            order = [r.revision for r in script.walk_revisions()]  # head first
-            for _ in order:
+            for _ in range(int(args.get("revisions") or 0)):
                 command.downgrade(cfg, "-1")
             stage = "re-upgrade"
             command.upgrade(cfg, target)
     except BaseException as exc:  # report everything, including SystemExit from env.py
-        result.update(
-            ok=False,
-            stage=stage,
-            error_type=type(exc).__name__,
-            error="".join(traceback.format_exception(exc))[-6000:],
-        )
+        result.update(_failure(exc, stage, steps))
     result["steps"] = steps.steps
     sys.stdout.write("\n" + MARK + json.dumps(result) + "\n")
     return 0

@@ -24,24 +24,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pytest_kabul.live.safety import DATABASE, PART_NAMES, env_file_parts, url_bindings
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.migrations.alembic_envs import AlembicEnv
 from pytest_kabul.services.postgres import Database
 from pytest_kabul.services.procs import free_port
 
 HELPER = Path(__file__).with_name("alembic_helper.py")
+CLOSED_REDIS_URL = "redis://127.0.0.1:9/0"
 _URL_FIELD = re.compile(
     r"(DATABASE|DB|POSTGRES|PG|SQLALCHEMY|SQL)\w*_(URL|URI|DSN)$"
     r"|^(DATABASE|DB|POSTGRES(QL)?|PG)_?(URL|URI|DSN)$",
     re.I,
 )
-_PARTS = {
-    "host": re.compile(r"^(POSTGRES|PG|DB|DATABASE)_?(SERVER|HOST|HOSTNAME)$", re.I),
-    "port": re.compile(r"^(POSTGRES|PG|DB|DATABASE)_?PORT$", re.I),
-    "user": re.compile(r"^(POSTGRES|PG|DB|DATABASE)_?(USER|USERNAME)$", re.I),
-    "password": re.compile(r"^(POSTGRES|PG|DB|DATABASE)_?(PASSWORD|PASS)$", re.I),
-    "name": re.compile(r"^(POSTGRES|PG|DB|DATABASE)_?(DB|NAME|DATABASE)$", re.I),
-}
 _DB_ENV = re.compile(r"^(PG[A-Z]+|DATABASE_\w+|\w*_DATABASE_URL|POSTGRES_\w+|DB_\w+)$")
 _DRIVER = re.compile(r"postgres(?:ql)?\+(\w+)://")
 _SECRETISH = re.compile(r"://([^:/@\s]+):([^@\s]+)@")
@@ -56,6 +51,7 @@ class Plan:
     part_vars: Mapping[str, tuple[str, ...]]
     driver: str | None
     extra_env: Mapping[str, str] = field(default_factory=dict)
+    python: str = sys.executable  # [tool.kabul.live] python, else the interpreter running pytest
 
 
 @dataclass(frozen=True)
@@ -68,6 +64,62 @@ class Outcome:
     stage: str | None
     error: str | None  # scrubbed traceback text
     returncode: int
+    error_type: str | None = None
+    in_revision: bool = False  # the error was raised while a revision's upgrade/downgrade ran
+    missing_module: str | None = None
+    syntax_at: str | None = None
+    python: str | None = None
+
+    def could_not_run(self, setting_hint: str = "") -> str | None:
+        """Why this environment could not run the project here, or None when the failure is
+        the migrations' own (an error raised while a revision's DDL/DML ran)."""
+        if self.ok:
+            return None
+        kind = self.error_type or ""
+        last = self.error_tail(1).strip() or "no output"
+        python = f"Python {self.python}" if self.python else "this interpreter"
+        fix_python = (
+            "install the app's dependencies into a virtualenv and name its interpreter in"
+            " [tool.kabul.live] python"
+        )
+        if kind in ("ModuleNotFoundError", "ImportError"):
+            what = f"module {self.missing_module!r}" if self.missing_module else "a module"
+            return (
+                f"the project could not be loaded here: {what} is not importable with"
+                f" {python} ({last}); {fix_python}"
+            )
+        if kind == "SyntaxError":
+            at = f" at {self.syntax_at}" if self.syntax_at else ""
+            return (
+                f"the project's code does not parse with {python}{at} (it needs a newer"
+                f" Python); {fix_python}"
+            )
+        if self.stage in ("start", "load"):
+            return f"Alembic could not start here ({last}); {fix_python}"
+        if kind == "CommandError" and re.search(
+            r"Path doesn't exist|script_location|No such", last
+        ):
+            return (
+                f"Alembic could not find its script folder ({last}); set [tool.kabul.live]"
+                " migrations_dir to the folder the deploy runs Alembic from"
+            )
+        if kind in ("FileNotFoundError", "NotADirectoryError"):
+            return (
+                f"a file the migration environment needs was not found ({last}); set"
+                " [tool.kabul.live] migrations_dir to the folder the deploy runs Alembic from"
+            )
+        if self.in_revision:
+            return None
+        if kind == "ValidationError":
+            return (
+                f"the app's settings could not be constructed here ({last}); give the missing"
+                " values in [tool.kabul.live.env]" + setting_hint
+            )
+        return (
+            f"env.py failed before any revision ran ({kind or 'error'}: {last}); this is the"
+            " environment, not the migrations: name the database variable env.py reads in"
+            " [tool.kabul.live] database_env, or give missing values in [tool.kabul.live.env]"
+        )
 
     @property
     def failing_revision(self) -> str | None:
@@ -125,7 +177,7 @@ def _settings_fields(project: Project, app_dir: str) -> list[Any]:
     return fields
 
 
-def _driver(project: Project, env: AlembicEnv, app_dir: str) -> str | None:
+def _driver(project: Project, env: AlembicEnv, app_dir: str, python: str) -> str | None:
     counts: dict[str, int] = {}
     texts = [env.options.get("sqlalchemy.url", "")]
     for rel in project.files.under(app_dir) if app_dir else project.files:
@@ -139,8 +191,19 @@ def _driver(project: Project, env: AlembicEnv, app_dir: str) -> str | None:
     env_text = project.read_text(env.env_py) if env.env_py else ""
     if env_text and ("async_engine_from_config" in env_text or "AsyncEngine" in env_text):
         return "asyncpg"
-    # A plain postgresql:// URL means psycopg2 to SQLAlchemy; use psycopg 3 if that is all
-    # the interpreter has.
+    # A plain postgresql:// URL means psycopg2 to SQLAlchemy: keep it when the project
+    # depends on psycopg2; psycopg 3 when that is what it declares.
+    deps = " ".join(
+        project.read_text(rel) or ""
+        for rel in (project.files.under(app_dir) if app_dir else project.files)
+        if rel.rsplit("/", 1)[-1] in _MANIFESTS or rel.rsplit("/", 1)[-1].startswith("requirements")
+    ).lower()
+    if "psycopg2" in deps:
+        return None
+    if re.search(r"\bpsycopg\b(?!2)", deps):
+        return "psycopg"
+    if python != sys.executable:  # another interpreter: its packages are not ours to probe
+        return None
     import importlib.util
 
     if importlib.util.find_spec("psycopg2") is None and importlib.util.find_spec("psycopg"):
@@ -148,8 +211,14 @@ def _driver(project: Project, env: AlembicEnv, app_dir: str) -> str | None:
     return None
 
 
+_MANIFESTS = frozenset(
+    {"pyproject.toml", "setup.cfg", "setup.py", "poetry.lock", "uv.lock", "Pipfile"}
+)
+
+
 def plan_for(project: Project, env: AlembicEnv, *, cwd_rel: str | None = None) -> Plan:
     """How to run ``env`` the way the deploy does (see the module docstring)."""
+    from pytest_kabul.live.deploy_dir import deploy_dir
     from pytest_kabul.project.deploy.startpaths import start_paths
 
     app_dir = cwd_rel or project.config.live.migrations_dir  # [tool.kabul.live] override
@@ -157,12 +226,7 @@ def plan_for(project: Project, env: AlembicEnv, *, cwd_rel: str | None = None) -
         app_dir = app_dir.strip("/").removeprefix("./")
         app_dir = "" if app_dir == "." else app_dir
     if app_dir is None:
-        for path in start_paths(project):
-            step = path.migration_step
-            inside = not path.source_dir or env.config_path.startswith(path.source_dir + "/")
-            if step is not None and inside and path.migration is not None:
-                app_dir = path.source_dir
-                break
+        app_dir = deploy_dir(project, env.config_path, start_paths(project))
     if app_dir is None:
         app_dir = env.config_dir
     if app_dir and env.config_path.startswith(app_dir + "/"):
@@ -175,37 +239,51 @@ def plan_for(project: Project, env: AlembicEnv, *, cwd_rel: str | None = None) -
     live = project.config.live
     # Whatever env.py reads that looks like a URL is the database it migrates.
     url_vars = {n for n in names if re.search(r"(URL|URI|DSN)$", n, re.I)} | {"DATABASE_URL"}
-    parts: dict[str, set[str]] = {key: set() for key in _PARTS}
+    parts: dict[str, set[str]] = {key: set() for key in PART_NAMES}
     extra: dict[str, str] = {}
     for f in _settings_fields(project, app_dir):
         env_name = f.env_name
         if _URL_FIELD.search(f.name) or _URL_FIELD.search(env_name):
             url_vars.add(env_name)
             continue
-        part = next((k for k, rx in _PARTS.items() if rx.match(f.name)), None)
+        part = next((k for k, rx in PART_NAMES.items() if rx.match(f.name)), None)
         if part is not None:
             parts[part].add(env_name)
         elif f.required and not f.nested:
             extra[env_name] = _placeholder(f.name, f.annotation)
+    # Whatever parses as a database/Redis URL, whatever its name, gets the throwaway one.
+    for binding in url_bindings(project, app_dir):
+        if binding.kind == DATABASE:
+            url_vars.add(binding.name)
+        else:
+            extra[binding.name] = CLOSED_REDIS_URL
+    for part, names in env_file_parts(project, app_dir).items():
+        parts[part] |= names
     if live.database_env:
         url_vars.add(live.database_env)
     extra.update(live.env)
+    from pytest_kabul.live.appenv import interpreter
+
+    python = interpreter(project)
     return Plan(
+        python=python,
         cwd=project.root / app_dir if app_dir else project.root,
         config=config,
         name=env.ini_name,
         url_vars=tuple(sorted(url_vars)),
         part_vars={k: tuple(sorted(v)) for k, v in sorted(parts.items())},
-        driver=_driver(project, env, app_dir),
+        driver=_driver(project, env, app_dir, python),
         extra_env=dict(sorted(extra.items())),
     )
 
 
 def _placeholder(name: str, annotation: str) -> str:
     """A harmless value of the right shape for a required setting the migration does not use."""
+    from pytest_kabul.live.appenv import production_flag
+
     lower, ann = name.lower(), annotation.lower()
     if "bool" in ann:
-        return "false"
+        return production_flag(name) or "false"
     if "int" in ann or "float" in ann or lower.endswith(("_port", "_seconds", "_minutes")):
         return str(free_port()) if lower.endswith("port") else "1"
     if "list" in ann or "set[" in ann or "dict" in ann:
@@ -242,7 +320,11 @@ def run(
     *,
     exclude_tables: Sequence[str] = (),
     timeout: float = 300.0,
+    heads: Sequence[str] = (),
+    revisions: int = 0,
 ) -> Outcome:
+    """``heads`` and ``revisions`` come from the AST-read graph (see KAB301), so the helper
+    never imports a revision module before ``env.py`` runs."""
     from pytest_kabul.services import procs
 
     payload = {
@@ -251,9 +333,11 @@ def run(
         "url": db.url(plan.driver),
         "actions": list(actions),
         "exclude_tables": list(exclude_tables),
+        "heads": sorted(heads),
+        "revisions": revisions,
     }
     done = _run(
-        [sys.executable, str(HELPER), json.dumps(payload)],
+        [plan.python, str(HELPER), json.dumps(payload)],
         env=environment(plan, db),
         cwd=plan.cwd,
         timeout=timeout,
@@ -265,7 +349,9 @@ def run(
     )
     if marker is None:
         text = scrub((done[1] + "\n" + done[2]).strip(), secrets)
-        return Outcome(False, (), (), (), (), "start", text[-6000:] or "no output", done[0])
+        return Outcome(
+            False, tuple(sorted(heads)), (), (), (), "start", text[-6000:] or "no output", done[0]
+        )
     data = json.loads(marker[len("KABUL-RESULT ") :])
     error = data.get("error")
     if error is not None:
@@ -279,6 +365,11 @@ def run(
         stage=data.get("stage"),
         error=error,
         returncode=done[0],
+        error_type=data.get("error_type"),
+        in_revision=bool(data.get("in_revision")),
+        missing_module=data.get("missing_module"),
+        syntax_at=data.get("syntax_at"),
+        python=data.get("python"),
     )
 
 
@@ -296,6 +387,7 @@ def _run(
                 argv, cwd=cwd, env=env, stdout=out, stderr=errf,
                 stdin=subprocess.DEVNULL, start_new_session=True,
             )  # fmt: skip
+            procs.own(process.pid, argv[0], what="alembic helper")
             try:
                 code = process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
@@ -304,4 +396,6 @@ def _run(
             except BaseException:
                 procs.stop_group(process, grace=2.0)
                 raise
+            finally:
+                procs.disown(process.pid)
         return code, log.read_text(errors="replace"), err.read_text(errors="replace")

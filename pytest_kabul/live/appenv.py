@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 import secrets
+import shutil
+import sys
 from collections.abc import Callable
 
 from pytest_kabul.project.core import Project
@@ -29,12 +31,38 @@ SCHEME_RE = re.compile(r"\b(postgres(?:ql)?(?:\+\w+)?)://")
 CLOSED_PORT_URL = "http://127.0.0.1:9/"
 
 
-def _generated(annotation: str) -> str:
+def interpreter(project: Project) -> str:
+    """``[tool.kabul.live] python`` (a path, relative to the project root, or a command name),
+    else the interpreter running pytest."""
+    configured = project.config.live.python
+    if not configured:
+        return sys.executable
+    candidate = project.root / configured
+    if candidate.exists():
+        return str(candidate)
+    return shutil.which(configured) or configured
+
+
+PRODUCTION_FLAG_RE = re.compile(r"^(IS_?)?PROD(UCTION)?(_?MODE)?$", re.I)
+DEBUG_FLAG_RE = re.compile(r"^(IS_?)?(DEBUG|DEV(ELOPMENT)?|TESTING)(_?MODE)?$", re.I)
+
+
+def production_flag(name: str) -> str | None:
+    """What a production deploy sets a boolean to: ``PRODUCTION``/``IS_PROD`` true,
+    ``DEBUG``/``TESTING`` false; None for other names."""
+    if PRODUCTION_FLAG_RE.match(name):
+        return "true"
+    if DEBUG_FLAG_RE.match(name):
+        return "false"
+    return None
+
+
+def _generated(annotation: str, name: str = "") -> str:
     text = annotation.replace(" ", "")
     if re.search(r"\bint\b|float|Decimal", text):
         return "1"
     if re.search(r"\bbool\b", text):
-        return "false"
+        return production_flag(name) or "false"
     if "EmailStr" in text:
         return "kabul@example.com"
     if re.search(r"Url|URL|Dsn|DSN", text):
@@ -73,7 +101,11 @@ def database_scheme(project: Project, app: AsgiApp) -> str:
 
 
 def env_names(project: Project, app: AsgiApp) -> tuple[set[str], set[str], dict[str, str]]:
-    """(database vars, redis vars, required Settings field → generated value)."""
+    """(database vars, redis vars, required Settings field → generated value).
+
+    The database and Redis variables include every name whose value would otherwise parse as
+    such a URL (:func:`pytest_kabul.live.safety.url_bindings`), whatever it is called."""
+    from pytest_kabul.live.safety import DATABASE, url_bindings
     from pytest_kabul.project.python.settings.classes import settings_classes
     from pytest_kabul.project.python.settings.envreads import env_reads
     from pytest_kabul.project.python.settings.syntax import DefaultKind
@@ -96,13 +128,48 @@ def env_names(project: Project, app: AsgiApp) -> tuple[set[str], set[str], dict[
             primary = field.env_names[0]
             names.add(primary)
             if field.default is DefaultKind.ABSENT:
-                required[primary] = _generated(field.annotation)
+                required[primary] = _generated(field.annotation, field.name)
     for read in env_reads(project):
         if read.app == app.app and not read.test_code:
             names.update(read.names)
     db |= {n for n in names if DB_NAME_RE.search(n)}
     redis |= {n for n in names if REDIS_NAME_RE.search(n)}
+    for binding in url_bindings(project, app.app_dir):
+        (db if binding.kind == DATABASE else redis).add(binding.name)
+    redis -= db
+    for name in db | redis:
+        required.pop(name, None)
     return db, redis, required
+
+
+def part_names(project: Project, app: AsgiApp) -> dict[str, set[str]]:
+    """Database settings given in parts (``POSTGRES_SERVER``, ``_USER`` …): Settings fields and
+    ``.env`` entries, by part (host, port, user, password, name)."""
+    from pytest_kabul.live.safety import PART_NAMES, env_file_parts
+    from pytest_kabul.project.python.settings.classes import settings_classes
+
+    parts = env_file_parts(project, app.app_dir)
+    for cls in settings_classes(project):
+        if cls.app != app.app or cls.test_code:
+            continue
+        for field in cls.fields:
+            part = next((k for k, rx in PART_NAMES.items() if rx.match(field.name)), None)
+            if part is not None and field.env_names:
+                parts[part].add(field.env_names[0])
+    return parts
+
+
+def _url_parts(url: str) -> dict[str, str]:
+    from urllib.parse import unquote, urlsplit
+
+    split = urlsplit(url)
+    return {
+        "host": split.hostname or "127.0.0.1",
+        "port": str(split.port or 5432),
+        "user": unquote(split.username or ""),
+        "password": unquote(split.password or ""),
+        "name": split.path.lstrip("/"),
+    }
 
 
 def replica_env(
@@ -114,10 +181,16 @@ def replica_env(
 ) -> dict[str, str]:
     """``database_url`` is called only when the app reads a database variable."""
     db, redis, required = env_names(project, app)
+    parts = part_names(project, app)
     env = dict(required)
-    url = database_url() if db else None
+    url = database_url() if db or any(parts.values()) else None
+    fallback = f"{database_scheme(project, app)}://kabul@127.0.0.1:9/kabul"
     for name in db:
-        env[name] = url or f"{database_scheme(project, app)}://kabul@127.0.0.1:9/kabul"
+        env[name] = url or fallback
+    values = _url_parts(url or fallback)
+    for part, names in parts.items():
+        for name in names:
+            env[name] = values[part]
     for name in redis:
         env[name] = redis_url or "redis://127.0.0.1:9/0"
     env.update(project.config.live.env)

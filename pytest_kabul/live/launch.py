@@ -14,16 +14,51 @@ values for required Settings fields, ``[tool.kabul.live.env]`` and finally the c
 
 from __future__ import annotations
 
-import sys
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from pytest_kabul.errors import CheckSkipped
-from pytest_kabul.live.appenv import replica_env
+from pytest_kabul.errors import CheckSkipped, ReplicaStartError
+from pytest_kabul.live.appenv import interpreter, replica_env
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.deploy.asgi import AsgiApp, asgi_apps, health_path
+from pytest_kabul.project.deploy.asgi import AsgiApp, asgi_apps, probe_path
 from pytest_kabul.services.redis import RedisService
 from pytest_kabul.services.replicas import AppReplicas, AppTarget
+
+_MISSING_FILE = re.compile(r"FileNotFoundError: \[Errno 2\] No such file or directory: '([^']+)'")
+_ERROR_LINE = re.compile(r"^(?:[\w.]+\.)?\w*(?:Error|Exception|Exit)\b.*$", re.M)
+_MISSING_MODULE = re.compile(r"(ModuleNotFoundError|ImportError): No module named '([\w.]+)'")
+
+
+def start_failure(exc: ReplicaStartError) -> str | None:
+    """Why the app could not start *here* (the environment, not the project), if it says so:
+    a module missing from the interpreter, code the interpreter cannot parse."""
+    found = _MISSING_MODULE.search(exc.log_tail)
+    fix = (
+        "install the app's dependencies into a virtualenv and name its interpreter in"
+        " [tool.kabul.live] python"
+    )
+    if found:
+        return (
+            f"the app could not be loaded here: module {found.group(2)!r} is not importable; {fix}"
+        )
+    if "SyntaxError" in exc.log_tail:
+        return (
+            f"the app's code does not parse with this interpreter (it needs a newer Python); {fix}"
+        )
+    missing = _MISSING_FILE.findall(exc.log_tail)
+    if missing:
+        return (
+            f"the app did not start here: a file it loads at start-up is missing ({missing[-1]});"
+            " provide it (generated or downloaded assets, Git LFS files) before the live checks"
+        )
+    return None
+
+
+def last_error(log_tail: str) -> str:
+    """The final exception line of a log tail (what a skip reason should say)."""
+    found = _ERROR_LINE.findall(log_tail)
+    return found[-1].strip() if found else "no error line in its output"
 
 
 def find_app(project: Project, app: AsgiApp | str | None) -> AsgiApp:
@@ -44,7 +79,7 @@ class ReplicaFactory:
     project: Project
     redis: RedisService | None = None
     database_url: Callable[[AsgiApp], str | None] = lambda _app: None
-    python: str = sys.executable
+    python: str | None = None  # None: [tool.kabul.live] python, else sys.executable
     started: list[AppReplicas] = field(default_factory=list)
 
     def environment(
@@ -78,8 +113,8 @@ class ReplicaFactory:
             AppTarget(target.target, self.project.root / target.app_dir, target.factory),
             n=n,
             env=self.environment(target, env, unset),
-            python=self.python,
-            health_path=health or health_path(self.project, target) or "/",
+            python=self.python or interpreter(self.project),
+            health_path=health or probe_path(self.project, target) or "/",
             startup_timeout=self.project.config.live.startup_timeout,
         )
         self.started.append(replicas)

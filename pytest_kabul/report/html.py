@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from pytest_kabul.session import KabulPlugin
 
 _VERDICT_COLOURS = {
+    Verdict.INCOMPLETE: "#6a1b9a",
     Verdict.NOT_READY: "#b00020",
     Verdict.READY_WITH_WARNINGS: "#a05a00",
     Verdict.READY: "#1b7f3b",
@@ -74,10 +75,15 @@ def scorecard_html(card: Scorecard) -> str:
     for waiver in card.waivers_with(WaiverStatus.STALE):
         notes.append(f"Stale waiver {waiver.describe()}: matches no finding; remove it.")
     notes_html = "".join(f'<li class="kabul-waiver-note">{escape(n)}</li>' for n in notes)
+    if card.not_run:
+        notes_html += "".join(
+            f'<li class="kabul-not-run">Could not run here: {escape(nodeid)}</li>'
+            for nodeid in card.not_run
+        )
     return (
         f'{_STYLE}<div id="kabul-scorecard">'
         f'<h2>Production readiness: <span class="verdict" data-verdict="{card.verdict.slug}"'
-        f' style="color: {colour}">{escape(card.verdict.value)}</span></h2>'
+        f' style="color: {colour}">{escape(card.headline)}</span></h2>'
         f"<p>Fail-level <b>{escape(card.fail_level.label)}</b>: findings below it are listed but"
         " do not fail their check.</p>"
         f'<table class="kabul-scorecard"><thead>{head}</thead><tbody>{"".join(body)}</tbody>'
@@ -87,6 +93,10 @@ def scorecard_html(card: Scorecard) -> str:
 
 def findings_html(result: ItemResult, docs_url: str | None = None) -> str:
     parts = []
+    if result.observed:
+        parts.append(f'<p class="kabul-observed">Observed: {escape(result.observed)}</p>')
+    if result.not_run and result.reason:
+        parts.append(f'<p class="kabul-not-run">Could not run here: {escape(result.reason)}</p>')
     if result.waiver:
         state = "expired" if result.waiver.get("expired") else "applied"
         parts.append(
@@ -165,7 +175,7 @@ class KabulHtml:
         if not self.active or report.when != "call":
             return
         payload = _payload(report)
-        if payload is None or not payload.findings:
+        if payload is None or not (payload.findings or payload.observed or payload.not_run):
             return
         docs_url = self.plugin.kabul_config.docs_url
         result = ItemResult.from_report(report, payload)

@@ -42,6 +42,7 @@ def build_report(
         "findings": [f.to_dict() for f in findings],
         "summary": {
             "items": {k: outcomes.get(k, 0) for k in ("passed", "failed", "skipped")},
+            "not_run": len(results.not_run()),
             "findings": len(findings),
             "by_severity": dict(sorted(Counter(f.severity.label for f in findings).items())),
             "by_area": dict(sorted(Counter(areas.get(f.code, "?") for f in findings).items())),

@@ -25,10 +25,12 @@ class ItemResult:
     states: tuple[State, ...] = ()
     fingerprints: tuple[str, ...] = ()
     waiver: Mapping[str, Any] | None = None
+    not_run: bool = False  # a live check that could not run here (see ItemPayload.not_run)
+    observed: str | None = None  # what a passing live item observed
 
     @classmethod
     def from_report(cls, report: Any, payload: ItemPayload) -> ItemResult:
-        reason = payload.skipped
+        reason = payload.skipped or (payload.error if payload.not_run else None)
         if reason is None and report.skipped and isinstance(report.longrepr, tuple):
             reason = str(report.longrepr[2]).removeprefix("Skipped: ")
         return cls(
@@ -42,6 +44,8 @@ class ItemResult:
             states=payload.states,
             fingerprints=payload.fingerprints,
             waiver=payload.waiver,
+            not_run=payload.not_run,
+            observed=payload.observed,
         )
 
     @property
@@ -68,6 +72,8 @@ class ItemResult:
             "status": self.status,
             "finding_states": dict(sorted(Counter(s.value for s in self.states).items())),
             "waiver": dict(self.waiver) if self.waiver is not None else None,
+            "not_run": self.not_run,
+            "observed": self.observed,
         }
 
 
@@ -102,3 +108,7 @@ class Results:
 
     def outcomes(self) -> Counter[str]:
         return Counter(r.outcome for r in self.items.values())
+
+    def not_run(self) -> list[ItemResult]:
+        """Live items that could not run here (skipped, or failed under --kabul-require-live)."""
+        return [r for r in self.sorted() if r.not_run]

@@ -131,11 +131,32 @@ def build_sarif(
         },
         "columnKind": "utf16CodeUnits",
         "results": out,
+        "invocations": [_invocation(results, index)],
     }
     if root is not None:
         # Viewers resolve %SRCROOT% with this; GitHub uses its checkout and ignores it.
         run["originalUriBaseIds"] = {"%SRCROOT%": {"uri": root.resolve().as_uri() + "/"}}
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
+
+
+def _invocation(results: Results, index: dict[str, int]) -> dict[str, Any]:
+    """Live checks that could not run are tool execution notifications, not results: SARIF's
+    place for "this rule was not evaluated here, and why"."""
+    notes: list[dict[str, Any]] = []
+    for item in results.not_run():
+        note: dict[str, Any] = {
+            "level": "error" if item.outcome == "failed" else "warning",
+            "message": {"text": f"{item.nodeid} could not run here: {item.reason or '?'}"},
+            "descriptor": {"id": item.code},
+            "properties": {"nodeid": item.nodeid, "outcome": item.outcome},
+        }
+        if item.code in index:
+            note["descriptor"]["index"] = index[item.code]
+        notes.append(note)
+    return {
+        "executionSuccessful": not any(n["level"] == "error" for n in notes),
+        "toolExecutionNotifications": notes,
+    }
 
 
 def write_sarif(

@@ -20,6 +20,9 @@ from pytest_kabul.report.results import ItemResult, Results
 
 
 class Verdict(enum.Enum):
+    # No check ran, the session stopped or errored before the checks ran, or (under
+    # --kabul-require-live) a live check could not run.
+    INCOMPLETE = "Incomplete"
     NOT_READY = "Not ready"
     READY_WITH_WARNINGS = "Ready with warnings"
     READY = "Ready"
@@ -85,6 +88,19 @@ class Scorecard:
     verdict: Verdict
     states: Counter[State] = field(default_factory=Counter)
     waivers: tuple[WaiverReport, ...] = ()
+    not_run: tuple[str, ...] = ()  # node ids of live checks that could not run here
+    incomplete: str | None = None  # why the verdict is "Incomplete"
+
+    @property
+    def headline(self) -> str:
+        """The verdict as shown: ``Ready — 2 live checks could not run``."""
+        text = self.verdict.value
+        if self.verdict is Verdict.INCOMPLETE and self.incomplete:
+            return f"{text}: {self.incomplete}"
+        n = len(self.not_run)
+        if n and self.verdict is not Verdict.INCOMPLETE:
+            text += f" — {n} live check{'s' if n != 1 else ''} could not run"
+        return text
 
     def waivers_with(self, status: WaiverStatus) -> tuple[WaiverReport, ...]:
         return tuple(w for w in self.waivers if w.status is status)
@@ -93,7 +109,10 @@ class Scorecard:
         return {
             "fail_level": self.fail_level.label,
             "verdict": self.verdict.value,
-            "passed": self.verdict is not Verdict.NOT_READY,
+            "headline": self.headline,
+            "passed": self.verdict not in (Verdict.NOT_READY, Verdict.INCOMPLETE),
+            "not_run": list(self.not_run),
+            "incomplete": self.incomplete,
             "finding_states": {
                 k.value: self.states.get(k, 0)
                 for k in (State.BLOCKING, State.BELOW_LEVEL, State.KNOWN, State.WAIVED)
@@ -159,8 +178,15 @@ def waiver_reports(waivers: Sequence[Waiver], results: Results) -> tuple[WaiverR
 
 
 def build_scorecard(
-    results: Results, checks: Sequence[Check], fail_level: Severity, waivers: Sequence[Waiver]
+    results: Results,
+    checks: Sequence[Check],
+    fail_level: Severity,
+    waivers: Sequence[Waiver],
+    *,
+    incomplete: str | None = None,
 ) -> Scorecard:
+    """``incomplete`` is the session's own reason the results cannot be trusted (it stopped,
+    errored before the checks ran); no result at all is incomplete too."""
     area_of = {c.code: c.area.value for c in checks}
     by_area: dict[str, list[ItemResult]] = {a.value: [] for a in AREA_ORDER}
     for result in results.sorted():
@@ -168,12 +194,23 @@ def build_scorecard(
     rows = tuple(_row(area, items) for area, items in by_area.items())
     states = Counter(s for r in results.items.values() for s in r.states)
     reports = waiver_reports(waivers, results)
-    if any(row.failed for row in rows):
+    not_run = tuple(r.nodeid for r in results.not_run())
+    if incomplete is None and not results.items:
+        incomplete = "no readiness check ran"
+    judged_failed = any(r.outcome == "failed" and not r.not_run for r in results.sorted())
+    required = [r for r in results.not_run() if r.outcome == "failed"]
+    if incomplete is None and required and not judged_failed:
+        n = len(required)
+        incomplete = f"{n} live check{'s' if n != 1 else ''} could not run (--kabul-require-live)"
+    if incomplete is not None:
+        verdict = Verdict.INCOMPLETE
+    elif judged_failed:
         verdict = Verdict.NOT_READY
     elif sum(states.values()) or any(w.status is WaiverStatus.STALE for w in reports):
         verdict = Verdict.READY_WITH_WARNINGS
     else:
         verdict = Verdict.READY
     return Scorecard(
-        fail_level=fail_level, rows=rows, verdict=verdict, states=states, waivers=reports
-    )
+        fail_level=fail_level, rows=rows, verdict=verdict, states=states, waivers=reports,
+        not_run=not_run, incomplete=incomplete,
+    )  # fmt: skip

@@ -24,7 +24,7 @@ def summary_lines(
 ) -> list[str]:
     rows = [row for row in card.rows if row.items]
     if not rows:
-        return ["no readiness check ran"]
+        return ["no readiness check ran", f"verdict: {card.headline}"]
     severities: dict[str, Counter[str]] = {}
     for finding, _state, _fp, item in results.finding_states():
         area = area_of.get(item.code, "project")
@@ -48,7 +48,11 @@ def summary_lines(
             (State.WAIVED, "waived"),
         )
     )
-    lines.append(f"verdict: {card.verdict.value} (fail-level {card.fail_level.label}; {counts})")
+    lines.append(f"verdict: {card.headline} (fail-level {card.fail_level.label}; {counts})")
+    not_run = results.not_run()
+    if not_run:
+        lines.append("live checks that could not run here:")
+        lines.extend(f"  {r.nodeid}: {r.reason or 'no reason given'}" for r in not_run)
     groups = (
         (State.BELOW_LEVEL, f"findings below fail-level {card.fail_level.label} (not failing):"),
         (State.KNOWN, "known findings (in the baseline, not failing):"),

@@ -30,10 +30,11 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from pytest_kabul.errors import PostgresUnavailable, RemoteDatabaseRefused
-from pytest_kabul.services import cleanup
+from pytest_kabul.services import cleanup, owners
 from pytest_kabul.services.procs import free_port, tail
 from pytest_kabul.services.runas import as_user, chown_tree, unprivileged_user
 
@@ -114,6 +115,7 @@ class PostgresService:
     # Results that several live checks share for this server (KAB351 and KAB352 use one
     # upgrade of one throwaway database), keyed by the caller.
     memo: dict[object, object] = field(default_factory=dict, repr=False)
+    _owned: dict[str, int] = field(default_factory=dict, repr=False)  # database -> owners handle
 
     # -- connections ---------------------------------------------------------------------
     def _connect(self, dbname: str | None = None) -> object:
@@ -154,12 +156,35 @@ class PostgresService:
 
     # -- throwaway databases -------------------------------------------------------------
     def create_database(self) -> Database:
+        """Written down (state file) before ``CREATE DATABASE``; its comment names the owner
+        (``kabul:<pid>:<start>``), so a later run can drop it if this one is killed."""
         name = DB_PREFIX + secrets.token_hex(6)
-        self.execute(f'CREATE DATABASE "{name}"')
+        handle = owners.record(
+            {"kind": "database", "name": name, "host": self.host, "port": self.port,
+             "user": self.user, "password": self.password, "admin_db": self.admin_db}
+        )  # fmt: skip
+        self._owned[name] = handle
         self.created.add(name)
-        # The owner's pid, so a leak check can tell a leftover from a live session's database.
-        self.execute(f"COMMENT ON DATABASE \"{name}\" IS 'pytest-kabul pid {os.getpid()}'")
+        self.execute(f'CREATE DATABASE "{name}"')
+        self.execute(f"COMMENT ON DATABASE \"{name}\" IS '{owners.comment()}'")
         return Database(name, self.host, self.port, self.user, self.password)
+
+    def reap_databases(self) -> list[str]:
+        """Drop ``kabul_*`` databases whose owner (named in their comment) is dead. Only on a
+        loopback server: a pid means nothing on another machine."""
+        if not is_loopback(self.host):
+            return []
+        rows = self.execute(
+            "SELECT datname, coalesce(shobj_description(oid, 'pg_database'), '')"
+            " FROM pg_database WHERE datname LIKE 'kabul\\_%'"
+        )
+        dropped = []
+        for name, text in rows:
+            if owners.dead_owner(str(text)):
+                with contextlib.suppress(Exception):
+                    self.drop_database(str(name))
+                    dropped.append(str(name))
+        return dropped
 
     def drop_database(self, name: str) -> None:
         if not name.startswith(DB_PREFIX):
@@ -173,6 +198,9 @@ class PostgresService:
             )
             self.execute(f'DROP DATABASE IF EXISTS "{name}"')
         self.created.discard(name)
+        handle = self._owned.pop(name, None)
+        if handle is not None:
+            owners.forget(handle)
 
     @contextlib.contextmanager
     def database(self) -> Iterator[Database]:
@@ -216,6 +244,8 @@ class PostgresService:
         )
         if not service.ping():
             raise PostgresUnavailable(f"cannot connect to {redact(url)}")
+        with contextlib.suppress(Exception):
+            service.reap_databases()
         try:
             yield service
         finally:
@@ -239,7 +269,15 @@ class PostgresService:
         user = unprivileged_user()
         tmp = Path(tempfile.mkdtemp(prefix="kabul-pg-"))
         data, log = tmp / "data", tmp / "postgres.log"
-        handle = cleanup.on_exit(lambda: _stop_and_remove(found, tmp, user))
+        owned = owners.record(
+            {"kind": "postgres", "tmp": str(tmp), "bin_dir": str(found), "user": user}
+        )
+
+        def stop() -> None:
+            _stop_and_remove(found, tmp, user)
+            owners.forget(owned)
+
+        handle = cleanup.on_exit(stop)
         try:
             chown_tree(tmp, user)
             env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
@@ -338,3 +376,29 @@ def _postmaster_pid(data: Path) -> int | None:
         return int((data / "postmaster.pid").read_text().splitlines()[0])
     except (OSError, ValueError, IndexError):
         return None
+
+
+def _reap_database(entry: dict[str, Any]) -> str | None:
+    name = str(entry["name"])
+    service = PostgresService(
+        provider=PostgresProvider.URL, host=str(entry["host"]), port=int(entry["port"]),
+        user=str(entry["user"]), password=entry.get("password"),
+        admin_db=str(entry.get("admin_db") or "postgres"),
+    )  # fmt: skip
+    try:
+        service.drop_database(name)
+    except Exception:
+        return None
+    return f"database {name}"
+
+
+def _reap_embedded(entry: dict[str, Any]) -> str | None:
+    tmp = Path(str(entry["tmp"]))
+    if not tmp.exists():
+        return None
+    _stop_and_remove(Path(str(entry["bin_dir"])), tmp, entry.get("user"))
+    return f"embedded Postgres {tmp}"
+
+
+owners.register_reaper("database", _reap_database)
+owners.register_reaper("postgres", _reap_embedded)

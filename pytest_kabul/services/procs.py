@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _LIVE: dict[int, subprocess.Popen[bytes]] = {}
+_OWNED: dict[int, int] = {}  # pid -> owners handle
 _LOCK = threading.Lock()
 
 
@@ -82,8 +83,27 @@ def spawn(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], log: Path) 
         )
     with _LOCK:
         _LIVE[process.pid] = process
+    own(process.pid, argv[0], what=Path(argv[0]).name)
     _register_exit_hook()
     return Spawned(process, log)
+
+
+def own(pgid: int, marker: str, what: str) -> None:
+    """Write a started process group down with its owner (see :mod:`owners`)."""
+    from pytest_kabul.services import owners
+
+    handle = owners.record({"kind": "process", "pgid": pgid, "marker": marker, "what": what})
+    with _LOCK:
+        _OWNED[pgid] = handle
+
+
+def disown(pgid: int) -> None:
+    from pytest_kabul.services import owners
+
+    with _LOCK:
+        handle = _OWNED.pop(pgid, None)
+    if handle is not None:
+        owners.forget(handle)
 
 
 def stop_group(process: subprocess.Popen[bytes], grace: float = 5.0) -> None:
@@ -102,6 +122,7 @@ def stop_group(process: subprocess.Popen[bytes], grace: float = 5.0) -> None:
     finally:
         with _LOCK:
             _LIVE.pop(process.pid, None)
+        disown(process.pid)
 
 
 def group_alive(pgid: int) -> bool:

@@ -105,11 +105,12 @@ class RedisService:
         compose: ComposeRedis | None = None,
         embedded: bool = True,
         redis_server: str | None = None,
+        allow_remote: bool = False,
     ) -> Iterator[RedisService]:
         """Yield a ready Redis from the first provider that applies (see the module doc)."""
         url = url or os.environ.get("KABUL_REDIS_URL") or None
         if url:
-            with external(url) as service:
+            with external(url, allow_remote=allow_remote) as service:
                 yield service
             return
         if compose is not None and docker_engine_answers():
@@ -152,9 +153,16 @@ def claim_database(address: RedisAddress, token: str) -> int:
 
 
 @contextlib.contextmanager
-def external(url: str) -> Iterator[RedisService]:
+def external(url: str, *, allow_remote: bool = False) -> Iterator[RedisService]:
+    from pytest_kabul.services.postgres import is_loopback
+
     try:
         address = RedisAddress.parse(url)
+        if not is_loopback(address.host) and not allow_remote:
+            raise ServiceUnavailable(
+                f"refusing Redis host {address.host!r}: it is not loopback; pass"
+                " --kabul-allow-remote-db to let live checks write to a remote server"
+            )
         token = f"{os.getpid()}-{uuid.uuid4().hex}"
         db = claim_database(address, token)
     except RedisError as exc:
@@ -214,7 +222,10 @@ def _settled(service: RedisService, child: Spawned) -> Callable[[], bool]:
 
 @contextlib.contextmanager
 def embedded_server(binary: str, timeout: float = 10.0) -> Iterator[RedisService]:
+    from pytest_kabul.services import owners
+
     with tempfile.TemporaryDirectory(prefix="kabul-redis-") as tmp:
+        owned = owners.record({"kind": "dir", "path": tmp})
         workdir = Path(tmp)
         log = workdir / "redis.log"
         for _attempt in range(3):  # another process may grab the free port first
@@ -236,4 +247,5 @@ def embedded_server(binary: str, timeout: float = 10.0) -> Iterator[RedisService
                     return
             finally:
                 child.stop()
+                owners.forget(owned)
         raise ServiceUnavailable(f"embedded redis-server did not start; log tail:\n{tail(log)}")

@@ -109,6 +109,7 @@ class AppReplicas:
     tails: dict[int, str] = field(default_factory=dict)
     _tmp: tempfile.TemporaryDirectory[str] | None = None
     _stopped: bool = False
+    _owned: int | None = None
 
     def __enter__(self) -> AppReplicas:
         try:
@@ -132,8 +133,11 @@ class AppReplicas:
 
     def start(self) -> None:
         if self.log_dir is None:
+            from pytest_kabul.services import owners
+
             self._tmp = tempfile.TemporaryDirectory(prefix="kabul-replicas-")
             self.log_dir = Path(self._tmp.name)
+            self._owned = owners.record({"kind": "dir", "path": self._tmp.name})
         env = self.environment
         deadline = time.monotonic() + self.startup_timeout
         # The first replica starts alone: an app's one-time start-up work (create_all, seeding,
@@ -185,9 +189,13 @@ class AppReplicas:
         for replica in self.replicas:
             replica.spawned.stop(grace=3.0)
         if self._tmp is not None:
+            from pytest_kabul.services import owners
+
             self._keep_tails()
             self._tmp.cleanup()
             self._tmp = None
+            if self._owned is not None:
+                owners.forget(self._owned)
 
     def _keep_tails(self) -> None:
         # Log files live in a temp dir that is about to go; keep the tails for reports.

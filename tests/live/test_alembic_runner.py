@@ -130,7 +130,8 @@ def test_kab353_round_trip_passes_and_reports_a_downgrade_that_leaves_a_type(
     good = tmp_path / "good"
     shutil.copytree(PROJECTS / "migrations_healthy", good)
     project = Project(good)
-    assert kab353.run_live(project, "backend/alembic.ini", {"kabul_postgres": embedded}) == ()
+    result = kab353.run_live(project, "backend/alembic.ini", {"kabul_postgres": embedded})
+    assert result.findings == ()
 
     bad = tmp_path / "bad"
     shutil.copytree(PROJECTS / "migrations_healthy", bad)
@@ -140,7 +141,9 @@ def test_kab353_round_trip_passes_and_reports_a_downgrade_that_leaves_a_type(
             '    sa.Enum(name="userrole").drop(op.get_bind(), checkfirst=True)\n', ""
         )
     )
-    (finding,) = kab353.run_live(Project(bad), "backend/alembic.ini", {"kabul_postgres": embedded})
+    (finding,) = kab353.run_live(
+        Project(bad), "backend/alembic.ini", {"kabul_postgres": embedded}
+    ).findings
     assert finding.message == (
         "migration round trip fails while upgrading again after the downgrade at revision"
         " 1a2b3c4d5e6f"
@@ -164,12 +167,12 @@ def test_migrations_dir_setting_chooses_the_folder_alembic_runs_from(
 
 
 @pytest.mark.live
-def test_an_env_py_that_migrates_another_database_is_not_judged(
+def test_an_env_py_that_migrates_another_database_is_a_safety_error(
     embedded: PostgresService, tmp_path: Path
 ) -> None:
     """env.py hard-codes its URL: Alembic reaches head, but not in the plugin's database."""
     from pytest_kabul.checks.migrations.migrations_fail_from_empty_db import check as kab351
-    from pytest_kabul.errors import CheckSkipped
+    from pytest_kabul.errors import SafetyError
 
     root = tmp_path / "p"
     shutil.copytree(PROJECTS / "migrations_healthy", root)
@@ -181,6 +184,6 @@ def test_an_env_py_that_migrates_another_database_is_not_judged(
                 f'config.set_main_option("sqlalchemy.url", "{other.url("asyncpg")}")',
             )
         )
-        with pytest.raises(CheckSkipped, match="did not use the database URL pytest-kabul"):
+        with pytest.raises(SafetyError, match="saw no migration: it migrated some other"):
             kab351.run_live(Project(root), "backend/alembic.ini", {"kabul_postgres": embedded})
         assert embedded.execute("SELECT count(*) FROM alembic_version", dbname=other.name) == [(1,)]

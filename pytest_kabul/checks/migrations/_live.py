@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pytest_kabul.errors import CheckSkipped, ServiceUnavailable
+from pytest_kabul.errors import CheckSkipped, SafetyError, ServiceUnavailable
 from pytest_kabul.live.alembic_runner import Outcome, plan_for, run
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.migrations.alembic_envs import (
@@ -15,7 +15,7 @@ from pytest_kabul.project.migrations.alembic_envs import (
     graph,
 )
 from pytest_kabul.registry import Evaluation
-from pytest_kabul.services.postgres import PostgresService
+from pytest_kabul.services.postgres import Database, PostgresService
 
 FIXTURE = "kabul_postgres"
 
@@ -69,24 +69,42 @@ def execute(
 
 def _execute(project: Project, env: AlembicEnv, pg: PostgresService, actions: list[str]) -> Outcome:
     plan = plan_for(project, env)
-    with pg.database() as db:
-        outcome = run(
+    g = graph(env)
+
+    def go(db: Database, steps: list[str]) -> Outcome:
+        return run(
             plan,
             db,
-            actions,
+            steps,
             exclude_tables=project.config.live.exclude_tables,
             timeout=max(project.config.live.startup_timeout * 10, 120.0),
+            heads=g.heads,
+            revisions=len(env.revisions),
         )
-        reached_head = upgraded(outcome) and set(outcome.current) == set(outcome.heads)
-        if reached_head and not _user_tables(pg, db.name):
-            # Alembic reports the heads, yet our database is empty: env.py migrated another
-            # database (a URL it builds itself, a .env it loads with override=True).
-            raise CheckSkipped(
-                f"{env.env_py or 'env.py'} did not use the database URL pytest-kabul provided"
-                f" (it migrated some other database); name the variable it reads in"
-                f" [tool.kabul.live] database_env"
-            )
+
+    with pg.database() as db:
+        if "roundtrip" in actions:
+            # Prove the upgrade lands in our database before anything is downgraded.
+            first = go(db, ["upgrade"])
+            if not upgraded(first):
+                return first
+            _assert_ours(env, pg, db, first)
+        outcome = go(db, actions)
+        _assert_ours(env, pg, db, outcome)
     return outcome
+
+
+def _assert_ours(env: AlembicEnv, pg: PostgresService, db: Database, outcome: Outcome) -> None:
+    """Alembic reported the heads, yet the throwaway database is empty: env.py migrated
+    another database (a URL it builds itself, a .env it loads with override=True)."""
+    reached_head = upgraded(outcome) and set(outcome.current) == set(outcome.heads)
+    if reached_head and outcome.heads and not _user_tables(pg, db.name):
+        raise SafetyError(
+            f"{env.env_py or 'env.py'} reported `alembic upgrade head` done, but the"
+            " throwaway database pytest-kabul created saw no migration: it migrated some other"
+            " database. Stop and check which database it reached; name the variable env.py"
+            " reads in [tool.kabul.live] database_env"
+        )
 
 
 def _user_tables(pg: PostgresService, dbname: str) -> int:
@@ -96,6 +114,16 @@ def _user_tables(pg: PostgresService, dbname: str) -> int:
         dbname=dbname,
     )
     return int(str(rows[0][0])) if rows else 0
+
+
+def judge(outcome: Outcome) -> Outcome:
+    """The outcome, unless it says the project could not run here: then a skip (an error
+    under --kabul-require-live) whose reason names what is missing and the setting that fixes
+    it. Only an error raised while a revision ran is the migrations' own."""
+    reason = outcome.could_not_run()
+    if reason is not None:
+        raise ServiceUnavailable(reason)
+    return outcome
 
 
 def upgraded(outcome: Outcome) -> bool:

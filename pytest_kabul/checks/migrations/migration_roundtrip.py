@@ -52,6 +52,7 @@ def run(project: Project, subject: str, services: Mapping[str, Any]) -> Sequence
     env, outcome = _live.execute(project, subject, services, ["roundtrip"])
     if outcome.ok:
         return []
+    _live.judge(outcome)
     if outcome.stage == "upgrade":
         raise CheckSkipped("`alembic upgrade head` fails on an empty database (see KAB351)")
     rev = outcome.failing_revision

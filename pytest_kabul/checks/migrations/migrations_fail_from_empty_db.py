@@ -50,6 +50,8 @@ def evaluate(project: Project) -> Evaluation:
 @check.live_runner(fixtures=(_live.FIXTURE,))
 def run(project: Project, subject: str, services: Mapping[str, Any]) -> Sequence[Finding]:
     env, outcome = _live.execute(project, subject, services, ["upgrade"])
+    if not _live.upgraded(outcome):
+        _live.judge(outcome)
     where = Location(env.config_path, env.line)
     if _live.upgraded(outcome) and set(outcome.current) == set(outcome.heads):
         return []

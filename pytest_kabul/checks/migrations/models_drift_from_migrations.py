@@ -52,6 +52,7 @@ def evaluate(project: Project) -> Evaluation:
 def run(project: Project, subject: str, services: Mapping[str, Any]) -> Sequence[Finding]:
     env, outcome = _live.execute(project, subject, services, ["upgrade", "check"])
     if not outcome.ok and outcome.stage != "check":
+        _live.judge(outcome)
         raise CheckSkipped("`alembic upgrade head` fails on an empty database (see KAB351)")
     if not outcome.ok:
         reason = outcome.error_tail(3).splitlines()

@@ -73,9 +73,12 @@ def probe_paths(project: Project, app: AsgiApp) -> list[str]:
         return list(configured)
     health = health_path(project, app)
     paths = [*limited_routes(project, app), f"{api_prefix(project, app)}/{PROBE_SUFFIX}"]
-    for path in route_paths(project, app):
+    from pytest_kabul.project.deploy.routes import full_get_paths
+
+    for path in full_get_paths(project, app.app_dir) or route_paths(project, app):
         if (
             path != health
+            and path.startswith("/")
             and "{" not in path
             and path not in paths
             and not re.search(r"docs|openapi|redoc", path)
@@ -127,7 +130,13 @@ def run(project: Project, subject: str, services: Mapping[str, Any]) -> list[Fin
     try:
         replicas = services["kabul_replicas"].start(n=2, app=app)
     except ReplicaStartError as exc:
-        raise ServiceUnavailable(f"the app did not start: {exc}") from None
+        from pytest_kabul.live.launch import last_error, start_failure
+
+        reason = start_failure(exc) or (
+            f"the app did not start ({exc.args[0]}): {last_error(exc.log_tail)}; give missing"
+            " values in [tool.kabul.live.env]"
+        )
+        raise ServiceUnavailable(reason) from None
     try:
         a, b = replicas.replicas
         results = []

@@ -29,14 +29,15 @@ import ast
 from collections.abc import Mapping
 from typing import Any
 
-from pytest_kabul.errors import CheckSkipped
+from pytest_kabul.errors import CheckSkipped, ServiceUnavailable
+from pytest_kabul.live.appenv import production_flag
 from pytest_kabul.model import Area, Evidence, Finding, Severity, Tier
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.deploy.asgi import AsgiApp, asgi_apps, health_path
+from pytest_kabul.project.deploy.asgi import AsgiApp, asgi_apps, probe_path
 from pytest_kabul.project.python.settings.classes import settings_classes
 from pytest_kabul.project.python.settings.envreads import env_reads
 from pytest_kabul.project.python.settings.syntax import DefaultKind
-from pytest_kabul.registry import Check, Evaluation
+from pytest_kabul.registry import Check, Evaluation, LiveResult
 
 check = Check(
     code="KAB251",
@@ -52,9 +53,20 @@ FALLBACK_NAMES = ("APP_ENV", "ENV", "ENVIRONMENT")
 
 
 def needed_variables(project: Project, app: AsgiApp) -> tuple[str, ...]:
-    """Variables read outside Settings whose read has no usable default."""
+    """Variables read outside Settings whose read has no usable default, and that no required
+    Settings field reads (withholding one would only prove pydantic's "Field required"), minus
+    the production switch itself."""
 
     weak = {DefaultKind.ABSENT, DefaultKind.NONE, DefaultKind.EMPTY}
+    required = {
+        name
+        for cls in settings_classes(project)
+        if cls.app == app.app and not cls.test_code
+        for f in cls.fields
+        if f.required
+        for name in f.env_names
+    }
+    switch = set(production_env(project, app))
     names = {
         name
         for read in env_reads(project)
@@ -62,7 +74,7 @@ def needed_variables(project: Project, app: AsgiApp) -> tuple[str, ...]:
         if not read.is_write and read.default in weak
         for name in read.names
     }
-    return tuple(sorted(names))
+    return tuple(sorted(names - required - switch))
 
 
 def production_env(project: Project, app: AsgiApp) -> dict[str, str]:
@@ -78,6 +90,14 @@ def production_env(project: Project, app: AsgiApp) -> dict[str, str]:
         if f.env_names
     }
     found: dict[str, str] = {}
+    for cls in settings_classes(project):  # PRODUCTION: bool -> true, DEBUG: bool -> false
+        if cls.app != app.app or cls.test_code:
+            continue
+        for f in cls.fields:
+            flag = production_flag(f.name) if "bool" in f.annotation and f.env_names else None
+            if flag is not None:
+                found.setdefault(f.env_names[0], flag)
+    flags = dict(found)
     prefix = f"{app.app_dir}/" if app.app_dir else ""
     for rel in project.files:
         if not rel.endswith(".py") or not rel.startswith(prefix):
@@ -89,7 +109,9 @@ def production_env(project: Project, app: AsgiApp) -> dict[str, str]:
                 name = _env_name(node.left, fields)
                 if value is not None and name is not None:
                     found.setdefault(name, value)
-    return dict(sorted(found.items())) or dict.fromkeys(FALLBACK_NAMES, "production")
+    if found.keys() == flags.keys() and not any(v == "true" for v in flags.values()):
+        found.update(dict.fromkeys(FALLBACK_NAMES, "production"))
+    return dict(sorted(found.items()))
 
 
 def _production_value(node: ast.expr) -> str | None:
@@ -143,47 +165,69 @@ def evaluate(project: Project) -> Evaluation:
 
 
 @check.live_runner(fixtures=("kabul_replicas",))
-def run(project: Project, subject: str, services: Mapping[str, Any]) -> list[Finding]:
+def run(project: Project, subject: str, services: Mapping[str, Any]) -> LiveResult:
     from pytest_kabul.errors import ReplicaStartError
+    from pytest_kabul.live.launch import start_failure
     from pytest_kabul.services.replicas import http_status
 
     app = next(a for a in asgi_apps(project) if a.subject == subject)
     missing = needed_variables(project, app)
+    if not missing:
+        raise CheckSkipped("every variable read outside Settings is a required Settings field")
     prod = production_env(project, app)
-    health = health_path(project, app) or "/"
+    path = probe_path(project, app)
+    if path is None:
+        raise CheckSkipped(
+            "could not probe: no health route and no GET route without path parameters; set"
+            " [tool.kabul.live] health_path"
+        )
+    given = ", ".join(f"{k}={v}" for k, v in prod.items())
     try:
-        replicas = services["kabul_replicas"].start(n=1, env=prod, app=app, unset=missing)
+        replicas = services["kabul_replicas"].start(
+            n=1, env=prod, app=app, unset=missing, health=path
+        )
     except ReplicaStartError as exc:
         named = [name for name in missing if name in exc.log_tail]
-        if named or (exc.exit_code is not None and "KeyError" in exc.log_tail):
-            return []  # refused to start and said why: what we want
+        if named:  # refused to start and said why: what we want
+            return LiveResult(observed=f"refused to start: log names {', '.join(named)}")
+        cause = start_failure(exc)
+        if cause is not None:
+            raise ServiceUnavailable(cause) from None
         raise CheckSkipped(
             f"the app did not start without {', '.join(missing)}, but its output names none"
             " of them; judge it by hand"
         ) from None
     try:
-        status = http_status(replicas.replicas[0].port, health, timeout=5.0)
+        status = http_status(replicas.replicas[0].port, path, timeout=5.0)
         tails = replicas.log_tails(lines=10)
     finally:
         replicas.stop()
-    if status is None or not 200 <= status < 300:
-        return []
-    given = ", ".join(f"{k}={v}" for k, v in prod.items())
-    return [
-        Finding(
-            code=check.code,
-            severity=check.severity,
-            subject=subject,
-            message=(
-                f"started with {given} and without {', '.join(missing)}, the app served"
-                f" GET {health} ({status})"
-            ),
-            remediation=(
-                f"Declare {', '.join(missing)} as required fields of the Settings class (no"
-                " default), or check them in the lifespan when running in production, so"
-                " start-up fails and names what is missing."
-            ),
-            location=app.location,
-            evidence=(Evidence(title="app log tail", text=tails),),
+    if status == 404:
+        raise CheckSkipped(
+            f"could not probe: GET {path} answered 404; set [tool.kabul.live] health_path"
         )
-    ]
+    if status is None or not 200 <= status < 300:
+        return LiveResult(
+            observed=f"started with {given} and without {', '.join(missing)}: GET {path}"
+            f" answered {status if status is not None else 'nothing'}"
+        )
+    return LiveResult(
+        findings=(
+            Finding(
+                code=check.code,
+                severity=check.severity,
+                subject=subject,
+                message=(
+                    f"started with {given} and without {', '.join(missing)}, the app served"
+                    f" GET {path} ({status})"
+                ),
+                remediation=(
+                    f"Declare {', '.join(missing)} as required fields of the Settings class (no"
+                    " default), or check them in the lifespan when running in production, so"
+                    " start-up fails and names what is missing."
+                ),
+                location=app.location,
+                evidence=(Evidence(title="app log tail", text=tails),),
+            ),
+        )
+    )

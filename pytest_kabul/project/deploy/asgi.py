@@ -30,7 +30,9 @@ from pytest_kabul.project.python.apps import PythonApp, python_apps
 from pytest_kabul.project.python.settings.defaults import literal_default
 from pytest_kabul.project.shell import ServerCommand
 
-HEALTH_RE = re.compile(r"^/(?:[\w-]+/)*(health|healthz|healthcheck|ping|livez|readyz|ready)/?$")
+HEALTH_RE = re.compile(
+    r"^/(?:[\w-]+/)*(health|healthz|healthcheck|health[-_]check|ping|livez|readyz|ready)/?$"
+)
 ROUTE_METHODS = frozenset({"get", "api_route"})
 
 
@@ -206,10 +208,28 @@ def route_paths(project: Project, app: AsgiApp) -> tuple[str, ...]:
 
 
 def health_path(project: Project, app: AsgiApp) -> str | None:
+    """The health route as the app serves it (router prefixes and mounts included)."""
     if project.config.live.health_path:
         return project.config.live.health_path
-    found = [p for p in route_paths(project, app) if HEALTH_RE.match(p)]
+    from pytest_kabul.project.deploy.routes import full_get_paths
+
+    found = [p for p in full_get_paths(project, app.app_dir) if HEALTH_RE.match(p)]
+    if not found:  # routes whose router could not be followed: the bare decorator path
+        found = [p for p in route_paths(project, app) if HEALTH_RE.match(p)]
     return min(found, key=lambda p: (p.count("/"), len(p), p)) if found else None
+
+
+def probe_path(project: Project, app: AsgiApp) -> str | None:
+    """A GET route that exists: the health route, else the shortest one without path
+    parameters (documentation routes last)."""
+    health = health_path(project, app)
+    if health is not None:
+        return health
+    from pytest_kabul.project.deploy.routes import full_get_paths
+
+    plain = [p for p in full_get_paths(project, app.app_dir) if "{" not in p]
+    plain.sort(key=lambda p: (bool(re.search(r"docs|openapi|redoc", p)), p.count("/"), len(p), p))
+    return plain[0] if plain else None
 
 
 def api_prefix(project: Project, app: AsgiApp) -> str:

@@ -39,10 +39,12 @@ def kabul_databases() -> set[str]:
             "SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database"
             " WHERE datname LIKE 'kabul\\_%'"
         )
+    from pytest_kabul.services.owners import dead_owner
+
     out = set()
     for name, comment in rows:
-        pid = str(comment or "").rsplit(" ", 1)[-1]
-        if not pid.isdigit() or not Path(f"/proc/{pid}").exists():
+        text = str(comment or "")
+        if dead_owner(text) or not text.startswith(("kabul:", "pytest-kabul pid ")):
             out.add(str(name))
     return out
 

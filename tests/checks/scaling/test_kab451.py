@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from pytest_kabul.services.resp import RedisAddress, RespConnection
-from tests.helpers import become_subreaper, copy_project, own_processes, run_kabul
+from tests.helpers import adopting_orphans, copy_project, own_processes, run_kabul
 
 pytestmark = pytest.mark.live
 MACHINE_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -23,14 +23,15 @@ def no_leftovers(tmp_path: Path) -> Iterator[None]:
     """No uvicorn or redis-server that this test started (directly or through the pytest
     subprocess, whose orphans this process adopts) is left; other programs' processes on the
     machine are never counted."""
-    assert become_subreaper()
-    before = set(own_processes())
-    yield
-    left = {
-        pid: cmd
-        for pid, cmd in own_processes().items()
-        if pid not in before and ("uvicorn" in cmd or "redis-server" in cmd)
-    }
+    with adopting_orphans() as adopting:
+        assert adopting
+        before = set(own_processes())
+        yield
+        left = {
+            pid: cmd
+            for pid, cmd in own_processes().items()
+            if pid not in before and ("uvicorn" in cmd or "redis-server" in cmd)
+        }
     assert left == {}, f"processes left behind: {left}"
 
 

@@ -8,7 +8,9 @@ so the index is the same in a checkout and in a copy of it (pytester's temp dirs
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
+import functools
 import os
 import re
 from collections.abc import Iterator
@@ -204,7 +206,7 @@ class FileIndex:
     """Sorted POSIX paths relative to the root, with cheap look-ups."""
 
     def __init__(self, files: tuple[str, ...]) -> None:
-        self.files = files
+        self.files = tuple(sorted(files))  # under() relies on the order
         self._set = frozenset(files)
 
     def __contains__(self, rel: object) -> bool:
@@ -230,4 +232,24 @@ class FileIndex:
         if not folder or folder == ".":
             return self.files
         prefix = folder.rstrip("/") + "/"
-        return tuple(f for f in self.files if f.startswith(prefix))
+        # ``files`` is sorted: the paths under a folder are one contiguous run.
+        start = bisect.bisect_left(self.files, prefix)
+        end = start
+        while end < len(self.files) and self.files[end].startswith(prefix):
+            end += 1
+        return self.files[start:end]
+
+    @functools.cached_property
+    def folders(self) -> frozenset[str]:
+        """Every folder that holds a file (at any depth), project-relative; "" is the root."""
+        out = {""}
+        for rel in self.files:
+            while "/" in rel:
+                rel = rel.rsplit("/", 1)[0]
+                if rel in out:
+                    break
+                out.add(rel)
+        return frozenset(out)
+
+    def is_folder(self, rel: str) -> bool:
+        return rel.strip("/") in self.folders

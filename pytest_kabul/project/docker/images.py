@@ -236,12 +236,8 @@ def _infer_context(project: Project, dockerfile: Dockerfile) -> str:
 def _exists(project: Project, rel: str | None) -> bool:
     if rel is None:
         return False
-    return rel in project.files or any(True for _ in _under(project, rel))
+    return rel in project.files or project.files.is_folder(rel)
 
-
-def _under(project: Project, folder: str) -> list[str]:
-    prefix = folder + "/"
-    return [f for f in project.files if f.startswith(prefix)][:1]
 
 
 def _shipped(dockerfile: Dockerfile, stages: list[Stage], context: str) -> list[Shipped]:

@@ -12,7 +12,7 @@ counts): the answer depends on the commit only, never on the interpreter running
 from __future__ import annotations
 
 import re
-import sys
+import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,11 +24,6 @@ from packaging.utils import canonicalize_name
 from pytest_kabul.model import Severity
 from pytest_kabul.project.core import Project, facet
 from pytest_kabul.project.python.stdlib import VERSIONS
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 LOCK_NAMES = ("uv.lock", "poetry.lock", "pdm.lock", "pylock.toml")
 _PYLOCK_RE = re.compile(r"^pylock\.[A-Za-z0-9_.-]+\.toml$")
@@ -205,8 +200,8 @@ def _uv(data: dict[str, Any]) -> dict[str, LockedPackage]:
             continue
         name = canonicalize_name(raw["name"])
         optional = raw.get("optional-dependencies", {})
-        extras = {
-            canonicalize_name(k): _uv_deps(v)
+        extras: dict[str, tuple[Dep, ...]] = {
+            str(canonicalize_name(k)): _uv_deps(v)
             for k, v in (optional.items() if isinstance(optional, dict) else [])
         }
         prev = packages.get(name)
@@ -220,7 +215,8 @@ def _uv(data: dict[str, Any]) -> dict[str, LockedPackage]:
 
 def _poetry_dep(name: str, spec: object) -> tuple[Dep, bool] | None:
     specs = spec if isinstance(spec, list) else [spec]
-    applies, optional, extras = False, True, ()
+    applies, optional = False, True
+    extras: tuple[str, ...] = ()
     for one in specs:
         if isinstance(one, dict):
             if marker_applies(one.get("markers") if isinstance(one.get("markers"), str) else None):
@@ -296,10 +292,11 @@ def _pdm(data: dict[str, Any]) -> dict[str, LockedPackage]:
 def _pylock(data: dict[str, Any]) -> dict[str, LockedPackage]:
     packages: dict[str, LockedPackage] = {}
     for raw in data.get("packages", []):
-        if isinstance(raw, dict) and isinstance(raw.get("name"), str):
-            if marker_applies(raw.get("marker") if isinstance(raw.get("marker"), str) else None):
-                name = canonicalize_name(raw["name"])
-                packages[name] = LockedPackage(name, _uv_deps(raw.get("dependencies")))
+        if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+            continue
+        if marker_applies(raw.get("marker") if isinstance(raw.get("marker"), str) else None):
+            name = canonicalize_name(raw["name"])
+            packages[name] = LockedPackage(name, _uv_deps(raw.get("dependencies")))
     return packages
 
 
@@ -343,10 +340,11 @@ def lock_for(project: Project, root: str) -> Lock | None:
             and _PYLOCK_RE.match(f[len(prefix) :])
         )
         for path in names:
-            if path in project.files:
-                if path not in cache:
-                    cache[path] = read_lock(project, path)
-                return cache[path]  # an unreadable lock is a Problem, not a reason to look above
+            if path not in project.files:
+                continue
+            if path not in cache:
+                cache[path] = read_lock(project, path)
+            return cache[path]  # an unreadable lock is a Problem, not a reason to look above
         if not folder:
             return None
         folder = folder.rsplit("/", 1)[0] if "/" in folder else ""

@@ -46,7 +46,7 @@ _BASE_311 = frozenset(
     tomllib trace traceback tracemalloc tty turtle turtledemo types typing unicodedata
     unittest urllib uu uuid venv warnings wave weakref webbrowser winreg winsound wsgiref
     xdrlib xml xmlrpc zipapp zipfile zipimport zlib zoneinfo
-    """.split()
+    """.split()  # noqa: SIM905
 )
 
 # (version, added, removed) relative to the previous version.

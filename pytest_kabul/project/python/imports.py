@@ -64,6 +64,15 @@ class Import:
     names: tuple[str, ...] = ()  # ``from module import names`` (for namespace packages)
     dynamic: bool = False
     guard: str = Guard.NONE  # see :class:`Guard`; non-empty exactly when ``guarded``
+    # ``if sys.version_info >= (3, 11):`` around the import: (operator, major, minor, branch)
+    gate: tuple[str, int, int, bool] | None = None
+
+    def reached_on(self, version: tuple[int, int]) -> bool:
+        """Whether the import runs on ``version`` (always, unless a version test excludes it)."""
+        if self.gate is None:
+            return True
+        op, major, minor, branch = self.gate
+        return _compare(version, op, (major, minor)) == branch
 
     @property
     def top(self) -> str:
@@ -74,6 +83,41 @@ class Import:
         out = [f"{self.module}.{n}" for n in self.names if n != "*"]
         out.append(self.module)
         return tuple(out)
+
+
+_OPS: dict[type[ast.cmpop], str] = {
+    ast.GtE: ">=",
+    ast.Gt: ">",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+}
+
+
+def _compare(version: tuple[int, int], op: str, bound: tuple[int, int]) -> bool:
+    if op == ">=":
+        return version >= bound
+    if op == ">":
+        return version > bound
+    if op == "<":
+        return version < bound
+    return version <= bound
+
+
+def _version_test(test: ast.expr) -> tuple[str, int, int] | None:
+    """``sys.version_info >= (3, 11)`` (also ``[:2]``/``[0:2]``) -> (">=", 3, 11)."""
+    if not isinstance(test, ast.Compare) or len(test.ops) != 1:
+        return None
+    left = test.left.value if isinstance(test.left, ast.Subscript) else test.left
+    if not (isinstance(left, ast.Attribute) and left.attr == "version_info"):
+        return None
+    op = _OPS.get(type(test.ops[0]))
+    right = test.comparators[0]
+    if op is None or not isinstance(right, ast.Tuple) or len(right.elts) < 2:
+        return None
+    nums = [e.value for e in right.elts[:2] if isinstance(e, ast.Constant)]
+    if len(nums) != 2 or not isinstance(nums[0], int) or not isinstance(nums[1], int):
+        return None
+    return op, nums[0], nums[1]
 
 
 def _is_type_checking(test: ast.expr) -> bool:
@@ -104,6 +148,7 @@ class _Extractor:
         self.marks = marks  # sorted lines mentioning "import"; None: unknown, walk everything
         self.found: list[Import] = []
         self.on_demand = False  # inside a function that installs packages
+        self.gate: tuple[str, int, int, bool] | None = None  # innermost version test
 
     def _may_import(self, node: ast.stmt) -> bool:
         if self.marks is None:
@@ -126,7 +171,7 @@ class _Extractor:
         *,
         dynamic: bool = False,
     ) -> None:
-        self.found.append(Import(module, line, bool(guard), names, dynamic, guard))
+        self.found.append(Import(module, line, bool(guard), names, dynamic, guard, self.gate))
 
     def stmt(self, node: ast.stmt, guarded: str) -> None:
         if isinstance(node, ast.Import):
@@ -158,9 +203,16 @@ class _Extractor:
         if isinstance(node, ast.If):
             if self.dynamic:
                 self.expr(node.test, guarded)
+            version = _version_test(node.test)
+            outer_gate = self.gate
+            if version is not None:
+                self.gate = (*version, True)
             if not _is_type_checking(node.test):
                 self.body(node.body, guarded)
+            if version is not None:
+                self.gate = (*version, False)
             self.body(node.orelse, guarded)
+            self.gate = outer_gate
             return
         if isinstance(node, ast.Try | ast.TryStar):
             inner = guarded
@@ -168,7 +220,9 @@ class _Extractor:
                 inner = guarded if guarded else _handler_kind(node.handlers)
             self.body(node.body, inner)
             for handler in node.handlers:
-                self.body(handler.body, guarded)
+                # ``except ImportError: import tomli as tomllib``: the fallback is optional too
+                fallback = guarded or (Guard.QUIET if _catches_import_error(handler) else "")
+                self.body(handler.body, fallback)
             self.body(node.orelse, guarded)
             self.body(node.finalbody, guarded)
             return

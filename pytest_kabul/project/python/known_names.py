@@ -11,6 +11,7 @@ dotted prefix of the import that the table knows. A project adds its own with
 from __future__ import annotations
 
 KNOWN: dict[str, tuple[str, ...]] = {
+    "agents": ("openai-agents",),
     "_pytest": ("pytest",),
     "aioredis": ("aioredis",),
     "aliyunsdkcore": ("aliyun-python-sdk-core",),

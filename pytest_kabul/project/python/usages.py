@@ -169,7 +169,8 @@ def app_usages(project: Project, app: PythonApp) -> AppUsages:
     lock = lock_for(project, app.root)
     known = frozenset(declared | set(lock.packages if lock else ()))
     mapping = import_map(project)
-    stdlib = stdlib_names(target_versions(project, app))
+    versions = target_versions(project, app)
+    stdlib = stdlib_names(versions)
     tests = set(app.test_files)
     weak, dotted = _namespace_tops(app)
     resolved: dict[str, Resolution] = {}
@@ -196,12 +197,14 @@ def app_usages(project: Project, app: PythonApp) -> AppUsages:
             top = imp.top
             if top in siblings or top in stdlib:
                 continue
+            if imp.gate is not None and not any(imp.reached_on(v) for v in versions):
+                continue  # ``if sys.version_info < (3, 11): import tomli`` on a 3.12 target
             if script is None and top in app.local_modules and _is_local(imp, weak, dotted):
                 continue
             for target in targets_of(imp.module, imp.names):
                 if script is not None:
                     res = resolve(target, script_known, mapping)
-                    site = Site(path, imp.line, _display(target), imp.guarded, False, imp.guard)
+                    site = Site(path, imp.line, _display(target), imp.guarded, test, imp.guard)
                     script_sites.setdefault(res.candidates, []).append(site)
                     script_found[res.candidates] = res
                     continue

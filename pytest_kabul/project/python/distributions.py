@@ -146,10 +146,10 @@ def resolve(
     mapped = _import_map_hit(import_map or {}, parts)
     if mapped:
         return Resolution(tuple(canonicalize_name(d) for d in mapped), "import-map")
-    known_set = frozenset(known)
+    known_set = known if isinstance(known, frozenset) else frozenset(known)
+    squashed, affixes = _index(known_set)
     top = parts[0]
     if len(parts) > 1:
-        squashed = {_squash(k): k for k in known_set}
         for depth in range(len(parts), 1, -1):
             joined = "-".join(parts[:depth])
             hit = squashed.get(_squash(joined)) or squashed.get(_squash(_strip_version(joined)))
@@ -159,14 +159,23 @@ def resolve(
     if table:
         return Resolution(table, "table")
     if top not in NAMESPACES:
-        by_affix = sorted(
-            k for k in known_set if top in import_names(k) or _squash(top) in import_names(k)
-        )
+        by_affix = sorted(set(affixes.get(top, ())) | set(affixes.get(_squash(top), ())))
         if by_affix:
             return Resolution(tuple(dict.fromkeys((*by_affix, canonicalize_name(top)))), "affix")
     cands = _fallback(parts)
     plausible = _plausible(parts, known_set, cands)
     return Resolution(cands, "name", plausible)
+
+
+@functools.lru_cache(maxsize=64)
+def _index(known: frozenset[str]) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+    """Per set of known distributions: squashed name -> name, import name -> names."""
+    squashed = {_squash(k): k for k in sorted(known)}
+    affixes: dict[str, list[str]] = {}
+    for k in sorted(known):
+        for name in import_names(k):
+            affixes.setdefault(name, []).append(k)
+    return squashed, {k: tuple(v) for k, v in affixes.items()}
 
 
 def _strip_version(joined: str) -> str:

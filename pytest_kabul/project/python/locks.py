@@ -156,10 +156,35 @@ def fold_inline_tables(text: str) -> str:
     return "".join(out)
 
 
+def _drop_artifacts(text: str) -> str:
+    """uv.lock without its ``sdist``/``wheels`` entries (URLs and hashes: most of the bytes).
+
+    Only whole top-level keys of a ``[[package]]`` table are dropped, from their key line to the
+    line that closes them; everything else is kept byte for byte.
+    """
+    out: list[str] = []
+    closing: str | None = None
+    for line in text.splitlines(keepends=True):
+        if closing is not None:
+            if line.rstrip() == closing:
+                closing = None
+            continue
+        head = line.rstrip()
+        if head.startswith(("wheels = [", "sdist = {")):
+            opener = head[-1]
+            if opener in "[{":  # the value continues on the next lines
+                closing = "]" if opener == "[" else "}"
+            continue
+        out.append(line)
+    return "".join(out)
+
+
 def read_lock_toml(project: Project, path: str) -> dict[str, Any] | None:
     text = project.read_text(path)
     if text is None:
         return None
+    if path.rsplit("/", 1)[-1] == "uv.lock":
+        text = _drop_artifacts(text)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as first:

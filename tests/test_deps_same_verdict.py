@@ -126,3 +126,15 @@ def test_import_map_resolves_and_is_validated(tmp_path: Path) -> None:
         parse_config({"import-map": ["acme"]}, "pyproject.toml")
     with pytest.raises(ConfigError, match=r"import_map\.acme must be a distribution name"):
         parse_config({"import_map": {"acme": 3}}, "pyproject.toml")
+
+
+def test_pep723_script_in_tests_is_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\ndependencies = []\n')
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "manual.py").write_text(
+        '# /// script\n# dependencies = ["httpx"]\n# ///\nimport httpx\nimport dotenv\n'
+    )
+    findings = python_import_undeclared.check.evaluate(Project(tmp_path)).findings
+    assert [(f.subject, f.severity.name) for f in findings] == [
+        ("tests/manual.py:python-dotenv", "WARNING")
+    ]

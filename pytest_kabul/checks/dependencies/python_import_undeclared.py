@@ -149,6 +149,8 @@ def _judge_script(project: Project, usage: Usage) -> list[Finding]:
         return []
     first = usage.sites[0]
     severity, note = _weight(usage.sites)
+    if not usage.runtime_sites:  # a script among the app's tests (manual test, fixture)
+        severity = Severity.WARNING
     return [
         Finding(
             check.code,

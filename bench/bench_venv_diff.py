@@ -109,7 +109,14 @@ def main() -> int:
                 continue
             full = venv(Path(work, f"deps-{tree.name}"))
             failed = install_tree(full, tree, args.timeout)
-            a, b = run(plain, tree, args.codes), run(full, tree, args.codes)
+            # the tree may pin an old pytest/packaging: the plugin's own requirements win
+            pip = [str(full), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+            subprocess.run([*pip, "-e", str(ROOT)], capture_output=True)
+            try:
+                a, b = run(plain, tree, args.codes), run(full, tree, args.codes)
+            except RuntimeError as exc:
+                print(f"{tree.name:32} run failed: {exc}")
+                continue
             differ = sorted(a ^ b)
             print(
                 f"{tree.name:32} {len(a):11} {len(b):9} {len(differ):6}  {', '.join(failed) or '-'}"

@@ -8,18 +8,13 @@ Unknown keys are errors that list the valid ones (a typo must never silently dis
 from __future__ import annotations
 
 import datetime as dt
-import sys
+import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from pytest_kabul.errors import ConfigError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,6 +58,9 @@ class KabulConfig:
     docs_url: str | None = None
     waivers: tuple[Waiver, ...] = ()
     live: LiveConfig = field(default_factory=LiveConfig)
+    # import name (dotted allowed) -> the distributions that provide it (deptry's
+    # package_module_name_map, reversed to how imports are read): ``{"mylib" = "my-lib-dist"}``
+    import_map: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def with_overrides(self, **changes: Any) -> KabulConfig:
         return replace(self, **changes)
@@ -102,6 +100,30 @@ def _str_map(where: str, value: object) -> dict[str, str]:
         if isinstance(item, bool) or not isinstance(item, str | int | float):
             raise ConfigError(f"{where}.{key} must be a string")
         out[str(key)] = str(item)
+    return out
+
+
+def _import_map(where: str, value: object) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, dict):
+        raise ConfigError(
+            f'{where} must be a table of import name = "distribution" (or a list of them),'
+            f" got {type(value).__name__}"
+        )
+    out: dict[str, tuple[str, ...]] = {}
+    for key, item in sorted(value.items()):
+        name = str(key)
+        if not all(part.isidentifier() for part in name.split(".")):
+            raise ConfigError(f"{where}: {name!r} is not an import name (dotted identifiers)")
+        dists = [item] if isinstance(item, str) else item
+        if (
+            not isinstance(dists, list)
+            or not dists
+            or not all(isinstance(d, str) and d.strip() for d in dists)
+        ):
+            raise ConfigError(
+                f"{where}.{name} must be a distribution name or a non-empty list of them"
+            )
+        out[name] = tuple(d.strip() for d in dists)
     return out
 
 
@@ -188,6 +210,7 @@ TOP_KEYS: dict[str, Parser] = {
     "settings_class": _str,
     "docs_url": _str,
     "waivers": _waivers,
+    "import_map": _import_map,
 }
 
 

@@ -196,7 +196,7 @@ def test_unknown_config_key_is_a_usage_error_naming_the_file(demo: pytest.Pytest
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     err = result.stderr.str()
     assert "pyproject.toml: [tool.kabul]: unknown key 'colour'; valid keys:" in err
-    assert "fail_level, ignore, live" in err
+    assert "fail_level, ignore, import_map, live" in err
 
 
 def test_longest_match_wins_between_select_and_ignore(demo: pytest.Pytester) -> None:

@@ -17,10 +17,10 @@ registered static check then gets its own test, so ``-k KAB101`` narrows to one 
 
 from __future__ import annotations
 
+import tomllib
 from typing import Any
 
 import pytest
-import tomllib
 
 from pytest_kabul.registry import all_checks
 from tests.helpers import PROJECTS, copy_project, run_kabul

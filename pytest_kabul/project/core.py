@@ -12,6 +12,7 @@ import ast
 import gc
 import json
 import sys
+import tomllib
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,11 +27,6 @@ from pytest_kabul.config import KabulConfig
 from pytest_kabul.model import Severity
 from pytest_kabul.project.files import FileIndex, walk
 from pytest_kabul.project.yamlsafe import BoundedSafeLoader
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 T = TypeVar("T")
 MAX_TEXT_BYTES = 32 * 1024 * 1024
@@ -190,14 +186,17 @@ class Project:
             except (RecursionError, MemoryError):
                 self.problem(rel, "nested too deeply for the Python parser; not checked")
             except (SyntaxError, ValueError) as exc:
-                line = getattr(exc, "lineno", None)
-                where = f" (line {line})" if line else ""
-                version = f"{sys.version_info[0]}.{sys.version_info[1]}"
-                self.problem(
-                    rel,
-                    f"cannot be parsed by Python {version}{where}: {getattr(exc, 'msg', exc)};"
-                    " its imports and environment reads were not checked",
-                )
+                tree = _parse_newer(text, rel)
+                if tree is None:
+                    line = getattr(exc, "lineno", None)
+                    where = f" (line {line})" if line else ""
+                    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+                    self.problem(
+                        rel,
+                        f"cannot be parsed by Python {version}{where} nor by the"
+                        f" version-independent parser: {getattr(exc, 'msg', exc)}; its imports"
+                        " and environment reads were not checked",
+                    )
         self._trees[rel] = tree
         return tree
 
@@ -213,6 +212,21 @@ class Project:
         _ = self.files
         for load in list(_FACETS):
             load(self)
+
+
+def _parse_newer(text: str, rel: str) -> ast.Module | None:
+    """Syntax newer than this interpreter (PEP 695/701/758): the version-independent reader."""
+    from pytest_kabul.project.python.parser import downgrade  # lazy: only on a syntax error
+
+    rewritten = downgrade(text)
+    if rewritten is None:
+        return None
+    try:
+        with warnings.catch_warnings(), paused_gc():
+            warnings.simplefilter("ignore")
+            return ast.parse(rewritten, filename=rel)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
 
 
 def _one_line(text: str) -> str:

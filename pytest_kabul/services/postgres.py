@@ -89,7 +89,7 @@ class Database:
         return f"{scheme}://{auth}@{host}:{self.port}/{self.name}"
 
 
-class PostgresProvider(str, enum.Enum):
+class PostgresProvider(enum.StrEnum):
     """Where a :class:`PostgresService` came from (a ``str`` too: ``provider == "embedded"``)."""
 
     URL = "url"

@@ -6,9 +6,10 @@ What it checks
     something else (``pip install -r requirements.txt``, ``uv pip sync``, ``pipenv``): every
     runtime dependency the project manifest declares must be in what the image installs (ERROR),
     and every package the installed requirements file adds beyond the project manifest (and its
-    installed dependencies) is reported as a WARNING. Lockfile-style requirements (pip-compile or
-    export output, ``--hash`` lines, ``# via`` comments) pin transitive packages by design, so only
-    the first direction applies to them. Markers that exclude Linux are respected.
+    dependencies as the app's lockfile records them) is reported as a WARNING. Lockfile-style
+    requirements (pip-compile or export output, ``--hash`` lines, ``# via`` comments) pin
+    transitive packages by design, so only the first direction applies to them. Markers that
+    exclude Linux are respected.
 
 Why it matters
     Two manifests drift: a dependency added to ``pyproject.toml`` works in development
@@ -33,7 +34,7 @@ from pytest_kabul.model import Area, Finding, Location, Severity
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.docker.installs import ImageInstall, app_manifests, image_installs
 from pytest_kabul.project.python.apps import python_apps
-from pytest_kabul.project.python.distributions import requires_closure
+from pytest_kabul.project.python.locks import lock_for
 from pytest_kabul.project.python.manifests.model import Declared, DepKind, Manifest, ManifestKind
 from pytest_kabul.project.python.manifests.reader import manifest
 from pytest_kabul.registry import Check, Evaluation
@@ -96,7 +97,10 @@ def _drift(
             if d.name in known:
                 continue
             if closure is None:
-                closure = requires_closure((x.name, x.extras) for x in declared)
+                lock = lock_for(
+                    project, source.path.rsplit("/", 1)[0] if "/" in source.path else ""
+                )
+                closure = lock.closure((x.name, x.extras) for x in declared) if lock else {}
             if d.name in closure:
                 continue
             findings.append(

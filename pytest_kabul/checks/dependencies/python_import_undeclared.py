@@ -4,15 +4,22 @@ What it checks
     Every import of every Python app (``import a.b``, ``from a import b``, imports inside
     functions and ``try`` blocks, ``importlib.import_module("x")``, ``__import__("x")``; not
     ``if TYPE_CHECKING:``), minus the standard library and the app's own modules, mapped to the
-    distribution that provides it (a curated table of mismatches such as ``PIL`` → ``pillow``,
-    ``yaml`` → ``PyYAML``, ``sentry_sdk`` → ``sentry-sdk``, the installed metadata, then PEP 503
-    normalisation). Runtime code is judged against what the production image installs: the
+    distribution that provides it -- decided by the commit alone, never by what is installed in
+    the environment running pytest: ``[tool.kabul] import-map``, the declared and locked names
+    (namespace packages by their longest dotted name), a curated table of renames such as ``PIL``
+    → ``pillow``, ``yaml`` → ``PyYAML``, ``mem0`` → ``mem0ai``, declared names with common affixes
+    removed (``pyhumps`` → ``humps``), then PEP 503 normalisation. The standard library is the
+    one of the app's target Python (image base, else ``requires-python``). PEP 723 scripts are
+    judged against their own ``dependencies``. Runtime code is judged against what the
+    production image installs: the
     manifest its Dockerfile installs with the extras and groups it selects (or, without a
     Dockerfile, the declared runtime dependencies). Test code is judged against every manifest of
     the app, dev/test groups included. One subject per (app, distribution): ``backend:sentry-sdk``.
     A framework whose public API is another distribution declares it too (``fastapi`` →
-    ``pydantic``, ``starlette``; ``flask`` → ``werkzeug``, ``jinja2``); anything else that is only
-    pulled in by a declared distribution (read from installed metadata) is a WARNING.
+    ``pydantic``, ``starlette``; ``flask`` → ``werkzeug``, ``jinja2``); anything else that the
+    app's lockfile (uv.lock, poetry.lock, pdm.lock, pylock.toml) installs through a declared
+    distribution is a WARNING. Without a lockfile that cannot be known, and the ERROR says so.
+    A runtime file that no parser can read makes the verdict for its app incomplete: ERROR.
 
 Why it matters
     An import that is not installed crashes the request, worker or startup that reaches it — or,
@@ -27,8 +34,13 @@ Example
 
 Fix
     Add the distribution to the manifest the image installs (``"sentry-sdk"`` in
-    ``[project].dependencies``), test-only packages to the test/dev group. Severity: ERROR for
-    runtime code, WARNING when the package is only installed transitively or only tests import it.
+    ``[project].dependencies``), test-only packages to the test/dev group; when the import name
+    maps to a distribution the plugin cannot guess, add ``[tool.kabul.import-map]``. Severity:
+    ERROR for runtime code, including a guarded import whose handler only logs a warning (the
+    feature is silently lost); WARNING when the package is only installed transitively, only
+    tests import it, the name only resembles a declared distribution, or every import is an
+    explicit optional one (the handler re-raises with advice, falls back quietly, or the code
+    installs the package on demand).
 """
 
 from __future__ import annotations
@@ -41,12 +53,15 @@ from pytest_kabul.checks.dependencies._advice import (
     test_advice,
     where_declared,
 )
-from pytest_kabul.checks.dependencies._usage import Site, Usage, usages
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.docker.installs import ImageInstall, app_manifests, production_install
-from pytest_kabul.project.python.apps import PythonApp
-from pytest_kabul.project.python.distributions import guaranteed_by, requires_closure
+from pytest_kabul.project.python.distributions import guaranteed_by
+from pytest_kabul.project.python.imports import Guard
+from pytest_kabul.project.python.locks import Lock
+from pytest_kabul.project.python.manifests.model import Declared, DepKind
+from pytest_kabul.project.python.scripts import inline_script
+from pytest_kabul.project.python.usages import AppUsages, Site, Usage, app_usage_sets
 from pytest_kabul.registry import Check, Evaluation
 
 check = Check(
@@ -59,6 +74,12 @@ check = Check(
 )
 
 SILENT = "; the import is guarded by an except clause, so the failure is silent"
+OPTIONAL = {
+    Guard.RAISES: "; every import of it is optional (the except clause raises ImportError with"
+    " advice when the feature is used)",
+    Guard.QUIET: "; every import of it is optional (the except clause falls back quietly)",
+    Guard.ON_DEMAND: "; the code installs it on demand before importing it",
+}
 
 
 def _evidence(sites: tuple[Site, ...]) -> tuple[Evidence, ...]:
@@ -68,10 +89,106 @@ def _evidence(sites: tuple[Site, ...]) -> tuple[Evidence, ...]:
     return (Evidence(title="imported at", text="\n".join(lines)),)
 
 
-def _judge(
-    project: Project, usage: Usage, install: ImageInstall, closures: _Closures
-) -> list[Finding]:
+def _weight(sites: tuple[Site, ...]) -> tuple[Severity, str]:
+    """ERROR unless every site is an explicit optional import; the message's guard note."""
+    kinds = {s.guard for s in sites}
+    if Guard.NONE in kinds:
+        return Severity.ERROR, ""
+    if Guard.WARNS in kinds:
+        return Severity.ERROR, SILENT
+    for kind in (Guard.RAISES, Guard.QUIET, Guard.ON_DEMAND):
+        if kind in kinds:
+            return Severity.WARNING, OPTIONAL[kind]
+    return Severity.WARNING, OPTIONAL[Guard.QUIET]
+
+
+class _Context:
+    """One app: its production install, lockfile and (lazily) the lock closures."""
+
+    def __init__(self, project: Project, found: AppUsages) -> None:
+        self.project = project
+        self.found = found
+        self.install = production_install(project, found.app)
+        self._runtime: dict[str, str] | None = None
+        self._everything: dict[str, str] | None = None
+
+    @property
+    def lock(self) -> Lock | None:
+        return self.found.lock
+
+    def runtime(self) -> dict[str, str]:
+        if self._runtime is None:
+            roots = [(d.name, d.extras) for d in self.install.installed]
+            self._runtime = self.lock.closure(roots) if self.lock else {}
+        return self._runtime
+
+    def everything(self) -> dict[str, str]:
+        if self._everything is None:
+            roots = [(d.name, d.extras) for d in self.install.installed] + [
+                (d.name, d.extras)
+                for m in app_manifests(self.project, self.found.app)
+                for d in m.deps
+            ]
+            self._everything = self.lock.closure(roots) if self.lock else {}
+        return self._everything
+
+
+def _script_install(project: Project, usage: Usage) -> ImageInstall:
+    path = usage.script or ""
+    script = inline_script(project, path)
+    deps = script.dependencies if script else ()
+    decls = tuple(Declared(d, path, None, DepKind.RUNTIME, "", d) for d in deps)
+    return ImageInstall(usage.app.root, None, (path,), (), (), frozenset(deps), decls)
+
+
+def _judge_script(project: Project, usage: Usage) -> list[Finding]:
+    install = _script_install(project, usage)
+    if any(c in install.names for c in usage.candidates):
+        return []
+    if any(c in guaranteed_by(install.names) for c in usage.candidates):
+        return []
+    first = usage.sites[0]
+    severity, note = _weight(usage.sites)
+    if not usage.runtime_sites:  # a script among the app's tests (manual test, fixture)
+        severity = Severity.WARNING
+    return [
+        Finding(
+            code=check.code,
+            severity=severity,
+            subject=usage.subject,
+            message=f"'{first.name}' is imported but '{usage.key}' is not in the dependencies of"
+            f" the inline script metadata (PEP 723) of {usage.script}{note}",
+            remediation=f'Add "{usage.key}" to dependencies = [...] in the "# /// script" block of'
+            f" {usage.script}.",
+            location=Location(first.path, first.line),
+            evidence=_evidence(usage.sites),
+        )
+    ]
+
+
+def _ambiguous(usage: Usage, install: ImageInstall, first: Site) -> Finding | None:
+    resembles = [p for p in usage.plausible if p in install.names]
+    if usage.how != "name" or not resembles:
+        return None
+    names = " or ".join(f"'{p}'" for p in resembles)
+    return Finding(
+        code=check.code,
+        severity=Severity.WARNING,
+        subject=usage.subject,
+        message=f"'{first.name}' is imported and no declared distribution is known to provide"
+        f" it, but {names}, which {install.label.split(', ', 1)[-1]}, may: the mapping is"
+        " ambiguous",
+        remediation="Say which distribution provides it: [tool.kabul.import-map]"
+        f' {first.name.split(".")[0]} = "{resembles[0]}" (or declare "{usage.key}" if it is a'
+        " different package).",
+        location=Location(first.path, first.line),
+        evidence=_evidence(usage.runtime_sites),
+    )
+
+
+def _judge(project: Project, usage: Usage, ctx: _Context) -> list[Finding]:
     app = usage.app
+    install = ctx.install
     cands = usage.candidates
     runtime = usage.runtime_sites
     if runtime:
@@ -82,33 +199,37 @@ def _judge(
             return []  # e.g. pydantic through fastapi: part of the framework's public API
         first = runtime[0]
         head = f"'{first.name}' is imported but '{usage.key}' is not declared in {install.label}"
-        closure = closures.runtime(install)
+        closure = ctx.runtime()
         via = next((closure[c] for c in cands if c in closure), None)
-        if via is not None:
+        if via is not None and ctx.lock is not None:
             return [
                 Finding(
                     code=check.code,
                     severity=Severity.WARNING,
                     subject=usage.subject,
-                    message=f"{head}; it is only installed as a dependency of '{via}'",
+                    message=(
+                        f"{head}; it is only installed as a dependency of '{via}' ({ctx.lock.path})"
+                    ),
                     remediation=add_advice(project, app, install, usage.key),
                     location=Location(first.path, first.line),
                     evidence=_evidence(runtime),
                 )
             ]
+        ambiguous = _ambiguous(usage, install, first)
+        if ambiguous is not None:
+            return [ambiguous]
+        severity, note = _weight(runtime)
         decls = [d for m in app_manifests(project, app) for d in m.deps if d.name in cands]
         optional = optional_declaration(install, decls) if install.dockerfile else None
         if optional is not None:
             message = (
                 f"'{first.name}' is imported but '{usage.key}' is only declared in"
-                f" {describe(optional)}, which {install.dockerfile} does not install"
+                f" {describe(optional)}, which {install.dockerfile} does not install{note}"
             )
-            if all(s.guarded for s in runtime):
-                message += SILENT
             return [
                 Finding(
                     code=check.code,
-                    severity=Severity.ERROR,
+                    severity=severity,
                     subject=usage.subject,
                     message=message,
                     remediation=optional_advice(install, optional),
@@ -122,14 +243,16 @@ def _judge(
             if elsewhere
             else ""
         )
-        if all(s.guarded for s in runtime):
-            message += SILENT
+        if ctx.lock is None and not elsewhere:
+            message += (
+                f"; no lockfile: whether '{usage.key}' arrives transitively cannot be known here"
+            )
         return [
             Finding(
                 code=check.code,
-                severity=Severity.ERROR,
+                severity=severity,
                 subject=usage.subject,
-                message=message,
+                message=message + note,
                 remediation=add_advice(project, app, install, usage.key),
                 location=Location(first.path, first.line),
                 evidence=_evidence(usage.sites),
@@ -139,8 +262,7 @@ def _judge(
     everything = set(install.names) | {d.name for m in manifests for d in m.deps}
     if any(c in everything or c in guaranteed_by(everything) for c in cands):
         return []
-    closure = closures.everything(install)
-    if any(c in closure for c in cands):
+    if any(c in ctx.everything() for c in cands):
         return []
     first = usage.test_sites[0]
     paths = ", ".join(m.path for m in manifests if m.deps) or "no manifest declares dependencies"
@@ -160,42 +282,37 @@ def _judge(
     ]
 
 
-class _Closures:
-    """Transitive dependencies from installed metadata, computed only when a name is missing."""
-
-    def __init__(self, project: Project, app: PythonApp) -> None:
-        self.project = project
-        self.app = app
-        self._runtime: dict[str, str] | None = None
-        self._everything: dict[str, str] | None = None
-
-    def runtime(self, install: ImageInstall) -> dict[str, str]:
-        if self._runtime is None:
-            self._runtime = requires_closure((d.name, d.extras) for d in install.installed)
-        return self._runtime
-
-    def everything(self, install: ImageInstall) -> dict[str, str]:
-        if self._everything is None:
-            declared = [
-                (d.name, d.extras) for m in app_manifests(self.project, self.app) for d in m.deps
-            ]
-            self._everything = requires_closure(
-                [(d.name, d.extras) for d in install.installed] + declared
-            )
-        return self._everything
+def _incomplete(found: AppUsages) -> list[Finding]:
+    return [
+        Finding(
+            code=check.code,
+            severity=Severity.ERROR,
+            subject=f"{found.app.name}:{path}",
+            message=f"the imports of {path} could not be read by any Python parser, so KAB101 is"
+            f" incomplete for {found.app.name} (see KAB001 for the parser's message)",
+            remediation=f"Fix the syntax of {path} (or exclude it with [tool.kabul] exclude if it"
+            " is not code production runs).",
+            location=Location(path),
+        )
+        for path in found.unreadable
+    ]
 
 
 @check.evaluator
 def evaluate(project: Project) -> Evaluation:
-    found = usages(project)
-    if not found:
+    sets = app_usage_sets(project)
+    if not any(s.usages or s.unreadable for s in sets):
         return Evaluation.skip("no Python app imports a third-party package")
     findings: list[Finding] = []
-    by_app: dict[str, tuple[ImageInstall, _Closures]] = {}
-    for usage in found:
-        root = usage.app.root
-        if root not in by_app:
-            by_app[root] = (production_install(project, usage.app), _Closures(project, usage.app))
-        install, closures = by_app[root]
-        findings.extend(_judge(project, usage, install, closures))
-    return Evaluation.build(subjects=[u.subject for u in found], findings=findings)
+    subjects: list[str] = []
+    for found in sets:
+        ctx = _Context(project, found)
+        findings.extend(_incomplete(found))
+        subjects.extend(f"{found.app.name}:{p}" for p in found.unreadable)
+        for usage in found.usages:
+            subjects.append(usage.subject)
+            if usage.script is not None:
+                findings.extend(_judge_script(project, usage))
+            else:
+                findings.extend(_judge(project, usage, ctx))
+    return Evaluation.build(subjects=sorted(set(subjects)), findings=findings)

@@ -128,14 +128,11 @@ class ComposeService:
         return (self.file, self.line)
 
 
-class ComposeKind(str, enum.Enum):
+class ComposeKind(enum.StrEnum):
     """Which invocation a model is (a ``str`` enum: it sorts and prints as its value)."""
 
     DEFAULT = "default"  # what a bare ``docker compose up`` in the directory starts
     PRODUCTION = "production"  # base + a production override, or ``[tool.kabul] compose_files``
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)

@@ -239,7 +239,6 @@ def _exists(project: Project, rel: str | None) -> bool:
     return rel in project.files or project.files.is_folder(rel)
 
 
-
 def _shipped(dockerfile: Dockerfile, stages: list[Stage], context: str) -> list[Shipped]:
     out: list[Shipped] = []
     for stage in stages:

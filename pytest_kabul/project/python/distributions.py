@@ -1,160 +1,34 @@
-"""Import name → the distributions that provide it.
+"""Import name -> the distributions that provide it, decided by the commit alone.
 
-Three sources, in order: a curated table of well-known mismatches (including distributions that
-were renamed or forked over time: any ONE of the candidates declared satisfies the import), the
-running environment's ``importlib.metadata.packages_distributions()``, and finally the PEP 503
-normalisation of the import name. Namespace packages (``google.cloud.storage``,
-``azure.storage.blob``) normalise their dotted name (``google-cloud-storage``).
+Resolution order, the same in any virtualenv (the environment running pytest is never asked):
 
-``requires_closure`` follows ``importlib.metadata.requires()`` of installed distributions so an
-import that a declared distribution pulls in transitively can be told apart from a missing one.
+1. the project's ``[tool.kabul] import-map`` (longest dotted prefix);
+2. the distributions the project knows -- declared ones and the app's lockfile -- matched by the
+   dotted name of a namespace package (``opentelemetry.exporter.otlp.proto.grpc`` ->
+   ``opentelemetry-exporter-otlp-proto-grpc``, longest prefix first);
+3. the curated table in :mod:`known_names` (renames, forks, namespace parts; longest prefix);
+4. declared or locked names with their common affixes removed (``python-``, ``py``, ``-py``,
+   ``-python``, ``-api``, ``-sdk``, ``-client``, ``-slim``, ``-binary``, trailing digits):
+   ``pyhumps`` provides ``humps``, ``opensearch-py`` provides ``opensearchpy``;
+5. the PEP 503 normalisation of the import name.
+
+A name that only *resembles* a declared distribution (``strands`` and ``strands-agents``) is
+ambiguous: the check asks for an ``import-map`` entry instead of failing.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib.metadata as md
-import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 
 from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-# import name (dotted allowed) -> candidate distributions, preferred first (PEP 503 names).
-KNOWN: dict[str, tuple[str, ...]] = {
-    "PIL": ("pillow", "pil"),
-    "yaml": ("pyyaml",),
-    "jose": ("python-jose", "python-jose-cryptodome"),
-    "jwt": ("pyjwt",),
-    "dateutil": ("python-dateutil",),
-    "sklearn": ("scikit-learn", "sklearn"),
-    "skimage": ("scikit-image",),
-    "google.protobuf": ("protobuf",),
-    "google.auth": ("google-auth",),
-    "google.oauth2": ("google-auth",),
-    "google.api_core": ("google-api-core",),
-    "google.genai": ("google-genai",),
-    "google.generativeai": ("google-generativeai",),
-    "googleapiclient": ("google-api-python-client",),
-    "google.cloud.storage": ("google-cloud-storage",),
-    "dotenv": ("python-dotenv",),
-    "magic": ("python-magic", "python-magic-bin", "file-magic"),
-    "cv2": (
-        "opencv-python",
-        "opencv-python-headless",
-        "opencv-contrib-python",
-        "opencv-contrib-python-headless",
-    ),
-    "bs4": ("beautifulsoup4", "bs4"),
-    "sentry_sdk": ("sentry-sdk",),
-    "psycopg2": ("psycopg2", "psycopg2-binary"),
-    "psycopg": ("psycopg", "psycopg-binary"),
-    "attr": ("attrs",),
-    "Crypto": ("pycryptodome", "pycrypto"),
-    "Cryptodome": ("pycryptodomex",),
-    "OpenSSL": ("pyopenssl",),
-    "multipart": ("python-multipart", "multipart"),
-    "python_multipart": ("python-multipart",),
-    "jinja2": ("jinja2",),
-    "pkg_resources": ("setuptools",),
-    "setuptools": ("setuptools",),
-    "_pytest": ("pytest",),
-    "docx": ("python-docx",),
-    "pptx": ("python-pptx",),
-    "serial": ("pyserial",),
-    "usb": ("pyusb",),
-    "git": ("gitpython",),
-    "github": ("pygithub",),
-    "gitlab": ("python-gitlab",),
-    "telegram": ("python-telegram-bot",),
-    "slugify": ("python-slugify", "awesome-slugify"),
-    "socketio": ("python-socketio",),
-    "engineio": ("python-engineio",),
-    "ldap": ("python-ldap",),
-    "Levenshtein": ("levenshtein", "python-levenshtein"),
-    "MySQLdb": ("mysqlclient",),
-    "zmq": ("pyzmq",),
-    "nacl": ("pynacl",),
-    "fitz": ("pymupdf",),
-    "grpc": ("grpcio",),
-    "faiss": ("faiss-cpu", "faiss-gpu"),
-    "mpl_toolkits": ("matplotlib",),
-    "dns": ("dnspython",),
-    "websocket": ("websocket-client",),
-    "speech_recognition": ("speechrecognition",),
-    "cairo": ("pycairo",),
-    "gi": ("pygobject",),
-    "kafka": ("kafka-python", "kafka-python-ng"),
-    "win32api": ("pywin32",),
-    "win32com": ("pywin32",),
-    "markdown": ("markdown",),
-    "lxml": ("lxml",),
-    "stripe": ("stripe",),
-    "redis": ("redis",),
-    "aioredis": ("aioredis",),
-    "pydantic_settings": ("pydantic-settings",),
-    "email_validator": ("email-validator",),
-    "typing_extensions": ("typing-extensions",),
-    "ruamel.yaml": ("ruamel-yaml",),
-    "opentelemetry.trace": ("opentelemetry-api",),
-    "opentelemetry.metrics": ("opentelemetry-api",),
-    "opentelemetry.context": ("opentelemetry-api",),
-    "opentelemetry.propagate": ("opentelemetry-api",),
-    "opentelemetry.sdk": ("opentelemetry-sdk",),
-    "tzlocal": ("tzlocal",),
-    "pythonjsonlogger": ("python-json-logger",),
-    "json_logging": ("json-logging",),
-    "magic_filter": ("magic-filter",),
-    "Xlib": ("python-xlib",),
-    "hdbscan": ("hdbscan",),
-    "umap": ("umap-learn",),
-    "igraph": ("igraph", "python-igraph"),
-    "snappy": ("python-snappy",),
-    "ujson": ("ujson",),
-    "pymysql": ("pymysql",),
-    "httplib2": ("httplib2",),
-    "oauth2client": ("oauth2client",),
-    "jwcrypto": ("jwcrypto",),
-    "factory": ("factory-boy",),
-    "bson": ("pymongo",),
-    "gridfs": ("pymongo",),
-    "rest_framework": ("djangorestframework",),
-    "corsheaders": ("django-cors-headers",),
-    "environ": ("django-environ",),
-    "decouple": ("python-decouple",),
-    "memcache": ("python-memcached",),
-    "Bio": ("biopython",),
-    "wx": ("wxpython",),
-    "slack": ("slackclient",),
-    "vertexai": ("google-cloud-aiplatform",),
-    "discord": ("discord-py",),
-    "elasticapm": ("elastic-apm",),
-    "cassandra": ("cassandra-driver",),
-    "mysql": ("mysql-connector-python",),
-    "snowflake": ("snowflake-connector-python",),
-    "nats": ("nats-py",),
-    "paho": ("paho-mqtt",),
-    "jenkins": ("python-jenkins",),
-    "consul": ("python-consul",),
-    "saml2": ("pysaml2",),
-    "onelogin": ("python3-saml",),
-    "social_core": ("social-auth-core",),
-    "argon2": ("argon2-cffi",),
-    "gnupg": ("python-gnupg",),
-    "barcode": ("python-barcode",),
-    "icu": ("pyicu",),
-    "osgeo": ("gdal",),
-    "ffmpeg": ("ffmpeg-python",),
-    "vlc": ("python-vlc",),
-    "apiclient": ("google-api-python-client",),
-    "yaml_include": ("pyyaml-include",),
-    "stdnum": ("python-stdnum",),
-    "editor": ("python-editor",),
-    "docopt": ("docopt", "docopt-ng"),
-    "sklearn_crfsuite": ("sklearn-crfsuite",),
-    "pkg_about": ("pkg-about",),
-}
+from pytest_kabul.project.python.known_names import KNOWN
+from pytest_kabul.project.python.stdlib import stdlib_names
+
 # Frameworks whose documented public API is another distribution: code is *meant* to import
 # these directly (FastAPI's docs import pydantic and starlette), so declaring the framework
 # declares them. Anything else that only arrives transitively is a KAB101 warning.
@@ -183,23 +57,36 @@ def guaranteed_by(installed: Iterable[str]) -> dict[str, str]:
 
 # Top-level names that are namespace packages shared by many distributions.
 NAMESPACES = frozenset(
-    {"google", "azure", "zope", "jaraco", "backports", "ruamel", "sphinxcontrib", "opentelemetry"}
+    {
+        "google",
+        "azure",
+        "zope",
+        "jaraco",
+        "backports",
+        "ruamel",
+        "sphinxcontrib",
+        "opentelemetry",
+        "llama_index",
+        "snowflake",
+        "databricks",
+        "alibabacloud",
+    }
 )
 
 
-def is_stdlib(module: str) -> bool:
-    top = module.split(".", 1)[0]
-    # ``__main__`` (the running script) and ``__future__`` are the interpreter's, not packages.
-    return top in sys.stdlib_module_names or top in {"__future__", "__main__"}
+def is_stdlib(module: str, versions: tuple[tuple[int, int], ...] = ()) -> bool:
+    """Standard library in one of ``versions`` (any 3.9-3.15 when empty): data, not sys."""
+    return module.split(".", 1)[0] in stdlib_names(versions)
 
 
-@functools.lru_cache(maxsize=1)
-def _environment_map() -> dict[str, tuple[str, ...]]:
-    try:
-        raw = md.packages_distributions()
-    except Exception:  # a broken installed distribution must not break the scan
-        return {}
-    return {k: tuple(sorted({canonicalize_name(d) for d in v})) for k, v in raw.items()}
+def _longest(table: Mapping[str, tuple[str, ...]], parts: list[str]) -> tuple[str, ...] | None:
+    """The entry for the longest dotted prefix (``x_v1`` also tries ``x``)."""
+    for depth in range(len(parts), 0, -1):
+        dotted = ".".join(parts[:depth])
+        found = table.get(dotted) or table.get(_strip_version(dotted))
+        if found:
+            return found
+    return None
 
 
 def is_curated(module: str) -> bool:
@@ -207,26 +94,129 @@ def is_curated(module: str) -> bool:
     parts = module.split(".")
     if parts[0] in NAMESPACES and len(parts) > 1:
         return True
-    return any(".".join(parts[:depth]) in KNOWN for depth in range(len(parts), 0, -1))
+    return _longest(KNOWN, parts) is not None
 
 
-def candidates(module: str, *, environment: bool = True) -> tuple[str, ...]:
-    """Canonical distributions that may provide ``module``; the first is the one to suggest."""
+def _squash(name: str) -> str:
+    return canonicalize_name(name).replace("-", "")
+
+
+PREFIXES = ("python-", "py-", "py")
+SUFFIXES = ("-python", "-py", "-api", "-sdk", "-client", "-slim", "-binary", "-headless", "-lite")
+
+
+@functools.lru_cache(maxsize=8192)
+def import_names(dist: str) -> frozenset[str]:
+    """Top-level import names a distribution plausibly provides, from its name and affixes."""
+    stems: set[str] = {str(canonicalize_name(dist))}
+    for _ in range(3):
+        for stem in list(stems):
+            for prefix in PREFIXES:
+                if stem.startswith(prefix) and len(stem) > len(prefix) + 1:
+                    stems.add(stem[len(prefix) :].lstrip("-"))
+            for suffix in SUFFIXES:
+                if stem.endswith(suffix) and len(stem) > len(suffix) + 1:
+                    stems.add(stem[: -len(suffix)])
+            trimmed = stem.rstrip("0123456789").rstrip("-")
+            if trimmed and trimmed != stem and len(trimmed) > 1:
+                stems.add(trimmed)
+    return frozenset(s.replace("-", "_") for s in stems) | frozenset(_squash(s) for s in stems)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    candidates: tuple[str, ...]  # canonical distributions, the first is the one to suggest
+    how: str  # import-map / known / table / affix / name
+    plausible: tuple[str, ...] = ()  # known distributions the name only resembles
+
+
+def _import_map_hit(
+    import_map: Mapping[str, tuple[str, ...]], parts: list[str]
+) -> tuple[str, ...] | None:
+    return _longest(import_map, parts) if import_map else None
+
+
+def resolve(
+    module: str,
+    known: Iterable[str] = (),
+    import_map: Mapping[str, tuple[str, ...]] | None = None,
+) -> Resolution:
+    """Resolve a dotted import name; ``known`` are the declared and locked distributions."""
     parts = module.split(".")
-    out: list[str] = []
-    for depth in range(len(parts), 0, -1):
-        known = KNOWN.get(".".join(parts[:depth]))
-        if known:
-            out.extend(known)
-            break
+    mapped = _import_map_hit(import_map or {}, parts)
+    if mapped:
+        return Resolution(tuple(canonicalize_name(d) for d in mapped), "import-map")
+    known_set = known if isinstance(known, frozenset) else frozenset(known)
+    squashed, affixes = _index(known_set)
     top = parts[0]
-    if top in NAMESPACES and len(parts) > 1:
-        for depth in range(min(len(parts), 3), 1, -1):
-            out.append(canonicalize_name("-".join(parts[:depth])))
-    if environment and top not in NAMESPACES:
-        out.extend(_environment_map().get(top, ()))
-    out.append(canonicalize_name(top))
-    return tuple(dict.fromkeys(out))
+    if len(parts) > 1:
+        for depth in range(len(parts), 1, -1):
+            joined = "-".join(parts[:depth])
+            hit = squashed.get(_squash(joined)) or squashed.get(_squash(_strip_version(joined)))
+            if hit is not None:
+                return Resolution((hit, *_fallback(parts)), "known")
+    table = _longest(KNOWN, parts)
+    if table:
+        return Resolution(table, "table")
+    if top not in NAMESPACES:
+        by_affix = sorted(set(affixes.get(top, ())) | set(affixes.get(_squash(top), ())))
+        if by_affix:
+            return Resolution(tuple(dict.fromkeys((*by_affix, canonicalize_name(top)))), "affix")
+    cands = _fallback(parts)
+    plausible = _plausible(parts, known_set, cands)
+    return Resolution(cands, "name", plausible)
+
+
+@functools.lru_cache(maxsize=64)
+def _index(known: frozenset[str]) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+    """Per set of known distributions: squashed name -> name, import name -> names."""
+    squashed = {_squash(k): k for k in sorted(known)}
+    affixes: dict[str, list[str]] = {}
+    for k in sorted(known):
+        for name in import_names(k):
+            affixes.setdefault(name, []).append(k)
+    return squashed, {k: tuple(v) for k, v in affixes.items()}
+
+
+def _strip_version(joined: str) -> str:
+    """``google-cloud-aiplatform_v1beta1`` -> ``google-cloud-aiplatform``."""
+    head, sep, tail = joined.rpartition("_v")
+    return head if sep and tail[:1].isdigit() and "." not in tail else joined
+
+
+def _fallback(parts: list[str]) -> tuple[str, ...]:
+    if parts[0] in NAMESPACES and len(parts) > 1:
+        return tuple(
+            dict.fromkeys(
+                canonicalize_name(_strip_version("-".join(parts[:depth])))
+                for depth in range(min(len(parts), 3), 1, -1)
+            )
+        )
+    return (canonicalize_name(parts[0]),)
+
+
+def _plausible(parts: list[str], known: frozenset[str], cands: tuple[str, ...]) -> tuple[str, ...]:
+    """Known distributions the import only resembles (first word, or a longer squashed name)."""
+    if parts[0] in NAMESPACES and len(parts) > 1:
+        prefix = canonicalize_name("-".join(parts[:2])) + "-"
+        return tuple(sorted(k for k in known if k.startswith(prefix) and k not in cands))
+    top = _squash(parts[0])
+    if len(top) < 3:
+        return ()
+    return tuple(
+        sorted(
+            k
+            for k in known
+            if k not in cands
+            and (k.split("-", 1)[0].replace("_", "") == top or _squash(k).startswith(top))
+        )
+    )
+
+
+def candidates(module: str, *, environment: bool = False) -> tuple[str, ...]:
+    """Canonical distributions that may provide ``module`` (no project knowledge)."""
+    del environment  # kept for callers; the running environment is never consulted
+    return resolve(module).candidates
 
 
 def targets_of(module: str, names: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -240,26 +230,15 @@ def targets_of(module: str, names: tuple[str, ...] = ()) -> tuple[str, ...]:
     return (module,)
 
 
-@functools.lru_cache(maxsize=4096)
-def installed_requires(dist: str) -> tuple[str, ...] | None:
-    """Requirement strings of an installed distribution, or None when it is not installed."""
-    try:
-        return tuple(md.requires(dist) or ())
-    except md.PackageNotFoundError:
-        return None
-    except Exception:
-        return None
-
-
 RequiresLookup = Callable[[str], "tuple[str, ...] | None"]
 
 
 def requires_closure(
-    roots: Iterable[tuple[str, tuple[str, ...]]], lookup: RequiresLookup = installed_requires
+    roots: Iterable[tuple[str, tuple[str, ...]]], lookup: RequiresLookup
 ) -> dict[str, str]:
     """Every distribution pulled in by ``roots`` ((name, extras) pairs) → the root that pulls it.
 
-    Only installed metadata is followed; markers are evaluated with the requested extras.
+    ``lookup`` gives a distribution's requirement strings; markers use the requested extras.
     """
     via: dict[str, str] = {}
     queue: list[tuple[str, tuple[str, ...], str]] = [(n, e, n) for n, e in sorted(roots)]

@@ -5,7 +5,11 @@ Every form counts: ``import a.b``, ``from a import b``, imports inside functions
 Imports under ``if TYPE_CHECKING:`` / ``if typing.TYPE_CHECKING:`` do not (their ``else``
 branch does). Relative imports are local and never reported. An import inside a ``try`` whose
 handlers catch ``ImportError`` / ``ModuleNotFoundError`` / ``Exception`` / ``BaseException`` (or
-a bare ``except``) is *guarded*: when the module is missing, the code silently carries on.
+a bare ``except``) is *guarded*, and the handler says how (:data:`Guard`): it re-raises (an
+optional dependency with a clear error), it warns (``logger.warning``/``warnings.warn``: the
+feature is lost and the author considers that abnormal), or it falls back quietly (``pass``,
+a debug log, ``x = None``). A dynamic import in a function that installs packages first
+(``install_packages(["boto3"]); import_module("boto3")``) is installed on demand.
 
 Only statement bodies are walked; expressions are searched for dynamic imports only when the
 source text mentions them, so extraction costs little more than the parse itself.
@@ -23,6 +27,33 @@ from pytest_kabul.project.python.settings.envscan import TRIGGERS
 
 GUARD_NAMES = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 _DYNAMIC_FUNCS = frozenset({"import_module", "__import__"})
+_LOUD = frozenset({"warning", "warn", "error", "exception", "critical", "fatal"})
+
+
+class Guard:
+    """How a guarded import's handler reacts (ordered: the loudest handler wins)."""
+
+    NONE = ""
+    QUIET = "quiet"  # pass / fallback value / debug or info log
+    ON_DEMAND = "on-demand"  # installed by the code right before the import
+    RAISES = "raises"  # re-raises, usually with install advice
+    WARNS = "warns"  # logs a warning/error: the feature is silently lost in production
+
+
+def _handler_kind(handlers: list[ast.ExceptHandler]) -> str:
+    kind = Guard.QUIET
+    for handler in handlers:
+        if not _catches_import_error(handler):
+            continue
+        for node in ast.walk(ast.Module(body=handler.body, type_ignores=[])):
+            if isinstance(node, ast.Raise):
+                kind = Guard.RAISES if kind == Guard.QUIET else kind
+            elif isinstance(node, ast.Call):
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if name in _LOUD:
+                    return Guard.WARNS
+    return kind
 
 
 @dataclass(frozen=True, order=True)
@@ -32,6 +63,16 @@ class Import:
     guarded: bool = False
     names: tuple[str, ...] = ()  # ``from module import names`` (for namespace packages)
     dynamic: bool = False
+    guard: str = Guard.NONE  # see :class:`Guard`; non-empty exactly when ``guarded``
+    # ``if sys.version_info >= (3, 11):`` around the import: (operator, major, minor, branch)
+    gate: tuple[str, int, int, bool] | None = None
+
+    def reached_on(self, version: tuple[int, int]) -> bool:
+        """Whether the import runs on ``version`` (always, unless a version test excludes it)."""
+        if self.gate is None:
+            return True
+        op, major, minor, branch = self.gate
+        return _compare(version, op, (major, minor)) == branch
 
     @property
     def top(self) -> str:
@@ -42,6 +83,41 @@ class Import:
         out = [f"{self.module}.{n}" for n in self.names if n != "*"]
         out.append(self.module)
         return tuple(out)
+
+
+_OPS: dict[type[ast.cmpop], str] = {
+    ast.GtE: ">=",
+    ast.Gt: ">",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+}
+
+
+def _compare(version: tuple[int, int], op: str, bound: tuple[int, int]) -> bool:
+    if op == ">=":
+        return version >= bound
+    if op == ">":
+        return version > bound
+    if op == "<":
+        return version < bound
+    return version <= bound
+
+
+def _version_test(test: ast.expr) -> tuple[str, int, int] | None:
+    """``sys.version_info >= (3, 11)`` (also ``[:2]``/``[0:2]``) -> (">=", 3, 11)."""
+    if not isinstance(test, ast.Compare) or len(test.ops) != 1:
+        return None
+    left = test.left.value if isinstance(test.left, ast.Subscript) else test.left
+    if not (isinstance(left, ast.Attribute) and left.attr == "version_info"):
+        return None
+    op = _OPS.get(type(test.ops[0]))
+    right = test.comparators[0]
+    if op is None or not isinstance(right, ast.Tuple) or len(right.elts) < 2:
+        return None
+    nums = [e.value for e in right.elts[:2] if isinstance(e, ast.Constant)]
+    if len(nums) != 2 or not isinstance(nums[0], int) or not isinstance(nums[1], int):
+        return None
+    return op, nums[0], nums[1]
 
 
 def _is_type_checking(test: ast.expr) -> bool:
@@ -71,6 +147,8 @@ class _Extractor:
         self.dynamic = dynamic
         self.marks = marks  # sorted lines mentioning "import"; None: unknown, walk everything
         self.found: list[Import] = []
+        self.on_demand = False  # inside a function that installs packages
+        self.gate: tuple[str, int, int, bool] | None = None  # innermost version test
 
     def _may_import(self, node: ast.stmt) -> bool:
         if self.marks is None:
@@ -79,33 +157,72 @@ class _Extractor:
         i = bisect.bisect_left(self.marks, node.lineno)
         return i < len(self.marks) and self.marks[i] <= end
 
-    def body(self, stmts: list[ast.stmt], guarded: bool) -> None:
+    def body(self, stmts: list[ast.stmt], guarded: str) -> None:
         for stmt in stmts:
             if self._may_import(stmt):
                 self.stmt(stmt, guarded)
 
-    def stmt(self, node: ast.stmt, guarded: bool) -> None:
+    def add(
+        self,
+        module: str,
+        line: int,
+        guard: str,
+        names: tuple[str, ...] = (),
+        *,
+        dynamic: bool = False,
+    ) -> None:
+        self.found.append(Import(module, line, bool(guard), names, dynamic, guard, self.gate))
+
+    def stmt(self, node: ast.stmt, guarded: str) -> None:
         if isinstance(node, ast.Import):
             for alias in node.names:
-                self.found.append(Import(alias.name, node.lineno, guarded))
+                self.add(alias.name, node.lineno, guarded)
             return
         if isinstance(node, ast.ImportFrom):
             if node.level == 0 and node.module:
                 names = tuple(sorted(a.name for a in node.names))
-                self.found.append(Import(node.module, node.lineno, guarded, names))
+                self.add(node.module, node.lineno, guarded, names)
+            return
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and self.dynamic:
+            installs = any(
+                isinstance(sub, ast.Call)
+                and "install"
+                in (getattr(sub.func, "attr", None) or getattr(sub.func, "id", "") or "")
+                for sub in ast.walk(node)
+            )
+            outer = self.on_demand
+            self.on_demand = outer or installs
+            self.body(node.body, guarded)
+            for field in ("decorator_list", "args", "returns"):
+                value = getattr(node, field, None)
+                for item in value if isinstance(value, list) else [value]:
+                    if isinstance(item, ast.AST):
+                        self.expr(item, guarded)
+            self.on_demand = outer
             return
         if isinstance(node, ast.If):
             if self.dynamic:
                 self.expr(node.test, guarded)
+            version = _version_test(node.test)
+            outer_gate = self.gate
+            if version is not None:
+                self.gate = (*version, True)
             if not _is_type_checking(node.test):
                 self.body(node.body, guarded)
+            if version is not None:
+                self.gate = (*version, False)
             self.body(node.orelse, guarded)
+            self.gate = outer_gate
             return
         if isinstance(node, ast.Try | ast.TryStar):
-            inner = guarded or any(_catches_import_error(h) for h in node.handlers)
+            inner = guarded
+            if any(_catches_import_error(h) for h in node.handlers):
+                inner = guarded if guarded else _handler_kind(node.handlers)
             self.body(node.body, inner)
             for handler in node.handlers:
-                self.body(handler.body, guarded)
+                # ``except ImportError: import tomli as tomllib``: the fallback is optional too
+                fallback = guarded or (Guard.QUIET if _catches_import_error(handler) else "")
+                self.body(handler.body, fallback)
             self.body(node.orelse, guarded)
             self.body(node.finalbody, guarded)
             return
@@ -130,7 +247,7 @@ class _Extractor:
                         if isinstance(item, ast.AST) and not isinstance(item, ast.stmt):
                             self.expr(item, guarded)
 
-    def expr(self, node: ast.AST, guarded: bool) -> None:
+    def expr(self, node: ast.AST, guarded: str) -> None:
         for sub in ast.walk(node):
             if not isinstance(sub, ast.Call) or not sub.args:
                 continue
@@ -146,7 +263,8 @@ class _Extractor:
                     and not target.startswith(".")
                     and all(part.isidentifier() for part in target.split("."))
                 ):
-                    self.found.append(Import(target, sub.lineno, guarded, dynamic=True))
+                    guard = guarded or (Guard.ON_DEMAND if self.on_demand else Guard.NONE)
+                    self.add(target, sub.lineno, guard, dynamic=True)
 
 
 def _import_lines(text: str) -> list[int]:
@@ -168,7 +286,7 @@ def extract_imports(tree: ast.Module, text: str | None = None) -> tuple[Import, 
     """Every absolute import of a module, sorted by line."""
     dynamic = text is None or "import_module" in text or "__import__" in text
     extractor = _Extractor(dynamic, None if text is None else _import_lines(text))
-    extractor.body(tree.body, False)
+    extractor.body(tree.body, Guard.NONE)
     return tuple(sorted(set(extractor.found), key=lambda i: (i.line, i.module, i.names)))
 
 

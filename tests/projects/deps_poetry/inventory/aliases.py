@@ -1,3 +1,3 @@
-# PEP 695 type aliases: Python 3.12 syntax, which a 3.11 interpreter cannot parse.
+# PEP 695 type aliases: Python 3.12 syntax, read on 3.11 by the version-independent parser.
 type Row = dict[str, int]
 type Rows = list[Row]

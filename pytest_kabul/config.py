@@ -58,7 +58,7 @@ class KabulConfig:
     managed_database: str | None = None
     settings_class: str | None = None
     docs_url: str | None = None
-    image_paths: Mapping[str, str] = field(default_factory=dict)  # image path -> repo folder
+    paths_in_images: Mapping[str, str] = field(default_factory=dict)  # image path -> repo folder
     waivers: tuple[Waiver, ...] = ()
     live: LiveConfig = field(default_factory=LiveConfig)
 
@@ -184,7 +184,7 @@ TOP_KEYS: dict[str, Parser] = {
     "managed_database": _str,
     "settings_class": _str,
     "docs_url": _str,
-    "image_paths": _str_map,
+    "paths_in_images": _str_map,
     "waivers": _waivers,
 }
 

@@ -10,7 +10,7 @@ What it checks
     migrations for its schema (``create_all`` skipped in production, or never called).
     A ``package:path`` location is found through the package's folder in the repository; an
     absolute path inside the container (``/app/migrations``) through the ``COPY`` of the image
-    that ships the config file, or ``[tool.kabul] image_paths``. When neither maps it (or
+    that ships the config file, or ``[tool.kabul] paths_in_images``. When neither maps it (or
     the package is an installed dependency) the environment is skipped with that reason.
 
 Why it matters

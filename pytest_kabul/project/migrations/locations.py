@@ -9,7 +9,7 @@ Alembic accepts three forms, and so do we:
   config file first (``src/`` layouts included), else anywhere in the project;
 - an absolute path. Inside the project it is the project path; outside it, it is usually the path
   *inside a container* (``/app/migrations``) of the image that ships the config file. It is
-  mapped back through ``[tool.kabul] image_paths`` first, then through the ``COPY``/``ADD``
+  mapped back through ``[tool.kabul] paths_in_images`` first, then through the ``COPY``/``ADD``
   destinations (with ``WORKDIR``) of the images that ship the config file. When neither maps
   it, the environment cannot be judged statically: that is said, with the setting that fixes it.
 """
@@ -23,7 +23,7 @@ from pytest_kabul.project.core import Project
 from pytest_kabul.project.docker.dockerfiles import Dockerfile, dockerfiles
 from pytest_kabul.project.docker.images import Image, Shipped, images
 
-SETTING = "image_paths"
+SETTING = "paths_in_images"
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ def _ranked(roots: set[str], config_dir: str) -> list[str]:
 def container_location(project: Project, config_path: str, value: str) -> Located:
     """An absolute path outside the project: the image's path, mapped back to the repository."""
     path = posixpath.normpath(value)
-    configured = project.config.image_paths
+    configured = project.config.paths_in_images
     for prefix in sorted(configured, key=lambda p: (-len(p), p)):
         clean = posixpath.normpath(prefix)
         if path == clean or path.startswith(clean.rstrip("/") + "/"):

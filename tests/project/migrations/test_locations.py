@@ -128,17 +128,17 @@ def test_in_container_path_no_image_maps_is_a_skip_with_the_setting(
     assert evaluation.findings == ()
     reason = evaluation.skipped["api/alembic.ini"]
     assert "'/opt/service/migrations' is a path inside a container" in reason
-    assert "[tool.kabul] image_paths" in reason
+    assert "[tool.kabul] paths_in_images" in reason
 
 
-def test_image_paths_setting_maps_the_path(make_project: MakeProject) -> None:
+def test_paths_in_images_setting_maps_the_path(make_project: MakeProject) -> None:
     project = make_project(
         {
             "api/alembic.ini": INI.format(loc="/opt/service/migrations"),
             "api/migrations/env.py": "",
             "api/migrations/versions/a1.py": rev("a1", None),
         },
-        image_paths={"/opt/service": "api"},
+        paths_in_images={"/opt/service": "api"},
     )
     (env,) = alembic_envs(project)
     assert env.script_location == "api/migrations"

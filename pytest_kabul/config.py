@@ -56,6 +56,7 @@ class KabulConfig:
     managed_database: str | None = None
     settings_class: str | None = None
     docs_url: str | None = None
+    paths_in_images: Mapping[str, str] = field(default_factory=dict)  # image path -> repo folder
     waivers: tuple[Waiver, ...] = ()
     live: LiveConfig = field(default_factory=LiveConfig)
     # import name (dotted allowed) -> the distributions that provide it (deptry's
@@ -209,6 +210,7 @@ TOP_KEYS: dict[str, Parser] = {
     "managed_database": _str,
     "settings_class": _str,
     "docs_url": _str,
+    "paths_in_images": _str_map,
     "waivers": _waivers,
     "import_map": _import_map,
 }

@@ -95,7 +95,7 @@ class Project:
         result = walk(self.root, self.config.exclude)
         for path, message in result.problems:
             self.problem(path, message, Severity.INFO)
-        return FileIndex(result.files)
+        return FileIndex(result.files, result.templates)
 
     def exists(self, rel: str) -> bool:
         return (self.root / rel).is_file()

@@ -4,6 +4,11 @@ Walks the tree once (``os.scandir``, no symlinked directories, so symlink loops 
 skipping VCS folders, ``node_modules``, virtualenvs (any folder with a ``pyvenv.cfg``), caches,
 build output and everything the project's ``.gitignore`` files exclude. Git itself is not asked,
 so the index is the same in a checkout and in a copy of it (pytester's temp dirs).
+
+Templates are not project files: a folder whose name holds a Jinja placeholder (cookiecutter's
+``{{cookiecutter.project_slug}}/``), a file named with one, and ``*.j2`` / ``*.jinja`` files
+become valid only once rendered. They are kept apart in ``FileIndex.templates`` (so a check can
+say why it found nothing) and never parsed.
 """
 
 from __future__ import annotations
@@ -42,6 +47,14 @@ SKIP_DIRS = frozenset(
         ".cache",
     }
 )
+TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2")
+
+
+def is_template_name(name: str) -> bool:
+    """A cookiecutter/copier/Jinja template file or folder name."""
+    return "{{" in name or "{%" in name or name.endswith(TEMPLATE_SUFFIXES)
+
+
 # Build output is only skipped at the top of an app (a ``build/`` package inside the source
 # tree is source code).
 BUILD_DIRS = frozenset({"build", "dist", "out", "coverage"})
@@ -128,15 +141,17 @@ def _is_loop(path: str) -> bool:
 class WalkResult:
     files: tuple[str, ...]
     problems: tuple[tuple[str, str], ...]
+    templates: tuple[str, ...] = ()  # files of templates (see ``is_template_name``)
 
 
 def walk(root: Path, exclude: tuple[str, ...] = ()) -> WalkResult:
     files: list[str] = []
+    templates: list[str] = []
     problems: list[tuple[str, str]] = []
-    stack: list[tuple[str, list[tuple[str, GitIgnore]]]] = [("", [])]
+    stack: list[tuple[str, list[tuple[str, GitIgnore]], bool]] = [("", [], False)]
     root_str = str(root)
     while stack:
-        rel_dir, ignores = stack.pop()
+        rel_dir, ignores, in_template = stack.pop()
         abs_dir = os.path.join(root_str, rel_dir) if rel_dir else root_str
         try:
             entries = sorted(os.scandir(abs_dir), key=lambda e: e.name)
@@ -172,10 +187,12 @@ def walk(root: Path, exclude: tuple[str, ...] = ()) -> WalkResult:
                     continue
                 if entry.name in BUILD_DIRS and _is_app_root(names, abs_dir):
                     continue
-                stack.append((rel, ignores))
+                stack.append((rel, ignores, in_template or is_template_name(entry.name)))
+            elif in_template or is_template_name(entry.name):
+                templates.append(rel)
             else:
                 files.append(rel)
-    return WalkResult(tuple(sorted(files)), tuple(sorted(problems)))
+    return WalkResult(tuple(sorted(files)), tuple(sorted(problems)), tuple(sorted(templates)))
 
 
 def _is_app_root(names: set[str], _abs_dir: str) -> bool:
@@ -205,8 +222,9 @@ def _excluded(rel: str, patterns: tuple[str, ...]) -> bool:
 class FileIndex:
     """Sorted POSIX paths relative to the root, with cheap look-ups."""
 
-    def __init__(self, files: tuple[str, ...]) -> None:
+    def __init__(self, files: tuple[str, ...], templates: tuple[str, ...] = ()) -> None:
         self.files = tuple(sorted(files))  # under() relies on the order
+        self.templates = templates  # template files, not part of the index
         self._set = frozenset(files)
 
     def __contains__(self, rel: object) -> bool:

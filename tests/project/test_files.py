@@ -178,3 +178,42 @@ def test_kab001_reads_manifests_no_facet_needed(tmp_path: Path) -> None:
         ("backend/pyproject.toml", Severity.ERROR, "invalid TOML"),
         ("web/package.json", Severity.ERROR, "invalid JSON"),
     ]
+
+
+def test_templates_are_kept_out_of_the_index(tmp_path: Path) -> None:
+    _write(tmp_path, "backend/app/main.py")
+    _write(tmp_path, "cookiecutter.json", "{}\n")
+    _write(tmp_path, "{{cookiecutter.project_slug}}/docker-compose.yml", "ports: [{{x}}]\n")
+    _write(tmp_path, "{{cookiecutter.project_slug}}/backend/pyproject.toml", "[project\n")
+    _write(tmp_path, "deploy/docker-compose.prod.yml.j2", "{% if tls %}\n")
+    _write(tmp_path, "deploy/nginx.conf.jinja", "{{ host }}\n")
+    _write(tmp_path, "services/{{ name }}.py", "x = {{ value }}\n")
+    result = walk(tmp_path)
+    assert result.files == ("backend/app/main.py", "cookiecutter.json")
+    assert result.templates == (
+        "deploy/docker-compose.prod.yml.j2",
+        "deploy/nginx.conf.jinja",
+        "services/{{ name }}.py",
+        "{{cookiecutter.project_slug}}/backend/pyproject.toml",
+        "{{cookiecutter.project_slug}}/docker-compose.yml",
+    )
+
+
+def test_template_files_are_a_note_not_a_kab001_error(tmp_path: Path) -> None:
+    from pytest_kabul.checks.deployment.no_database_backup import check as kab503
+    from pytest_kabul.checks.deployment.no_reverse_proxy import check as kab501
+    from pytest_kabul.checks.project.unreadable_project_file import check as kab001
+
+    _write(tmp_path, "{{cookiecutter.project_slug}}/docker-compose.yml", "a: [{{x}}\n")
+    _write(tmp_path, "{{cookiecutter.project_slug}}/backend/pyproject.toml", "[project\n")
+    _write(tmp_path, "tools/render.py", "print('ok')\n")
+    project = Project(tmp_path)
+    evaluation = kab001.evaluate(project)
+    assert evaluation.findings == ()
+    assert evaluation.notes == {
+        "files": "2 template file(s) not read as project files (they become valid only once"
+        " rendered): {{cookiecutter.project_slug}}/"
+    }
+    for check in (kab501, kab503):
+        reason = check.evaluate(project).not_applicable or ""
+        assert "{{cookiecutter.project_slug}}/docker-compose.yml is a template" in reason

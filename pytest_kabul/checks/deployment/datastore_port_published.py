@@ -27,6 +27,7 @@ Fix
 
 from __future__ import annotations
 
+from pytest_kabul.checks.deployment._templates import no_compose_reason
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity
 from pytest_kabul.project.compose.load import compose_models
 from pytest_kabul.project.compose.model import ComposeService
@@ -127,7 +128,7 @@ def _judge(project: Project, ref: ServiceRef) -> Finding | None:
 def evaluate(project: Project) -> Evaluation:
     models = compose_models(project)
     if not models:
-        return Evaluation.skip("no compose file")
+        return Evaluation.skip(no_compose_reason(project))
     subjects: list[str] = []
     skipped: dict[str, str] = {}
     findings: list[Finding] = []

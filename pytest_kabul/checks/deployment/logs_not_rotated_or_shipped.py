@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 
+from pytest_kabul.checks.deployment._templates import no_compose_reason
 from pytest_kabul.model import Area, Finding, Location, Severity
 from pytest_kabul.project.compose.load import compose_models
 from pytest_kabul.project.compose.model import ComposeService
@@ -150,7 +151,7 @@ def _judge(project: Project, ref: ServiceRef) -> tuple[Finding | None, str]:
 def evaluate(project: Project) -> Evaluation:
     models = compose_models(project)
     if not models:
-        return Evaluation.skip("no compose file")
+        return Evaluation.skip(no_compose_reason(project))
     daemon = daemon_log_config(project)
     subjects: list[str] = []
     skipped: dict[str, str] = {}

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 
+from pytest_kabul.checks.deployment._templates import no_compose_reason
 from pytest_kabul.model import Area, Finding, Location, Severity
 from pytest_kabul.project.compose.load import compose_models
 from pytest_kabul.project.compose.model import ComposeModel, ComposeService
@@ -187,6 +188,8 @@ def evaluate(project: Project) -> Evaluation:
         return Evaluation.skip(
             f"the database is managed by {managed} ([tool.kabul] managed_database)"
         )
+    if not models and project.files.templates:
+        return Evaluation.skip(no_compose_reason(project))
     if not subjects and not skipped:
         return Evaluation.skip("no compose model starts a Postgres service")
     return Evaluation.build(subjects=subjects, findings=findings, skipped=skipped, notes=notes)

@@ -39,6 +39,7 @@ Fix
 
 from __future__ import annotations
 
+from pytest_kabul.checks.deployment._templates import no_compose_reason
 from pytest_kabul.checks.deployment._tls import host_proxy_configs, tls_evidence
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity
 from pytest_kabul.project.compose.load import compose_models
@@ -154,7 +155,7 @@ def evaluate(project: Project) -> Evaluation:
 
     models = compose_models(project)
     if not models:
-        return Evaluation.skip("no compose file")
+        return Evaluation.skip(no_compose_reason(project))
     opt_out = project.config.tls_terminated_by
     skipped: dict[str, str] = {}
     notes: dict[str, str] = {}

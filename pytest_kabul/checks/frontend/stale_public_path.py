@@ -7,7 +7,11 @@ What it checks
     and ``pages/`` (root and ``src/``): route groups ``(x)``, dynamic ``[id]``, catch-all
     ``[...x]``, optional catch-all ``[[...x]]``, parallel ``@slot`` and intercepting ``(.)x``
     folders, ``pages/api`` and ``index`` files, plus ``public/`` files and Next's own
-    ``/_next`` paths. A path is live when some route equals it, matches it or lies under it.
+    ``/_next`` paths. A path is live when some route equals it, matches it or lies under it;
+    a path tested with ``startsWith`` also when some route or ``public/`` file starts with it
+    (``/favicon`` and ``public/favicon.ico``). Only names the middleware uses in its path logic
+    are read from an imported module (backend API paths it only passes to ``fetch()`` are not
+    page routes), and the ``basePath`` of ``next.config`` and paths under it are not routes.
 
 Why it matters
     A page renamed from ``/auth/password-reset`` to ``/auth/reset-password`` leaves the old
@@ -60,15 +64,23 @@ def evaluate(project: Project) -> Evaluation:
         rewrites = (path_pattern(src) for src in app.config.rewrite_sources)
         routes = tuple(segs for segs, _ in all_routes) + tuple(r for r in rewrites if r is not None)
         seen: dict[str, tuple[str, int]] = {}
+        prefixes: set[str] = set()
+        base = app.config.base_path
         for mw in files:
             for lst in (*mw.inline, *mw.module_paths):
                 for path, line in lst.paths:
+                    if base and (path.rstrip("/") == base or path.startswith(base + "/")):
+                        continue  # the basePath itself: Next strips it before routing
                     seen.setdefault(path, (lst.file, line))
+                    if lst.prefix:
+                        prefixes.add(path)
         for path, (file, line) in sorted(seen.items()):
             subject = f"{app.subject}:{path}"
             subjects.append(subject)
             pattern = path_pattern(path)
-            if pattern is None or is_live(pattern, routes, app.public_paths):
+            if pattern is None or is_live(
+                pattern, routes, app.public_paths, prefix=path in prefixes
+            ):
                 continue
             folders = ", ".join(d[len(app.root) :].lstrip("/") + "/" for d in app.route_dirs)
             findings.append(

@@ -28,7 +28,14 @@ def subjects(project: Project) -> Evaluation:
     skipped: dict[str, str] = {}
     for env in envs:
         g = graph(env)
-        if not env.revisions:
+        if env.unjudged is not None:
+            skipped[env.subject] = env.unjudged
+        elif env.container_path is not None:
+            skipped[env.subject] = (
+                f"script_location {env.container_path} exists only inside the image"
+                f" ({env.mapped_via}); Alembic cannot run it from the repository"
+            )
+        elif not env.revisions:
             skipped[env.subject] = "no revisions to run"
         elif g.dangling or g.duplicates or g.cycles or g.error:
             skipped[env.subject] = "the revision graph is broken (see KAB301)"

@@ -8,6 +8,10 @@ What it checks
     ``down_revision`` that names no revision, duplicate revision ids, cycles, a
     ``script_location`` that does not exist, or no revisions at all while the app relies on
     migrations for its schema (``create_all`` skipped in production, or never called).
+    A ``package:path`` location is found through the package's folder in the repository; an
+    absolute path inside the container (``/app/migrations``) through the ``COPY`` of the image
+    that ships the config file, or ``[tool.kabul] paths_in_images``. When neither maps it (or
+    the package is an installed dependency) the environment is skipped with that reason.
 
 Why it matters
     ``alembic upgrade head`` refuses to run with several heads ("Multiple head revisions are
@@ -144,5 +148,13 @@ def evaluate(project: Project) -> Evaluation:
         return Evaluation.skip(
             "no Alembic environment (no alembic.ini with script_location, no [tool.alembic])"
         )
-    findings = [f for env in envs for f in env_findings(project, env)]
-    return Evaluation.build(subjects=[e.subject for e in envs], findings=findings)
+    skipped = {e.subject: e.unjudged for e in envs if e.unjudged is not None}
+    notes = {
+        e.subject: f"script_location {e.container_path} is the image's path ({e.mapped_via})"
+        for e in envs
+        if e.container_path is not None and e.mapped_via is not None
+    }
+    findings = [f for env in envs if env.unjudged is None for f in env_findings(project, env)]
+    return Evaluation.build(
+        subjects=[e.subject for e in envs], findings=findings, skipped=skipped, notes=notes
+    )

@@ -3,7 +3,9 @@
 What it checks
     Every file the project model reads (manifests, Python sources, compose files, lockfiles,
     ``alembic.ini``) parses: valid TOML/YAML/JSON/INI, UTF-8 text, Python the running
-    interpreter can parse, no symlink loops.
+    interpreter can parse, no symlink loops. Templates (a cookiecutter
+    ``{{cookiecutter.project_slug}}/`` folder, ``*.j2`` / ``*.jinja`` files) are not project
+    files: they are valid only once rendered, so they are listed in a note, never judged.
 
 Why it matters
     A file that cannot be read is a file no other check could judge: its imports, environment
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 from pytest_kabul.model import Area, Finding, Location, Severity
 from pytest_kabul.project.core import Project
+from pytest_kabul.project.files import is_template_name
 from pytest_kabul.registry import Check, Evaluation
 
 check = Check(
@@ -55,4 +58,24 @@ def evaluate(project: Project) -> Evaluation:
         )
         for problem in project.problems
     ]
-    return Evaluation.build(subjects=["files"] if not findings else (), findings=findings)
+    notes: dict[str, str] = {}
+    templates = project.files.templates
+    if templates and not findings:
+        roots = sorted({_template_root(rel) for rel in templates})
+        shown = ", ".join(roots[:5]) + (f" and {len(roots) - 5} more" if len(roots) > 5 else "")
+        notes["files"] = (
+            f"{len(templates)} template file(s) not read as project files (they become valid"
+            f" only once rendered): {shown}"
+        )
+    return Evaluation.build(
+        subjects=["files"] if not findings else (), findings=findings, notes=notes
+    )
+
+
+def _template_root(rel: str) -> str:
+    """The outermost templated folder of ``rel`` (``{{cookiecutter.slug}}/``), else the file."""
+    parts = rel.split("/")
+    for index, part in enumerate(parts[:-1]):
+        if is_template_name(part):
+            return "/".join(parts[: index + 1]) + "/"
+    return rel

@@ -6,7 +6,10 @@ What it checks
     receive an image payload: a ``data:image/...;base64,`` string (literal or f-string) or
     ``base64.b64encode(...)`` of file/upload bytes, flowing (within one function, through local
     variables) into ``Model(column=...)``, ``obj.column = ...``, ``setattr``,
-    ``Model.model_validate({...})`` or ``insert(Model).values(...)``. Password hashes, checksums,
+    ``Model.model_validate({...})`` or ``insert(Model).values(...)`` -- also across one call into
+    a first-party service function that writes the parameter it received. A request-body string
+    named as an encoded image (``avatar_data_url``, ``image_base64``) or tested for a
+    ``data:image`` prefix, stored unchanged, is a data URL too. Password hashes, checksums,
     encrypted secrets and random tokens are not image payloads, and columns named like them
     (``password_hash``, ``checksum_base64``, ``api_token``) are never reported.
 
@@ -30,6 +33,7 @@ import re
 
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity
 from pytest_kabul.project.core import Project
+from pytest_kabul.project.python.image_callees import CalleeIndex
 from pytest_kabul.project.python.image_flow import Write, module_writes
 from pytest_kabul.project.python.models_sqla import (
     Column,
@@ -54,6 +58,9 @@ _EXCLUDED_NAME = re.compile(
     r"hmac|otp|api_key",
     re.I,
 )
+
+
+_MAY_CARRY = re.compile(r"b64encode|encodebytes|data:|data_?url|base_?64|b64", re.I)
 
 
 def _targets(write: Write, models: dict[str, list[Model]]) -> list[Column]:
@@ -84,14 +91,17 @@ def evaluate(project: Project) -> Evaluation:
         }
     )
     findings: list[Finding] = []
-    for rel in python_sources(project):
+    sources = python_sources(project)
+    index: CalleeIndex | None = None
+    for rel in sources:
         text = project.read_text(rel)
-        if text is None or not re.search(r"b64encode|encodebytes|data:", text):
+        if text is None or not _MAY_CARRY.search(text):
             continue
         tree = parse_guarded(project, rel)
         if tree is None:
             continue
-        for write in module_writes(tree, text):
+        index = index or CalleeIndex(project, sources, parse_guarded)
+        for write in module_writes(tree, text, index.resolver(rel, tree)):
             for column in _targets(write, by_name):
                 findings.append(_finding(column, write, rel))
     return Evaluation.build(subjects=subjects, findings=findings)

@@ -4,7 +4,8 @@ An *environment* is one ``script_location``: the default ``[alembic]`` section o
 ``alembic.ini`` (any ``*.ini`` that declares ``script_location``), a named section of it
 (``alembic -n core`` reads ``[core]``), or ``[tool.alembic]`` in a ``pyproject.toml``.
 ``%(here)s`` and relative paths resolve against the config file's folder, as Alembic does;
-``package:dir`` locations resolve to that package's folder inside the project.
+``package:dir`` locations resolve to that package's folder inside the project, and absolute
+in-container paths through the image that ships the config file (see ``locations``).
 
 Revision files are read with :mod:`ast` (``revision``, ``down_revision``, ``branch_labels``,
 ``depends_on``), never imported, and the graph is computed by Alembic's own
@@ -23,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pytest_kabul.project.core import Project, facet
+from pytest_kabul.project.migrations.locations import locate
 
 _SKIP_SECTIONS = ("loggers", "handlers", "formatters", "post_write_hooks")
 _RAW_DEFAULT = "__kabul_no_default_section__"
@@ -53,6 +55,9 @@ class AlembicEnv:
     env_py: str | None
     revisions: tuple[RevisionFile, ...]
     options: Mapping[str, str] = field(default_factory=dict)  # interpolated config options
+    unjudged: str | None = None  # why the location cannot be found in the repository
+    container_path: str | None = None  # the in-image script_location mapped to the repository
+    mapped_via: str | None = None  # how it was mapped (``Dockerfile:12 copies api to /app``)
 
     @property
     def ini_name(self) -> str | None:
@@ -68,40 +73,6 @@ class Graph:
     dangling: tuple[tuple[RevisionFile, str], ...]  # (file, missing down_revision)
     cycles: tuple[str, ...]
     error: str | None = None  # anything else Alembic's RevisionMap refused
-
-
-def _norm(base: str, path: str) -> str | None:
-    joined = posixpath.normpath(posixpath.join(base, path)) if base else posixpath.normpath(path)
-    if joined.startswith("../") or joined == ".." or posixpath.isabs(joined):
-        return None
-    return "" if joined == "." else joined
-
-
-def _resolve_location(project: Project, config_dir: str, value: str, root: str) -> str | None:
-    value = value.strip()
-    if posixpath.isabs(value):
-        value = value[len(root) :].lstrip("/") if value.startswith(root) else value
-        if posixpath.isabs(value):
-            return None
-        return _norm("", value)
-    if ":" in value and not value.startswith("."):
-        package, _, sub = value.partition(":")
-        parts = package.replace(".", "/")
-        for base in (config_dir, f"{config_dir}/src" if config_dir else "src"):
-            candidate = _norm(base, f"{parts}/{sub}")
-            if candidate is not None and any(
-                f.startswith(candidate + "/") for f in project.files.under(candidate)
-            ):
-                return candidate
-        matches = sorted(
-            {
-                f[: f.index(f"{parts}/{sub}/") + len(f"{parts}/{sub}")]
-                for f in project.files
-                if f"/{parts}/{sub}/" in f"/{f}"
-            }
-        )
-        return matches[0] if matches else None
-    return _norm(config_dir, value)
 
 
 def _strs(node: ast.expr | None) -> tuple[str, ...] | None:
@@ -151,7 +122,7 @@ def read_revision(project: Project, rel: str) -> RevisionFile | None:
 
 
 def _version_dirs(
-    project: Project, config_dir: str, script: str | None, options: Mapping[str, str]
+    project: Project, config_path: str, script: str | None, options: Mapping[str, str]
 ) -> tuple[str, ...]:
     raw = options.get("version_locations")
     if raw is None:
@@ -162,8 +133,8 @@ def _version_dirs(
     )
     dirs = []
     for part in raw.split(char) if char else raw.split():
-        resolved = _resolve_location(project, config_dir, part, str(project.root))
-        if part.strip() and resolved is not None:
+        resolved = locate(project, config_path, part).path if part.strip() else None
+        if resolved is not None:
             dirs.append(resolved)
     return tuple(dirs)
 
@@ -178,10 +149,10 @@ def _env(
     options: Mapping[str, str],
 ) -> AlembicEnv:
     config_dir = posixpath.dirname(config_path)
-    script = _resolve_location(
-        project, config_dir, options.get("script_location", ""), str(project.root)
-    )
-    version_dirs = _version_dirs(project, config_dir, script, options)
+    raw_location = options.get("script_location", "")
+    located = locate(project, config_path, raw_location)
+    script = located.path
+    version_dirs = _version_dirs(project, config_path, script, options)
     recursive = options.get("recursive_version_locations", "false").strip().lower() in (
         "true",
         "1",
@@ -211,6 +182,9 @@ def _env(
         env_py=env_py if env_py and env_py in project.files else None,
         revisions=tuple(sorted(revisions, key=lambda r: (r.path, r.revision))),
         options=dict(sorted(options.items())),
+        unjudged=located.unjudged,
+        container_path=raw_location.strip() if located.via else None,
+        mapped_via=located.via,
     )
 
 

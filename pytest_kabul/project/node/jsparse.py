@@ -295,3 +295,78 @@ def import_specifiers(tokens: list[Token]) -> list[tuple[str, int]]:
         ):
             out.append((tok.value, tok.line))
     return out
+
+
+@dataclass(frozen=True)
+class ImportBinding:
+    """One name an ``import`` statement binds: ``local`` in this file, ``imported`` there.
+
+    ``imported`` is the exported name, ``"default"`` or ``"*"`` (a namespace import)."""
+
+    specifier: str
+    local: str
+    imported: str
+    start: int  # token index range of the whole statement
+    end: int
+
+
+def import_bindings(tokens: list[Token]) -> list[ImportBinding]:
+    """The bindings of static ``import ... from '...'`` statements (type-only ones skipped)."""
+    out: list[ImportBinding] = []
+    for idx, tok in enumerate(tokens):
+        if tok.kind is not Kind.IDENT or tok.value != "import":
+            continue
+        if idx and tokens[idx - 1].value == ".":
+            continue  # import.meta
+        j = idx + 1
+        if j < len(tokens) and tokens[j].value in ("(", "."):
+            continue  # dynamic import()
+        if j < len(tokens) and tokens[j].value == "type":
+            continue
+        end = j
+        while end < len(tokens) and not (
+            tokens[end].kind is Kind.STRING and (tokens[end - 1].value == "from" or end == idx + 1)
+        ):
+            if tokens[end].value == ";" or end - idx > 400:
+                break
+            end += 1
+        if end >= len(tokens) or tokens[end].kind is not Kind.STRING:
+            continue
+        spec = tokens[end].value
+        names = tokens[j : end - 1] if end > j else []
+        out.extend(
+            ImportBinding(spec, local, imported, idx, end) for local, imported in _bound(names)
+        )
+    return out
+
+
+def _bound(names: list[Token]) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    i = 0
+    in_braces = False
+    while i < len(names):
+        tok = names[i]
+        value = tok.value
+        if value == "{":
+            in_braces = True
+        elif value == "}":
+            in_braces = False
+        elif value == "*" and i + 2 < len(names) and names[i + 1].value == "as":
+            found.append((names[i + 2].value, "*"))
+            i += 2
+        elif tok.kind in (Kind.IDENT, Kind.STRING) and value != "type":
+            if in_braces:
+                if i + 2 < len(names) and names[i + 1].value == "as":
+                    found.append((names[i + 2].value, value))
+                    i += 2
+                elif tok.kind is Kind.IDENT:
+                    found.append((value, value))
+            elif tok.kind is Kind.IDENT:
+                found.append((value, "default"))
+        elif value == "type" and in_braces and i + 1 < len(names):
+            # ``{ type X }``: a type, never a value
+            i += 1
+            while i + 1 < len(names) and names[i + 1].value == "as":
+                i += 2
+        i += 1
+    return found

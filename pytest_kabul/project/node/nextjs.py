@@ -49,6 +49,7 @@ class NextConfig:
     loader: str | None = None  # "loader: 'cloudinary'" / "loaderFile: './loader.js'"
     config_line: int | None = None  # where unoptimized / loader was found
     rewrite_sources: tuple[str, ...] = ()  # `source:` paths of rewrites/redirects (served)
+    base_path: str | None = None  # `basePath: "/docs"`: the prefix every route is served under
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,11 @@ def read_next_config(project: Project, root: str) -> NextConfig:
             where = unopt.start()
         line = _line(code, where) if where is not None else None
         sources = tuple(sorted(set(re.findall(r"""\bsource\s*:\s*['"`](/[^'"`]*)['"`]""", code))))
-        return NextConfig(rel, output, output_line, bool(unopt), described, line, sources)
+        base = re.search(r"""\bbasePath\s*:\s*['"`](/[^'"`$]*)['"`]""", code)
+        base_path = base.group(1).rstrip("/") or None if base else None
+        return NextConfig(
+            rel, output, output_line, bool(unopt), described, line, sources, base_path
+        )
     return NextConfig(None)
 
 

@@ -155,15 +155,34 @@ def _overlap(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
 
 
 def is_live(
-    pattern: tuple[str, ...], routes: tuple[tuple[str, ...], ...], public: frozenset[str]
+    pattern: tuple[str, ...],
+    routes: tuple[tuple[str, ...], ...],
+    public: frozenset[str],
+    *,
+    prefix: bool = False,
 ) -> bool:
     """The pattern (or anything under it) reaches a route, a public file or a Next internal.
 
     ``public`` holds every file and folder under ``public/`` as ``a/b/c.png`` (folders too).
+    With ``prefix`` (the path is tested with ``startsWith``) the last segment is a string
+    prefix: ``/favicon`` reaches ``public/favicon.ico`` and a ``/favicon-32x32.png`` route.
     """
     if pattern and pattern[0] in NEXT_INTERNAL:
         return True
     if "/".join(pattern) in public:
         return True
     under = (*pattern, ANY0) if not pattern or pattern[-1] != ANY0 else pattern
-    return any(_overlap(under, route) for route in routes)
+    if any(_overlap(under, route) for route in routes):
+        return True
+    if not prefix or not pattern or pattern[-1] in (ONE, ANY0, ANY1):
+        return False
+    joined = "/".join(pattern)
+    if any(p.startswith(joined) for p in public):
+        return True
+    head, last = pattern[:-1], pattern[-1]
+    return any(
+        len(route) > len(head)
+        and _overlap(head, route[: len(head)])
+        and (route[len(head)] in (ONE, ANY0, ANY1) or route[len(head)].startswith(last))
+        for route in routes
+    )

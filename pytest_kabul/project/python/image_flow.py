@@ -8,6 +8,12 @@ and random tokens are never image bytes. Locals carry payloads through assignmen
 function; a call to a function of the same module whose ``return`` is a payload is one too.
 Writes are ``Model(col=v)``, ``Model(**{"col": v})``, ``Model.model_validate({"col": v})``,
 ``insert(Model).values(col=v)``, ``obj.col = v`` and ``setattr(obj, "col", v)``.
+
+Across one call boundary: a payload passed to a first-party function (resolved by the caller's
+``callees``) that writes that parameter into a column is a write at the call. A string named as
+an encoded image (``avatar_data_url``, ``image_base64``, ``photo_b64``) or one the code tests
+for a ``data:image`` prefix is a data URL too: a request body that carries one and is stored
+unchanged is found without seeing the frontend that built it.
 """
 
 from __future__ import annotations
@@ -15,9 +21,14 @@ from __future__ import annotations
 import ast
 import enum
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TypeGuard
+from typing import TYPE_CHECKING, TypeGuard
+
+if TYPE_CHECKING:
+    from pytest_kabul.project.python.image_callees import Callee
+
+    Callees = Callable[[ast.Call], list[Callee]]
 
 _B64_FUNCS = frozenset({"b64encode", "standard_b64encode", "urlsafe_b64encode", "encodebytes"})
 _READS = frozenset({"read", "aread", "read_bytes", "getvalue", "getbuffer", "tobytes"})
@@ -28,6 +39,8 @@ _IMAGE_NAME = re.compile(
     r"image|img|photo|picture|avatar|thumb|upload|file|logo|banner|attachment|screenshot", re.I
 )
 _DATA_IMAGE = re.compile(r"data:image/", re.I)
+_ENCODED = re.compile(r"data_?url|base_?64|b64", re.I)
+_DATA_PREFIX = re.compile(r"^\^?data:", re.I)
 
 
 class Payload(enum.Enum):
@@ -75,11 +88,14 @@ class FlowScanner:
         text: str,
         summaries: dict[str, Taint] | None = None,
         globals_: dict[str, Taint] | None = None,
+        callees: Callees | None = None,
     ) -> None:
         self.text = text
         self.env: dict[str, Taint] = dict(globals_ or {})
         self.types: dict[str, str] = {}
         self.summaries = summaries or {}
+        self.callees = callees
+        self.data_checked: set[str] = set()  # expressions tested for a ``data:`` prefix
 
     def src(self, node: ast.AST) -> str:
         seg = ast.get_source_segment(self.text, node) or ast.unparse(node)
@@ -101,6 +117,10 @@ class FlowScanner:
             if _DATA_IMAGE.search(node.value) and ";base64," in node.value:
                 return Taint(Payload.DATA_URL, f"literal {self.src(node)}")
             return None
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            named = self._named_encoded(node)
+            if named is not None:
+                return named
         if isinstance(node, ast.Name):
             return self.env.get(node.id)
         if isinstance(node, ast.Attribute) and node.attr == "content":
@@ -126,6 +146,50 @@ class FlowScanner:
             found = [t for t in map(self.taint, items) if t is not None and _stored(t)]
             return found[0] if found else None
         return None
+
+    def _named_encoded(self, node: ast.Name | ast.Attribute) -> Taint | None:
+        """``body.avatar_data_url`` / ``image_b64`` / a value tested for ``data:image``."""
+        if isinstance(node, ast.Name) and node.id in self.env:
+            return None  # a local: its own assignment decides
+        name = _name(node)
+        if self.data_checked and _dotted(node) in self.data_checked:
+            return Taint(Payload.DATA_URL, f"{_dotted(node)} (checked for a data: URL prefix)")
+        if (
+            _ENCODED.search(name)
+            and (_IMAGE_NAME.search(name) or re.search(r"data_?url", name, re.I))
+            and not _NOT_IMAGE.search(name)
+        ):
+            return Taint(Payload.DATA_URL, f"{_dotted(node)} (an encoded image, by its name)")
+        return None
+
+    def note_data_checks(self, nodes: list[ast.AST]) -> None:
+        """Remember ``x.startswith("data:")``, ``"data:image" in x``, ``re.match("^data:", x)``."""
+        for node in nodes:
+            checked: ast.AST | None = None
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                args = node.args
+                if node.func.attr == "startswith" and any(
+                    _is_str(a) and str(a.value).lower().startswith("data:") for a in args
+                ):
+                    checked = node.func.value
+                elif (
+                    node.func.attr in ("match", "search", "fullmatch")
+                    and len(args) >= 2
+                    and _is_str(args[0])
+                    and _DATA_PREFIX.search(str(args[0].value))
+                ):
+                    checked = args[1]
+            elif (
+                isinstance(node, ast.Compare)
+                and len(node.ops) == 1
+                and isinstance(node.ops[0], ast.In)
+                and _is_str(node.left)
+                and str(node.left.value).lower().startswith("data:")
+            ):
+                checked = node.comparators[0]
+            key = _dotted(checked) if checked is not None else None
+            if key:
+                self.data_checked.add(key)
 
     def _combine(self, node: ast.AST, consts: str, parts: list[Taint | None]) -> Taint | None:
         found = [p for p in parts if p is not None]
@@ -191,6 +255,8 @@ class FlowScanner:
     def writes(self, node: ast.AST) -> Iterator[Write]:
         if isinstance(node, ast.Call):
             yield from self._call_writes(node)
+            if self.callees is not None:
+                yield from self._callee_writes(node, self.callees)
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
@@ -236,6 +302,42 @@ class FlowScanner:
             if found is not None and _stored(found):
                 yield Write(model, attr, line, found, f"{attr}={self.src(value)}")
 
+    def _callee_writes(self, node: ast.Call, callees: Callees) -> Iterator[Write]:
+        """A payload passed to a first-party function that stores that parameter."""
+        for callee in callees(node):
+            for param, arg in callee.bind(node):
+                found = self.taint(arg)
+                if found is None or not _stored(found):
+                    continue
+                before = {
+                    (w.model, w.attr, w.line) for w in _guarded(FlowScanner(callee.text), callee.fn)
+                }
+                inner = _guarded(FlowScanner(callee.text), callee.fn, seed={param: found})
+                for write in inner:
+                    if (write.model, write.attr, write.line) in before:
+                        continue
+                    yield Write(
+                        write.model,
+                        write.attr,
+                        node.lineno,
+                        Taint(
+                            found.kind,
+                            f"{found.why}, passed to {callee.name}({param}=...), which stores it"
+                            f" at {callee.rel}:{write.line}",
+                        ),
+                        self.src(node),
+                    )
+
+
+def _dotted(node: ast.AST) -> str:
+    """``body.image`` for a Name/Attribute chain, else ""."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr}" if base else ""
+    return ""
+
 
 def _is_str(node: ast.AST) -> TypeGuard[ast.Constant]:
     return isinstance(node, ast.Constant) and isinstance(node.value, str)
@@ -268,10 +370,12 @@ def _body_nodes(fn: ast.AST) -> list[ast.AST]:
     return sorted(out, key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
 
 
-def _scan(scanner: FlowScanner, fn: ast.AST) -> list[Write]:
+def _scan(scanner: FlowScanner, fn: ast.AST, seed: dict[str, Taint] | None = None) -> list[Write]:
     if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
         scanner.bind_params(fn)
+    scanner.env.update(seed or {})
     nodes = _body_nodes(fn)
+    scanner.note_data_checks(nodes)
     for _ in range(2):  # twice, so loops that assign after use still propagate
         for node in nodes:
             if isinstance(node, ast.Assign):
@@ -288,7 +392,7 @@ def _scan(scanner: FlowScanner, fn: ast.AST) -> list[Write]:
     return writes
 
 
-def module_writes(tree: ast.Module, text: str) -> list[Write]:
+def module_writes(tree: ast.Module, text: str, callees: Callees | None = None) -> list[Write]:
     summaries: dict[str, Taint] = {}
     for fn in _functions(tree):
         scanner = FlowScanner(text)
@@ -301,16 +405,18 @@ def module_writes(tree: ast.Module, text: str) -> list[Write]:
                     continue
                 if found is not None and _stored(found):
                     summaries[fn.name] = Taint(found.kind, f"{fn.name}() -> {found.why}")
-    module = FlowScanner(text, summaries)
+    module = FlowScanner(text, summaries, callees=callees)
     writes = _guarded(module, tree)
     for fn in _functions(tree):
-        writes.extend(_guarded(FlowScanner(text, summaries, module.env), fn))
+        writes.extend(_guarded(FlowScanner(text, summaries, module.env, callees), fn))
     return writes
 
 
-def _guarded(scanner: FlowScanner, scope: ast.AST) -> list[Write]:
+def _guarded(
+    scanner: FlowScanner, scope: ast.AST, seed: dict[str, Taint] | None = None
+) -> list[Write]:
     """A pathologically deep expression (a 2000-part concatenation) skips its scope."""
     try:
-        return _scan(scanner, scope)
+        return _scan(scanner, scope, seed)
     except RecursionError:
         return []

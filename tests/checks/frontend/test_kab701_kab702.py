@@ -173,7 +173,9 @@ def test_stale_path_in_imported_routes_module(tmp_path: Path) -> None:
         tmp_path,
         {
             "middleware.ts": (
-                "import { PUBLIC } from './config/routes';\nexport function middleware() {}\n"
+                "import { PUBLIC } from './config/routes';\n"
+                "export function middleware(req) {\n"
+                "  return PUBLIC.includes(req.nextUrl.pathname);\n}\n"
             ),
             "config/routes.ts": "export const PUBLIC = [\n  '/',\n  '/pricing',\n] as const;\n",
             "app/page.tsx": "export default function P() { return null; }\n",
@@ -234,3 +236,101 @@ def test_matcher_objects_with_source(tmp_path: Path) -> None:
         )
     ]
     assert [f.subject for f in kab702.evaluate(project).findings] == [".:/admin/:path*"]
+
+
+def test_backend_api_constants_fed_to_fetch_are_not_page_routes(tmp_path: Path) -> None:
+    project = _project(
+        tmp_path,
+        {
+            "src/middleware.ts": (
+                "import { AUTH } from '@/api/endpoints';\n"
+                "import * as api from './api/more';\n"
+                "export async function middleware(req) {\n"
+                "  await fetch(`${process.env.API}${AUTH.ME}`);\n"
+                "  await fetch(api.BASE + api.PING);\n"
+                "}\n"
+            ),
+            "src/api/endpoints.ts": "export const AUTH = { ME: '/auth/me', LOGIN: '/auth/x' };\n",
+            "src/api/more.ts": "export const BASE = '/memories';\nexport const PING = '/ping';\n",
+            "src/app/page.tsx": "export default function P() { return null; }\n",
+        },
+    )
+    evaluation = kab702.evaluate(project)
+    assert evaluation.findings == ()
+    assert evaluation.subjects == ()
+
+
+def test_only_the_names_used_in_path_logic_are_judged(tmp_path: Path) -> None:
+    project = _project(
+        tmp_path,
+        {
+            "middleware.ts": (
+                "import { isPublic, API } from './lib/routes';\n"
+                "export function middleware(req) {\n"
+                "  if (isPublic(req.nextUrl.pathname)) return;\n"
+                "  return fetch(API.HEALTH);\n"
+                "}\n"
+            ),
+            "lib/routes.ts": (
+                "const OPEN = ['/login', '/gone'];\n"
+                "export const API = { HEALTH: '/healthz' };\n"
+                "export const UNUSED = ['/nothing'];\n"
+                "export function isPublic(p: string) {\n"
+                "  return OPEN.includes(p);\n"
+                "}\n"
+            ),
+            "app/login/page.tsx": "export default function P() { return null; }\n",
+        },
+    )
+    evaluation = kab702.evaluate(project)
+    assert evaluation.subjects == (".:/gone", ".:/login")
+    assert rows(evaluation) == [
+        (
+            ".:/gone",
+            Severity.ERROR,
+            Location("lib/routes.ts", 1),
+            "/gone matches no route under app/",
+        )
+    ]
+
+
+def test_startswith_prefixes_match_public_files_and_routes(tmp_path: Path) -> None:
+    project = _project(
+        tmp_path,
+        {
+            "middleware.ts": (
+                "const OPEN = ['/favicon', '/apple-touch', '/static'];\n"
+                "export function middleware(req) {\n"
+                "  const p = req.nextUrl.pathname;\n"
+                "  if (OPEN.some((x) => p.startsWith(x))) return;\n"
+                "  if (p.startsWith('/sign') || p === '/robot') return;\n"
+                "}\n"
+            ),
+            "public/favicon.ico": "ico",
+            "public/apple-touch-icon.png": "png",
+            "app/signin/page.tsx": "export default function P() { return null; }\n",
+        },
+    )
+    # /static and the exact /robot match nothing; the prefixes reach favicon.ico, the touch
+    # icon and /signin
+    assert [f.subject for f in kab702.evaluate(project).findings] == [".:/robot", ".:/static"]
+
+
+def test_base_path_and_paths_under_it_are_not_routes(tmp_path: Path) -> None:
+    project = _project(
+        tmp_path,
+        {
+            "next.config.js": "module.exports = {\n  basePath: '/m',\n};\n",
+            "proxy.ts": (
+                "export function proxy(req) {\n"
+                "  const raw = req.nextUrl.pathname;\n"
+                "  const p = raw === '/m' ? '/' : raw.startsWith('/m/') ? raw.slice(2) : raw;\n"
+                "  if (p === '/chat' || p === '/old') return;\n"
+                "}\n"
+            ),
+            "app/chat/page.tsx": "export default function P() { return null; }\n",
+        },
+    )
+    evaluation = kab702.evaluate(project)
+    assert evaluation.subjects == (".:/chat", ".:/old")
+    assert [f.subject for f in evaluation.findings] == [".:/old"]

@@ -257,3 +257,63 @@ def test_sqlmodel_fixture_helper_summary_and_sa_column() -> None:
         "User.avatar",
         "User.email",
     )
+
+
+def test_one_call_boundary_relative_import_and_unresolved_generic_names(tmp_path: Path) -> None:
+    project = build_project(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/models.py": MODELS,
+            "app/services/__init__.py": "",
+            "app/services/media.py": (
+                "from app.models import Photo\n\n"
+                "def keep(db, payload):\n"
+                "    db.add(Photo(data_url=payload))\n\n"
+                "class Repo:\n"
+                "    def save(self, db, payload):\n"
+                "        db.add(Photo(data_url=payload))\n\n"
+                "    def attach_preview(self, photo, preview):\n"
+                "        photo.meta = {'preview': preview}\n"
+            ),
+            "app/api/__init__.py": "",
+            "app/api/routes.py": (
+                "import base64\n"
+                "from ..services.media import keep, Repo\n\n"
+                "async def upload(file, db, repo: Repo, photo):\n"
+                "    data = base64.b64encode(await file.read()).decode()\n"
+                "    url = 'data:image/png;base64,' + data\n"
+                "    keep(db, url)\n"
+                "    repo.save(db, url)\n"
+                "    repo.attach_preview(photo, preview=url)\n"
+                "    keep(db, 'https://cdn.example.com/x.png')\n"
+            ),
+        },
+    )
+    found = check.evaluate(project).findings
+    # keep() through a relative import and the uniquely named method are resolved; the
+    # generic ``save`` is not guessed; a plain URL is not a payload
+    assert [(f.subject, f.location) for f in found] == [
+        ("Photo.data_url", Location("app/api/routes.py", 7)),
+        ("Photo.meta", Location("app/api/routes.py", 9)),
+    ]
+    assert "passed to keep(payload=...)" in found[0].evidence[0].text
+
+
+def test_base64_sent_to_a_model_api_and_never_stored_passes(tmp_path: Path) -> None:
+    project = build_project(
+        tmp_path,
+        {
+            "app/models.py": MODELS,
+            "app/vision.py": (
+                "import base64\nimport httpx\nfrom app.models import Photo\n\n"
+                "def ask(image_b64: str) -> str:\n"
+                "    r = httpx.post('https://api.example.com/v1', json={'image': image_b64})\n"
+                "    return r.json()['caption']\n\n"
+                "async def caption(file, db):\n"
+                "    image_b64 = base64.b64encode(await file.read()).decode()\n"
+                "    db.add(Photo(caption=ask(image_b64)))\n"
+            ),
+        },
+    )
+    assert check.evaluate(project).findings == ()

@@ -1,0 +1,3 @@
+export function getServerApiUrl(): string {
+  return process.env.API_URL ?? "http://api:8000";
+}

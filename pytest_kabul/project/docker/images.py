@@ -115,6 +115,8 @@ def ignored(rel: str, patterns: tuple[str, ...]) -> bool:
 
 
 def _match(rel: str, pattern: str) -> bool:
+    if pattern.startswith("**/") and _match(rel, pattern[3:]):
+        return True  # ``**`` matches zero folders too: ``**/.env`` excludes ``./.env``
     regex = fnmatch.translate(pattern).replace(".*", "[^/]*")
     regex = regex.replace("[^/]*[^/]*", ".*")  # ** from fnmatch's two stars
     parts = rel.split("/")

@@ -42,7 +42,7 @@ from pytest_kabul.project.compose.normalise import (
     resolve_path,
     strip_tags,
 )
-from pytest_kabul.project.core import Project, facet
+from pytest_kabul.project.core import Project, facet, yaml_error
 
 MAX_VALUES = 200_000
 
@@ -68,7 +68,7 @@ class _Shared:
             parsed = parse_compose_yaml(text)
             _check_size(parsed.data)
         except yaml.YAMLError as exc:
-            self.project.problem(rel, f"invalid YAML: {' '.join(str(exc).split())}", Severity.ERROR)
+            self.project.problem(rel, f"invalid YAML: {yaml_error(exc)}", Severity.ERROR)
             return None
         except RecursionError:
             self.project.problem(rel, "invalid YAML: nested too deeply", Severity.ERROR)

@@ -22,7 +22,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from pytest_kabul.project.core import Project, facet
+from pytest_kabul.project.core import Project, facet, ini_error
 
 _SKIP_SECTIONS = ("loggers", "handlers", "formatters", "post_write_hooks")
 _RAW_DEFAULT = "__kabul_no_default_section__"
@@ -236,7 +236,7 @@ def _ini_envs(project: Project, rel: str) -> list[AlembicEnv]:
         raw.read_string(text, source=rel)
         cooked.read_string(text, source=rel)
     except configparser.Error as exc:
-        project.problem(rel, f"invalid INI: {' '.join(str(exc).split())}")
+        project.problem(rel, f"invalid INI: {ini_error(exc)}")
         return []
     envs = []
     for section in raw.sections():

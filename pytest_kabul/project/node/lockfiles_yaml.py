@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from pytest_kabul.project.core import yaml_error
 from pytest_kabul.project.yamlsafe import BoundedSafeLoader
 
 try:
@@ -45,7 +46,9 @@ def _load_yaml(text: str) -> Any:
     try:
         return yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
-        raise LockfileError(f"invalid YAML: {' '.join(str(exc).split())}") from None
+        raise LockfileError(f"invalid YAML: {yaml_error(exc)}") from None
+    except RecursionError:
+        raise LockfileError("invalid YAML: nested too deeply") from None
 
 
 def _clean_version(raw: Any) -> str | None:

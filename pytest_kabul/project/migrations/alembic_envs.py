@@ -266,7 +266,8 @@ def _pyproject_env(project: Project, rel: str) -> AlembicEnv | None:
     if text is None or "tool.alembic" not in text:
         return None
     data = project.read_toml(rel)
-    table = (data or {}).get("tool", {}).get("alembic")
+    tool = (data or {}).get("tool")
+    table = tool.get("alembic") if isinstance(tool, dict) else None
     if not isinstance(table, dict) or not isinstance(table.get("script_location"), str):
         return None
     config_dir = posixpath.dirname(rel)

@@ -20,6 +20,7 @@ from pytest_kabul.gate import Decision, Outcome, State
 from pytest_kabul.model import Finding
 from pytest_kabul.payload import ItemPayload
 from pytest_kabul.project.core import Project
+from pytest_kabul.redact import REDACTOR, redact
 from pytest_kabul.registry import Check, Evaluation
 
 # One JUnit XML property per finding (``--junitxml``), readable without parsing JSON.
@@ -71,9 +72,9 @@ class KabulItem(pytest.Function):
         self, excinfo: pytest.ExceptionInfo[BaseException]
     ) -> str | Any:
         if isinstance(excinfo.value, KabulFailed):
-            return render_findings(excinfo.value.findings, excinfo.value.decision)
+            return redact(render_findings(excinfo.value.findings, excinfo.value.decision))
         if isinstance(excinfo.value, KabulInternalError):
-            return str(excinfo.value)
+            return redact(str(excinfo.value))
         return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
@@ -129,7 +130,8 @@ class ItemFactory:
                 f"internal error in {check.code} {check.name} (a bug in pytest-kabul; the other"
                 f" checks are unaffected):\n{detail}"
             )
-            return [self._make(check, None, self._raiser(check, KabulInternalError(message)))]
+            error = KabulInternalError(message)
+            return [self._make(check, None, self._raiser(check, error))]
         if evaluation.not_applicable is not None:
             return [self._make(check, None, self._skipper(check, None, evaluation.not_applicable))]
         items: list[pytest.Item] = []
@@ -153,17 +155,19 @@ class ItemFactory:
 
     def _raiser(self, check: Check, exc: Exception) -> Callable[..., None]:
         def kabul_check(request: pytest.FixtureRequest) -> None:
-            payload = ItemPayload(code=check.code, subject=None, area=check.area, error=str(exc))
+            masked = type(exc)(redact(str(exc)))
+            payload = ItemPayload(code=check.code, subject=None, area=check.area, error=str(masked))
             record(request.node, payload)
-            raise exc
+            raise masked
 
         return kabul_check
 
     def _skipper(self, check: Check, subject: str | None, reason: str) -> Callable[..., None]:
         def kabul_check(request: pytest.FixtureRequest) -> None:
-            payload = ItemPayload(code=check.code, subject=subject, area=check.area, skipped=reason)
+            masked = redact(reason)  # at run time: the redactor has learnt the project's values
+            payload = ItemPayload(code=check.code, subject=subject, area=check.area, skipped=masked)
             record(request.node, payload)
-            pytest.skip(f"{check.code}: {reason}")
+            pytest.skip(f"{check.code}: {masked}")
 
         return kabul_check
 
@@ -176,7 +180,9 @@ class ItemFactory:
                 findings = self._run_live(request, check, subject)
             else:
                 findings = evaluation.findings_for(subject) if subject else evaluation.findings
+            findings = REDACTOR.findings(findings)  # every writer reads these: mask secrets once
             note = evaluation.notes.get(subject or "")
+            note = redact(note) if note else note
             decision = self.gate(check, subject, findings)
             record(
                 item,
@@ -207,10 +213,10 @@ class ItemFactory:
             return check.run_live(self.project, subject, services)
         except ServiceUnavailable as exc:
             if self.require_live:
-                pytest.fail(f"{check.code}: live service unavailable: {exc}", pytrace=False)
-            pytest.skip(f"{check.code}: {exc}")
+                pytest.fail(redact(f"{check.code}: live service unavailable: {exc}"), pytrace=False)
+            pytest.skip(redact(f"{check.code}: {exc}"))
         except CheckSkipped as exc:
-            pytest.skip(f"{check.code}: {exc}")
+            pytest.skip(redact(f"{check.code}: {exc}"))
 
 
 def record_finding_properties(
@@ -220,4 +226,4 @@ def record_finding_properties(
     for index, finding in enumerate(findings):
         state = decision.states[index] if index < len(decision.states) else None
         value = f"{finding.headline()} {finding_tag(finding, state)} fix: {finding.remediation}"
-        item.user_properties.append((FINDING_PROPERTY, value))
+        item.user_properties.append((FINDING_PROPERTY, redact(value)))

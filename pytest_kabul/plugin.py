@@ -10,6 +10,15 @@ from __future__ import annotations
 import pytest
 
 SEVERITIES = ("info", "warning", "error", "critical")
+# Options whose value is a path: pytest decides rootdir before this plugin is loaded, so in the
+# space-separated form (``--kabul-json out.json``) it takes an existing value for a test path.
+PATH_OPTIONS = (
+    "--kabul-root",
+    "--kabul-config",
+    "--kabul-json",
+    "--kabul-sarif",
+    "--kabul-baseline",
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -69,13 +78,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+def pytest_load_initial_conftests(early_config: pytest.Config, args: list[str]) -> None:
     # --kabul-only promises never to import the project's test code: pytest would otherwise
     # import conftest.py files of the rootdir and of test* folders at start-up, and a project
     # whose conftest cannot import must still get its readiness report.
     namespace = early_config.known_args_namespace
     if getattr(namespace, "kabul_only", False):
         namespace.noconftest = True
+    if namespace.kabul_readiness or namespace.kabul_only:
+        from pytest_kabul.rootdir import restore_rootdir
+
+        restore_rootdir(early_config, args, PATH_OPTIONS)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -95,12 +95,18 @@ class Project:
     def __repr__(self) -> str:
         return f"<Project {self.root}>"
 
+    def built(self, fn: Callable[[Project], Any]) -> bool:
+        """Whether the facet ``fn`` has already been computed for this project."""
+        return f"{fn.__module__}.{fn.__qualname__}" in self._facets
+
     # -- files ---------------------------------------------------------------------------
     @cached_property
     def files(self) -> FileIndex:
         result = walk(self.root, self.config.exclude)
         for path, message in result.problems:
             self.problem(path, message, Severity.INFO)
+        for path, message in result.errors:
+            self.problem(path, message, Severity.ERROR)
         return FileIndex(result.files)
 
     def exists(self, rel: str) -> bool:
@@ -156,7 +162,11 @@ class Project:
             try:
                 text = data.decode("utf-8-sig")
             except UnicodeDecodeError as exc:
-                self.problem(rel, f"not valid UTF-8 (byte {exc.start}); file skipped")
+                self.problem(
+                    rel,
+                    f"not valid UTF-8 (byte {exc.start}); not read, so no check could judge it",
+                    Severity.ERROR,
+                )
                 self._unreadable.add(rel)
         self._texts[rel] = text
         return text

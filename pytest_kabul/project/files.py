@@ -107,6 +107,7 @@ def _is_loop(path: str) -> bool:
 class WalkResult:
     files: tuple[str, ...]
     problems: tuple[tuple[str, str], ...]
+    errors: tuple[tuple[str, str], ...] = ()  # refused reads: the index may be wrong
 
 
 def walk(root: Path, exclude: tuple[str, ...] = ()) -> WalkResult:
@@ -150,7 +151,12 @@ def walk(root: Path, exclude: tuple[str, ...] = ()) -> WalkResult:
                 stack.append((rel, ignores))
             else:
                 files.append(rel)
-    return WalkResult(tuple(sorted(files)), tuple(sorted(problems)))
+    errors = tuple(sorted(p for p in problems if p[1].endswith(_NOT_APPLIED)))
+    rest = tuple(sorted(p for p in problems if not p[1].endswith(_NOT_APPLIED)))
+    return WalkResult(tuple(sorted(files)), rest, errors)
+
+
+_NOT_APPLIED = "its rules were not applied"
 
 
 def _read_gitignore(

@@ -18,6 +18,7 @@ from typing import Any
 from pytest_kabul import __version__
 from pytest_kabul.gate import State
 from pytest_kabul.model import Severity
+from pytest_kabul.redact import REDACTOR
 from pytest_kabul.registry import Check
 from pytest_kabul.report.results import Results
 
@@ -133,4 +134,4 @@ def write_sarif(
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     document = build_sarif(checks, results, baseline_active=baseline_active, root=root)
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(REDACTOR.data(document), indent=2) + "\n", encoding="utf-8")

@@ -22,6 +22,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from pytest_kabul.model import Severity
 from pytest_kabul.project.core import Project, facet, ini_error
 
 _SKIP_SECTIONS = ("loggers", "handlers", "formatters", "post_write_hooks")
@@ -137,8 +138,18 @@ def read_revision(project: Project, rel: str) -> RevisionFile | None:
         if isinstance(target, ast.Name):
             values[target.id] = (_strs(value), node.lineno)
     rev, line = values.get("revision", (None, 0))
+    for name in ("revision", "down_revision", "depends_on"):
+        if name in values and values[name][0] is None:
+            # Alembic imports the module and would see a value; we cannot compute it.
+            project.problem(
+                rel,
+                f"line {values[name][1]}: {name} is not a literal string; cannot judge the"
+                " revision graph (KAB301) without executing it",
+                Severity.ERROR,
+            )
+            return None
     if not rev or len(rev) != 1:
-        return None  # Alembic skips files without a literal revision id too
+        return None  # no revision id: not a revision file
     return RevisionFile(
         path=rel,
         line=line,
@@ -227,7 +238,17 @@ def _line_of(text: str, section: str, key: str) -> int:
 
 def _ini_envs(project: Project, rel: str) -> list[AlembicEnv]:
     text = project.read_text(rel)
-    if text is None or "script_location" not in text:
+    if text is None:
+        return []
+    if "script_location" not in text:
+        if rel.rsplit("/", 1)[-1] != "alembic.ini":
+            return []  # another tool's .ini
+        project.problem(
+            rel,
+            "no script_location: Alembic cannot find the migrations; the migration checks"
+            " cannot judge this environment",
+            Severity.ERROR,
+        )
         return []
     raw = configparser.ConfigParser(interpolation=None, default_section=_RAW_DEFAULT)
     here = str(project.root / posixpath.dirname(rel)) if posixpath.dirname(rel) else ""

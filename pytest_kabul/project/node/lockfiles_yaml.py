@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from pytest_kabul.project.core import yaml_error
-from pytest_kabul.project.yamlsafe import BoundedSafeLoader
+from pytest_kabul.project.yamlsafe import BoundedSafeLoader, too_deep
 
 try:
     _FastLoader: Any = yaml.CSafeLoader
@@ -43,6 +43,8 @@ def _load_yaml(text: str) -> Any:
     loader: Any = _FastLoader
     if _ANCHOR_RE.search(text):
         loader = BoundedSafeLoader  # alias-limited
+    if too_deep(text):
+        raise LockfileError("invalid YAML: nested too deeply")
     try:
         return yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:

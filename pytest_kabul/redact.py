@@ -43,9 +43,13 @@ _ASSIGNMENT = re.compile(
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+([A-Za-z0-9._~+/\-]{12,}=*)")
 _NOT_SECRET = frozenset(
     {"true", "false", "none", "null", "yes", "no", "on", "off", "production", "development",
-     "staging", "localhost", "changeme", "required", "optional", "default"}
+     "staging", "localhost", "changeme", "required", "optional", "default", "password",
+     "secret", "postgres", "example", "admin", "root", "test", "redis", "mysql"}
 )  # fmt: skip
 MIN_SEEN_LENGTH = 6
+# Report fields that hold names, never values (check codes, subjects built from app, package
+# and variable names, project paths): kept as they are so ids and baselines stay stable.
+NAME_KEYS = frozenset({"code", "subject", "path", "uri", "fingerprint", "ruleId", "id", "area"})
 
 
 def looks_secret_name(name: str) -> bool:
@@ -86,7 +90,10 @@ class Redactor:
     def _known(self) -> re.Pattern[str] | None:
         if self._pattern is None and self._values:
             alternatives = sorted(self._values, key=lambda v: (-len(v), v))
-            self._pattern = re.compile("|".join(re.escape(v) for v in alternatives))
+            body = "|".join(re.escape(v) for v in alternatives)
+            # Whole values only: never inside a path or an identifier (a dev password equal to
+            # the project's name must not turn ``platform/reworkd_platform/x.py`` into ``***``).
+            self._pattern = re.compile(rf"(?<![\w/.\-])(?:{body})(?![\w/\-]|\.\w)")
         return self._pattern
 
     def text(self, text: str) -> str:
@@ -120,7 +127,10 @@ class Redactor:
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, dict):
-            return {k: self._data(v) for k, v in value.items()}
+            return {
+                k: v if k in NAME_KEYS and isinstance(v, str) else self._data(v)
+                for k, v in value.items()
+            }
         if isinstance(value, list | tuple):
             return [self._data(v) for v in value]
         return value

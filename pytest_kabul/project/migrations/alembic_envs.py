@@ -241,8 +241,8 @@ def _ini_envs(project: Project, rel: str) -> list[AlembicEnv]:
     if text is None:
         return []
     if "script_location" not in text:
-        if rel.rsplit("/", 1)[-1] != "alembic.ini":
-            return []  # another tool's .ini
+        if rel.rsplit("/", 1)[-1] != "alembic.ini" or _pyproject_declares(project, rel):
+            return []  # another tool's .ini, or logging only next to a [tool.alembic]
         project.problem(
             rel,
             "no script_location: Alembic cannot find the migrations; the migration checks"
@@ -280,6 +280,21 @@ def _ini_envs(project: Project, rel: str) -> list[AlembicEnv]:
                  options=options)
         )  # fmt: skip
     return envs
+
+
+def _pyproject_declares(project: Project, rel: str) -> bool:
+    """A ``pyproject.toml`` in this folder or above has ``[tool.alembic] script_location``
+    (alembic >= 1.16 then reads only logging from ``alembic.ini``)."""
+    folder = posixpath.dirname(rel)
+    while True:
+        candidate = posixpath.join(folder, "pyproject.toml") if folder else "pyproject.toml"
+        if project.exists(candidate):
+            text = project.read_text(candidate) or ""
+            if "tool.alembic" in text and "script_location" in text:
+                return True
+        if not folder:
+            return False
+        folder = posixpath.dirname(folder)
 
 
 def _pyproject_env(project: Project, rel: str) -> AlembicEnv | None:

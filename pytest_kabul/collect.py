@@ -27,6 +27,7 @@ from pytest_kabul.links import check_url
 from pytest_kabul.model import Finding
 from pytest_kabul.payload import ItemPayload
 from pytest_kabul.project.core import Project
+from pytest_kabul.redact import REDACTOR, redact
 from pytest_kabul.registry import Check, Evaluation
 
 # One JUnit XML property per finding (``--junitxml``), readable without parsing JSON.
@@ -82,11 +83,13 @@ class KabulItem(pytest.Function):
         self, excinfo: pytest.ExceptionInfo[BaseException]
     ) -> str | Any:
         if isinstance(excinfo.value, KabulFailed):
-            return render_findings(
-                excinfo.value.findings, excinfo.value.decision, docs_url=self.kabul_docs_url
+            return redact(
+                render_findings(
+                    excinfo.value.findings, excinfo.value.decision, docs_url=self.kabul_docs_url
+                )
             )
         if isinstance(excinfo.value, KabulInternalError):
-            return str(excinfo.value)
+            return redact(str(excinfo.value))
         return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Path, int, str]:
@@ -144,7 +147,8 @@ class ItemFactory:
                 f"internal error in {check.code} {check.name} (a bug in pytest-kabul; the other"
                 f" checks are unaffected):\n{detail}"
             )
-            return [self._make(check, None, self._raiser(check, KabulInternalError(message)))]
+            error = KabulInternalError(message)
+            return [self._make(check, None, self._raiser(check, error))]
         if evaluation.not_applicable is not None:
             return [self._make(check, None, self._skipper(check, None, evaluation.not_applicable))]
         items: list[pytest.Item] = []
@@ -169,17 +173,19 @@ class ItemFactory:
 
     def _raiser(self, check: Check, exc: Exception) -> Callable[..., None]:
         def kabul_check(request: pytest.FixtureRequest) -> None:
-            payload = ItemPayload(code=check.code, subject=None, area=check.area, error=str(exc))
+            masked = type(exc)(redact(str(exc)))
+            payload = ItemPayload(code=check.code, subject=None, area=check.area, error=str(masked))
             record(request.node, payload)
-            raise exc
+            raise masked
 
         return kabul_check
 
     def _skipper(self, check: Check, subject: str | None, reason: str) -> Callable[..., None]:
         def kabul_check(request: pytest.FixtureRequest) -> None:
-            payload = ItemPayload(code=check.code, subject=subject, area=check.area, skipped=reason)
+            masked = redact(reason)  # at run time: the redactor has learnt the project's values
+            payload = ItemPayload(code=check.code, subject=subject, area=check.area, skipped=masked)
             record(request.node, payload)
-            pytest.skip(f"{check.code}: {reason}")
+            pytest.skip(f"{check.code}: {masked}")
 
         return kabul_check
 
@@ -193,7 +199,9 @@ class ItemFactory:
                 findings, observed = self._run_live(request, check, subject)
             else:
                 findings = evaluation.findings_for(subject) if subject else evaluation.findings
+            findings = REDACTOR.findings(findings)  # every writer reads these: mask secrets once
             note = evaluation.notes.get(subject or "")
+            note = redact(note) if note else note
             decision = self.gate(check, subject, findings)
             record(
                 item,
@@ -254,10 +262,10 @@ class ItemFactory:
             message = f"{check.code}: could not run here: {reason}"
             record(item, ItemPayload(code=check.code, subject=subject, area=check.area,
                                      error=message, not_run=True))  # fmt: skip
-            pytest.fail(message, pytrace=False)
+            pytest.fail(redact(message), pytrace=False)
         record(item, ItemPayload(code=check.code, subject=subject, area=check.area,
                                  skipped=reason, not_run=True))  # fmt: skip
-        pytest.skip(f"{check.code}: {reason}")
+        pytest.skip(redact(f"{check.code}: {reason}"))
 
 
 def record_finding_properties(
@@ -267,4 +275,4 @@ def record_finding_properties(
     for index, finding in enumerate(findings):
         state = decision.states[index] if index < len(decision.states) else None
         value = f"{finding.headline()} {finding_tag(finding, state)} fix: {finding.remediation}"
-        item.user_properties.append((FINDING_PROPERTY, value))
+        item.user_properties.append((FINDING_PROPERTY, redact(value)))

@@ -67,39 +67,54 @@ class KabulConfig:
         return replace(self, **changes)
 
 
+def _type(value: object) -> str:
+    """The TOML name of a parsed value's type, for messages (never the value: it may be a
+    secret)."""
+    names = {bool: "boolean", int: "integer", float: "float", str: "string", list: "array"}
+    names.update({dict: "table", dt.datetime: "datetime", dt.date: "date", dt.time: "time"})
+    return names.get(type(value), type(value).__name__)
+
+
+def _bad(where: str, expected: str, value: object) -> ConfigError:
+    return ConfigError(f"{where} must be {expected}, got {_type(value)}")
+
+
 def _str(where: str, value: object) -> str:
     if not isinstance(value, str):
-        raise ConfigError(f"{where} must be a string, got {type(value).__name__}")
+        raise _bad(where, "a string", value)
     return value
 
 
 def _strs(where: str, value: object) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{where} must be a list of strings")
+    if not isinstance(value, list):
+        raise _bad(where, "a list of strings", value)
+    for index, item in enumerate(value):
+        if not isinstance(item, str):
+            raise _bad(where, f"a list of strings (item {index})", item)
     return tuple(value)
 
 
 def _int(where: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ConfigError(f"{where} must be a positive integer")
+        raise _bad(where, "a positive integer", value)
     return value
 
 
 def _float(where: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ConfigError(f"{where} must be a positive number")
+        raise _bad(where, "a positive number", value)
     return float(value)
 
 
 def _str_map(where: str, value: object) -> dict[str, str]:
     if not isinstance(value, dict):
-        raise ConfigError(f"{where} must be a table of strings")
+        raise _bad(where, "a table of strings", value)
     out: dict[str, str] = {}
     for key, item in sorted(value.items()):
         if isinstance(item, bool) or not isinstance(item, str | int | float):
-            raise ConfigError(f"{where}.{key} must be a string")
+            raise _bad(f"{where}.{key}", "a string", item)
         out[str(key)] = str(item)
     return out
 
@@ -143,17 +158,19 @@ def _waivers(where: str, value: object) -> tuple[Waiver, ...]:
     elif isinstance(value, list):
         items = value
     else:
-        raise ConfigError(f"{where} must be an array of tables")
+        raise _bad(where, "an array of tables", value)
     waivers = []
     for index, item in enumerate(items):
         at = f"{where}[{index}]"
         if not isinstance(item, dict):
-            raise ConfigError(f"{at} must be a table with code, reason, optional subject/until")
+            raise _bad(at, "a table with code, reason, optional subject/until", item)
         unknown = sorted(set(item) - {"code", "reason", "subject", "until"})
         if unknown:
             raise ConfigError(
                 f"{at}: unknown key {unknown[0]!r}; valid keys: code, reason, subject, until"
             )
+        if not isinstance(item.get("reason"), str) and item.get("reason") is not None:
+            raise _bad(f"{at}.reason", "a string", item["reason"])
         if not item.get("reason"):
             raise ConfigError(f"{at}: a waiver needs a non-empty 'reason'")
         until = item.get("until")
@@ -162,8 +179,8 @@ def _waivers(where: str, value: object) -> tuple[Waiver, ...]:
                 until = dt.date.fromisoformat(until)
             except ValueError:
                 raise ConfigError(f"{at}.until must be a date (YYYY-MM-DD)") from None
-        if until is not None and not isinstance(until, dt.date):
-            raise ConfigError(f"{at}.until must be a date (YYYY-MM-DD)")
+        if until is not None and (not isinstance(until, dt.date) or isinstance(until, dt.datetime)):
+            raise _bad(f"{at}.until", "a date (YYYY-MM-DD)", until)
         subject = item.get("subject")
         waivers.append(
             Waiver(
@@ -240,39 +257,60 @@ def parse_config(table: Mapping[str, Any], source: str) -> KabulConfig:
     top = _parse_table(where, table, TOP_KEYS, extra=("live",))
     live_table = _normalise(table).get("live", {})
     if not isinstance(live_table, dict):
-        raise ConfigError(f"{where}.live must be a table")
+        raise _bad(f"{where}.live", "a table", live_table)
     live = LiveConfig(**_parse_table(f"{where}.live", live_table, LIVE_KEYS))
     return KabulConfig(source=source, live=live, **top)
 
 
 def load_config(root: Path, explicit: Path | None = None) -> KabulConfig:
-    """Find and read the configuration: ``--kabul-config``, root pyproject.toml, kabul.toml."""
-    candidates: list[Path]
+    """Find and read the configuration: ``--kabul-config``, root pyproject.toml, kabul.toml.
+
+    Every value is validated; a wrong type is a :class:`ConfigError` naming the file, the key
+    and the expected type (a usage error, never a crash).
+    """
+    from pytest_kabul.project.files import read_bounded
+
     if explicit is not None:
-        if not explicit.is_file():
-            raise ConfigError(f"{explicit}: --kabul-config file does not exist")
-        candidates = [explicit]
+        explicit = explicit.resolve()
+        data, why = read_bounded(explicit.parent, explicit.name, limit=MAX_CONFIG_BYTES)
+        if data is None:
+            raise ConfigError(f"{explicit}: --kabul-config file {why or 'does not exist'}")
+        candidates = [(explicit, data)]
     else:
-        candidates = [root / "pyproject.toml", root / "kabul.toml"]
-    for path in candidates:
-        if not path.is_file():
-            continue
+        candidates = []
+        for name in ("pyproject.toml", "kabul.toml"):
+            data, why = read_bounded(root, name, limit=MAX_CONFIG_BYTES)
+            if data is not None:
+                candidates.append((root / name, data))
+            elif why is not None and name == "kabul.toml":
+                raise ConfigError(f"{root / name}: {why}")
+    for path, raw in candidates:
+        where = _display(path, root)
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            parsed = tomllib.loads(raw.decode("utf-8-sig"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
             if path.name == "pyproject.toml" and explicit is None:
                 # An unreadable project manifest is a finding (KAB001), not a usage error.
                 continue
-            raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-        table = data.get("tool", {}).get("kabul") if path.name != "kabul.toml" else None
+            reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
+            raise ConfigError(f"{where}: invalid TOML: {reason}") from None
+        tool = parsed.get("tool")
+        if tool is not None and not isinstance(tool, dict):
+            if path.name == "kabul.toml" or explicit is not None:
+                raise _bad(f"{where}: tool", "a table", tool)
+            continue  # a broken [tool] in a project manifest that has no kabul table
+        table = tool.get("kabul") if tool else None
         if path.name == "kabul.toml" or (explicit is not None and table is None):
-            table = data.get("tool", {}).get("kabul", data)
+            table = parsed if table is None else table
         if table is None:
             continue
         if not isinstance(table, dict):
-            raise ConfigError(f"{path}: [tool.kabul] must be a table")
-        return parse_config(table, _display(path, root))
+            raise _bad(f"{where}: [tool.kabul]", "a table", table)
+        return parse_config(table, where)
     return KabulConfig()
+
+
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
 
 
 def _display(path: Path, root: Path) -> str:

@@ -14,6 +14,16 @@ import pytest
 from pytest_kabul.nodeids import ID_PREFIX, NODE_IDS, NodeSelection
 
 SEVERITIES = ("info", "warning", "error", "critical")
+# Options whose value is a path: pytest decides rootdir before this plugin is loaded, so in the
+# space-separated form (``--kabul-json out.json``) it takes an existing value for a test path.
+PATH_OPTIONS = (
+    "--kabul-root",
+    "--kabul-config",
+    "--kabul-json",
+    "--kabul-sarif",
+    "--kabul-baseline",
+    "--kabul-markdown",
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -117,6 +127,10 @@ def pytest_load_initial_conftests(
     # whose conftest cannot import must still get its readiness report.
     if getattr(namespace, "kabul_only", False):
         namespace.noconftest = True
+    if namespace.kabul_readiness or namespace.kabul_only:
+        from pytest_kabul.rootdir import restore_rootdir
+
+        restore_rootdir(early_config, args, PATH_OPTIONS)
 
 
 def pytest_cmdline_main(config: pytest.Config) -> int | None:

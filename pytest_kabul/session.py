@@ -22,6 +22,30 @@ from pytest_kabul.registry import Check, all_checks, is_selected
 from pytest_kabul.report.baseline import load_baseline
 from pytest_kabul.report.results import ItemResult, Results
 from pytest_kabul.report.scorecard import Scorecard, build_scorecard
+from pytest_kabul.rootdir import audited_root
+
+PYTHON_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "Pipfile", "alembic.ini")
+
+
+def nothing_to_audit(project: Project) -> str | None:
+    """The usage error for a root with nothing the checks recognise (an empty folder, the wrong
+    folder): "Ready" there would be a silent pass."""
+    for rel in project.files:
+        name = rel.rsplit("/", 1)[-1]
+        if (
+            name.endswith(".py")
+            or name in PYTHON_MARKERS
+            or (name.startswith("requirements") and name.endswith(".txt"))
+            or name.startswith(("Dockerfile", "Containerfile"))
+            or name.endswith((".Dockerfile", ".dockerfile"))
+            or name == "package.json"
+            or (name.endswith((".yml", ".yaml")) and "compose" in name)
+        ):
+            return None
+    return (
+        f"nothing to audit at {project.root}: no Python app, compose file, Dockerfile or"
+        " Next.js app found (pass --kabul-root to choose the folder)"
+    )
 
 
 def _split(values: Sequence[str]) -> tuple[str, ...]:
@@ -34,11 +58,20 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
 class KabulPlugin:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
+        from pytest_kabul.redact import REDACTOR
+
+        REDACTOR.clear()  # one session's values (pytester runs several in one process)
         opt = config.getoption
         root_opt = opt("kabul_root")
-        self.root = Path(root_opt).resolve() if root_opt else config.rootpath
+        self.root = Path(root_opt).resolve() if root_opt else audited_root(config.rootpath)
         if not self.root.is_dir():
             raise pytest.UsageError(f"--kabul-root {root_opt}: not a directory")
+        self.root_note = (
+            f"kabul: audited root {self.root} differs from pytest's rootdir {config.rootpath}"
+            " (the repository top level is audited; pass --kabul-root to choose)"
+            if self.root != config.rootpath.resolve() and not root_opt
+            else None
+        )
         explicit = opt("kabul_config")
         try:
             file_config = load_config(self.root, Path(explicit) if explicit else None)
@@ -128,6 +161,9 @@ class KabulPlugin:
     def pytest_collection_modifyitems(
         self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
+        nothing = nothing_to_audit(self.project)
+        if nothing:
+            raise pytest.UsageError(f"pytest-kabul: {nothing}")
         parent = KabulCollector.from_parent(session, name="kabul", nodeid="kabul", path=self.root)
         factory = ItemFactory(
             parent,
@@ -146,6 +182,7 @@ class KabulPlugin:
                 f" ignore={list(self.kabul_config.ignore)})"
             )
         self.collected = len(ours)
+        self._learn_secrets()
         items.extend(sorted(ours, key=lambda i: i.name))
         selection = config.stash.get(NODE_IDS, None)
         if selection is not None:
@@ -176,6 +213,12 @@ class KabulPlugin:
             config.hook.pytest_deselected(items=dropped)
             gone = set(map(id, dropped))
             items[:] = [i for i in items if id(i) not in gone]
+
+    def _learn_secrets(self) -> None:
+        from pytest_kabul.project.secrets import seen_values
+        from pytest_kabul.redact import REDACTOR
+
+        REDACTOR.add(seen_values(self.project))
 
     def pytest_deselected(self, items: Sequence[pytest.Item]) -> None:
         for item in items:
@@ -231,6 +274,8 @@ class KabulPlugin:
         from pytest_kabul.report.sarif import write_sarif
 
         self.exitstatus = int(exitstatus)
+        if not self.collected:  # the xdist controller: learn what the workers masked
+            self._learn_secrets()
         meta = self._report_meta()
         card = self.scorecard()
         path = self.config.getoption("kabul_json")
@@ -288,20 +333,30 @@ class KabulPlugin:
             },
         }
 
+    def pytest_report_header(self) -> list[str]:
+        lines = [f"kabul: audited root: {self.root}"]
+        if self.root_note:
+            lines.append(f"WARNING {self.root_note}")
+        return lines
+
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        from pytest_kabul.redact import redact
         from pytest_kabul.report.terminal import summary_lines
 
         terminalreporter.section("kabul readiness")
+        terminalreporter.write_line(f"audited root: {self.root}")
+        if self.root_note:
+            terminalreporter.write_line(f"WARNING {self.root_note}", yellow=True)
         area_of = {c.code: c.area.value for c in self.checks}
         card = self.scorecard()
         for line in summary_lines(self.results, card, area_of, self.kabul_config.source):
-            terminalreporter.write_line(line)
+            terminalreporter.write_line(redact(line))
         if self.config.getoption("kabul_annotations") or os.environ.get("GITHUB_ACTIONS") == "true":
             from pytest_kabul.report.github import workflow_annotations
 
             names = {c.code: c.name for c in self.checks}
             for line in workflow_annotations(self.results, names, self.kabul_config.docs_url):
-                terminalreporter.write_line(line)
+                terminalreporter.write_line(redact(line))
         if self.config.getoption("kabul_explain_runtime", False) and not self.is_worker:
             from pytest_kabul.project.deploy.runtime import explain_lines
 

@@ -9,8 +9,10 @@ file instead of raising, so one broken file never stops the other checks.
 from __future__ import annotations
 
 import ast
+import configparser
 import gc
 import json
+import os
 import sys
 import tomllib
 import warnings
@@ -25,11 +27,10 @@ import yaml
 
 from pytest_kabul.config import KabulConfig
 from pytest_kabul.model import Severity
-from pytest_kabul.project.files import FileIndex, walk
+from pytest_kabul.project.files import FileIndex, is_outside, read_bounded, walk
 from pytest_kabul.project.yamlsafe import BoundedSafeLoader
 
 T = TypeVar("T")
-MAX_TEXT_BYTES = 32 * 1024 * 1024
 _FACETS: list[Callable[[Project], Any]] = []
 
 
@@ -84,10 +85,15 @@ class Project:
         self._facets: dict[str, Any] = {}
         self._problems: set[Problem] = set()
         self._texts: dict[str, str | None] = {}
+        self._unreadable: set[str] = set()
         self._trees: dict[str, ast.Module | None] = {}
 
     def __repr__(self) -> str:
         return f"<Project {self.root}>"
+
+    def built(self, fn: Callable[[Project], Any]) -> bool:
+        """Whether the facet ``fn`` has already been computed for this project."""
+        return f"{fn.__module__}.{fn.__qualname__}" in self._facets
 
     # -- files ---------------------------------------------------------------------------
     @cached_property
@@ -95,10 +101,26 @@ class Project:
         result = walk(self.root, self.config.exclude)
         for path, message in result.problems:
             self.problem(path, message, Severity.INFO)
+        for path, message in result.errors:
+            self.problem(path, message, Severity.ERROR)
         return FileIndex(result.files, result.templates)
 
     def exists(self, rel: str) -> bool:
-        return (self.root / rel).is_file()
+        """Something other than a folder sits at ``rel`` inside the root. A link pointing out
+        of the root, a FIFO or a device *exists*: reading it records why it was refused."""
+        if self.is_outside(rel):
+            return False
+        path = self.root / rel
+        return os.path.lexists(path) and not path.is_dir()
+
+    def is_outside(self, rel: str) -> bool:
+        """``rel`` is absolute or climbs out of the root (``../``): nothing there is opened."""
+        return is_outside(rel)
+
+    def unreadable(self, rel: str) -> bool:
+        """True when ``rel`` was asked for and could not be read (checks that needed it are
+        incomplete: KAB001 names the file, and they must not pass silently)."""
+        return rel in self._texts and self._texts[rel] is None and rel in self._unreadable
 
     def problem(self, path: str, message: str, severity: Severity = Severity.WARNING) -> None:
         self._problems.add(Problem(path, message, severity))
@@ -118,23 +140,30 @@ class Project:
 
     # -- readers: each returns None and records a Problem on failure ----------------------
     def read_text(self, rel: str) -> str | None:
+        """The file as text, or None with a Problem naming it (see :func:`read_bounded`)."""
         if rel in self._texts:
             return self._texts[rel]
         text: str | None = None
-        path = self.root / rel
-        try:
-            if path.stat().st_size > MAX_TEXT_BYTES:
-                self.problem(rel, f"larger than {MAX_TEXT_BYTES // 2**20} MiB, not read")
+        data, why = read_bounded(self.root, rel)
+        if data is None:
+            if why is None:  # absent: a caller that reads what may not exist asks exists()
+                self.problem(rel, "cannot read: No such file or directory")
             else:
-                data = path.read_bytes()
-                if b"\0" in data[:8192]:
-                    self.problem(rel, "binary file (NUL bytes) where text was expected")
-                else:
-                    text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            self.problem(rel, f"not valid UTF-8 (byte {exc.start}); file skipped")
-        except OSError as exc:
-            self.problem(rel, f"cannot read: {exc.strerror or exc}")
+                self.problem(rel, why, Severity.ERROR)
+                self._unreadable.add(rel)
+        elif b"\0" in data[:8192]:
+            self.problem(rel, "binary file (NUL bytes) where text was expected", Severity.ERROR)
+            self._unreadable.add(rel)
+        else:
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                self.problem(
+                    rel,
+                    f"not valid UTF-8 (byte {exc.start}); not read, so no check could judge it",
+                    Severity.ERROR,
+                )
+                self._unreadable.add(rel)
         self._texts[rel] = text
         return text
 
@@ -146,7 +175,9 @@ class Project:
             return tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             self.problem(rel, f"invalid TOML: {exc}", severity)
-            return None
+        except RecursionError:
+            self.problem(rel, "invalid TOML: nested too deeply", severity)
+        return None
 
     def read_json(self, rel: str, *, severity: Severity = Severity.ERROR) -> Any:
         text = self.read_text(rel)
@@ -156,7 +187,9 @@ class Project:
             return json.loads(text)
         except json.JSONDecodeError as exc:
             self.problem(rel, f"invalid JSON: {exc}", severity)
-            return None
+        except RecursionError:
+            self.problem(rel, "invalid JSON: nested too deeply", severity)
+        return None
 
     def read_yaml(self, rel: str, *, severity: Severity = Severity.ERROR) -> Any:
         """Parse the first YAML document (use :meth:`read_yaml_all` for multi-doc files)."""
@@ -170,8 +203,10 @@ class Project:
         try:
             return [d for d in yaml.load_all(text, Loader=BoundedSafeLoader) if d is not None]
         except yaml.YAMLError as exc:
-            self.problem(rel, f"invalid YAML: {_one_line(str(exc))}", severity)
-            return []
+            self.problem(rel, f"invalid YAML: {yaml_error(exc)}", severity)
+        except RecursionError:
+            self.problem(rel, "invalid YAML: nested too deeply", severity)
+        return []
 
     def parse_python(self, rel: str) -> ast.Module | None:
         if rel in self._trees:
@@ -227,6 +262,30 @@ def _parse_newer(text: str, rel: str) -> ast.Module | None:
             return ast.parse(rewritten, filename=rel)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+
+
+def ini_error(exc: configparser.Error) -> str:
+    """An INI error reduced to its kind, line numbers and key names: never the quoted line."""
+    if isinstance(exc, configparser.MissingSectionHeaderError):
+        return f"no [section] header before line {exc.lineno}"
+    if isinstance(exc, configparser.ParsingError):
+        lines = ", ".join(str(number) for number, _line in exc.errors[:5])
+        return f"lines that are not 'key = value' or '[section]' (line {lines})"
+    if isinstance(exc, configparser.DuplicateOptionError):
+        return f"option {exc.option!r} repeated in section [{exc.section}] (line {exc.lineno})"
+    if isinstance(exc, configparser.DuplicateSectionError):
+        return f"section [{exc.section}] repeated (line {exc.lineno})"
+    return type(exc).__name__
+
+
+def yaml_error(exc: yaml.YAMLError) -> str:
+    """A YAML error reduced to its problem and location: never the quoted source line, which
+    may hold a password."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        return f"{exc.problem or exc.context or 'syntax error'}{where}"
+    return " ".join(str(exc).split())
 
 
 def _one_line(text: str) -> str:

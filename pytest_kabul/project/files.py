@@ -16,11 +16,17 @@ from __future__ import annotations
 import bisect
 import fnmatch
 import functools
+import importlib.util
 import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import pathspec
+
+MAX_TEXT_BYTES = 32 * 1024 * 1024
 
 SKIP_DIRS = frozenset(
     {
@@ -60,72 +66,47 @@ def is_template_name(name: str) -> bool:
 BUILD_DIRS = frozenset({"build", "dist", "out", "coverage"})
 
 
-@dataclass(frozen=True)
-class _Rule:
-    regex: re.Pattern[str]
-    negate: bool
-    dir_only: bool
+_STAR_RUN = re.compile(r"\*{2,}")
 
 
-def _compile(pattern: str) -> _Rule | None:
-    line = pattern.rstrip("\n").rstrip()
-    if not line or line.startswith("#"):
-        return None
-    negate = line.startswith("!")
-    if negate:
-        line = line[1:]
-    if line.startswith("\\"):
-        line = line[1:]
-    dir_only = line.endswith("/")
-    line = line.rstrip("/")
-    anchored = "/" in line
-    line = line.lstrip("/")
-    parts = []
-    i = 0
-    while i < len(line):
-        if line.startswith("**/", i):
-            parts.append("(?:.*/)?")
-            i += 3
-        elif line.startswith("/**", i) and i + 3 == len(line):
-            parts.append("/.*")
-            i += 3
-        elif line[i] == "*":
-            parts.append("[^/]*")
-            i += 1
-        elif line[i] == "?":
-            parts.append("[^/]")
-            i += 1
-        elif line[i] == "[":
-            end = line.find("]", i)
-            if end == -1:
-                parts.append(re.escape(line[i]))
-                i += 1
-            else:
-                parts.append(fnmatch.translate(line[i : end + 1])[4:-3])
-                i = end + 1
-        else:
-            parts.append(re.escape(line[i]))
-            i += 1
-    body = "".join(parts)
-    prefix = "" if anchored else "(?:.*/)?"
-    return _Rule(re.compile(f"^{prefix}{body}$"), negate, dir_only)
+def _collapse(match: re.Match[str]) -> str:
+    """git's rule: ``**`` is special only as a whole path segment; any other run of stars is
+    one ``*``. Collapsing runs keeps the meaning and removes the regex backtracking that a line
+    such as ``**********q`` causes in every regex-based matcher."""
+    text, start, end = match.string, match.start(), match.end()
+    whole = (start == 0 or text[start - 1] == "/") and (end == len(text) or text[end] == "/")
+    return "**" if whole else "*"
 
 
 class GitIgnore:
-    """The rules of one ``.gitignore``; paths are relative to the folder holding it."""
+    """The rules of one ``.gitignore`` (``pathspec``'s gitignore semantics); paths are relative
+    to the folder holding it. With ``google-re2`` installed pathspec matches in linear time;
+    without it, a line with more wildcards than :data:`MAX_WILDCARDS` is refused (polynomial
+    backtracking on long names) and reported."""
 
     def __init__(self, text: str) -> None:
-        self.rules = [r for r in map(_compile, text.splitlines()) if r is not None]
+        lines: list[str] = []
+        self.refused: list[int] = []
+        linear = _linear_backend()
+        for number, line in enumerate(text.splitlines(), start=1):
+            line = _STAR_RUN.sub(_collapse, line)
+            if not linear and line.count("*") + line.count("?") > MAX_WILDCARDS:
+                self.refused.append(number)
+                continue
+            lines.append(line)
+        self.spec = pathspec.GitIgnoreSpec.from_lines(lines)
 
     def match(self, rel: str, *, is_dir: bool) -> bool | None:
         """True ignored, False re-included, None no rule spoke."""
-        verdict: bool | None = None
-        for rule in self.rules:
-            if rule.dir_only and not is_dir:
-                continue
-            if rule.regex.match(rel):
-                verdict = not rule.negate
-        return verdict
+        result = self.spec.check_file(f"{rel}/" if is_dir else rel)
+        return result.include
+
+
+MAX_WILDCARDS = 4
+
+
+def _linear_backend() -> bool:
+    return importlib.util.find_spec("re2") is not None
 
 
 def _is_loop(path: str) -> bool:
@@ -142,6 +123,7 @@ class WalkResult:
     files: tuple[str, ...]
     problems: tuple[tuple[str, str], ...]
     templates: tuple[str, ...] = ()  # files of templates (see ``is_template_name``)
+    errors: tuple[tuple[str, str], ...] = ()  # refused reads: the index may be wrong
 
 
 def walk(root: Path, exclude: tuple[str, ...] = ()) -> WalkResult:
@@ -162,11 +144,7 @@ def walk(root: Path, exclude: tuple[str, ...] = ()) -> WalkResult:
         if rel_dir and "pyvenv.cfg" in names:
             continue
         if ".gitignore" in names:
-            try:
-                with open(os.path.join(abs_dir, ".gitignore"), encoding="utf-8") as fh:
-                    ignores = [*ignores, (rel_dir, GitIgnore(fh.read()))]
-            except (OSError, UnicodeDecodeError):
-                problems.append((_join(rel_dir, ".gitignore"), "unreadable .gitignore ignored"))
+            ignores = _read_gitignore(root, rel_dir, ignores, problems)
         for entry in entries:
             rel = _join(rel_dir, entry.name)
             try:
@@ -192,7 +170,47 @@ def walk(root: Path, exclude: tuple[str, ...] = ()) -> WalkResult:
                 templates.append(rel)
             else:
                 files.append(rel)
-    return WalkResult(tuple(sorted(files)), tuple(sorted(problems)), tuple(sorted(templates)))
+    errors = tuple(sorted(p for p in problems if p[1].endswith(_NOT_APPLIED)))
+    rest = tuple(sorted(p for p in problems if not p[1].endswith(_NOT_APPLIED)))
+    return WalkResult(tuple(sorted(files)), rest, tuple(sorted(templates)), errors)
+
+
+_NOT_APPLIED = "its rules were not applied"
+
+
+def _read_gitignore(
+    root: Path,
+    rel_dir: str,
+    ignores: list[tuple[str, GitIgnore]],
+    problems: list[tuple[str, str]],
+) -> list[tuple[str, GitIgnore]]:
+    rel = _join(rel_dir, ".gitignore")
+    data, why = read_bounded(root, rel, limit=MAX_GITIGNORE_BYTES)
+    if data is None:
+        if why:
+            problems.append((rel, f"{why}; its rules were not applied"))
+        return ignores
+    try:
+        gitignore = GitIgnore(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        problems.append((rel, "not valid UTF-8; its rules were not applied"))
+        return ignores
+    except (ValueError, re.error) as exc:  # pathspec rejects a malformed pattern
+        problems.append(
+            (
+                rel,
+                f"a pattern pathspec cannot read ({type(exc).__name__}); its rules"
+                " were not applied",
+            )
+        )
+        return ignores
+    if gitignore.refused:
+        lines = ", ".join(map(str, gitignore.refused))
+        problems.append((rel, f"line(s) {lines}: too many wildcards, pattern not applied"))
+    return [*ignores, (rel_dir, gitignore)]
+
+
+MAX_GITIGNORE_BYTES = 1024 * 1024
 
 
 def _is_app_root(names: set[str], _abs_dir: str) -> bool:
@@ -271,3 +289,72 @@ class FileIndex:
 
     def is_folder(self, rel: str) -> bool:
         return rel.strip("/") in self.folders
+
+
+# -- the one safe reader ---------------------------------------------------------------
+def is_outside(rel: str) -> bool:
+    """A project-relative path that is absolute or climbs out of the root."""
+    if not rel or rel.startswith(("/", "~", "\\")) or os.path.isabs(rel) or ":" in rel[:3]:
+        return bool(rel)
+    norm = os.path.normpath(rel).replace("\\", "/")
+    return norm == ".." or norm.startswith("../")
+
+
+def read_bounded(
+    root: Path, rel: str, limit: int = MAX_TEXT_BYTES
+) -> tuple[bytes | None, str | None]:
+    """Read ``root/rel`` safely: (bytes, None), or (None, why) when refused, or (None, None)
+    when it does not exist.
+
+    Only regular files are read (a FIFO, socket or device would block or never end); the path,
+    symlinks resolved, must lie inside ``root``; the size bound is enforced while reading, not
+    only from ``stat`` (``/dev/zero`` and growing files report a small size).
+    """
+    path = os.path.join(root, rel)
+    if is_outside(rel):
+        return None, "path outside the audited root; not read"
+    try:
+        real = os.path.realpath(path)
+        if os.path.commonpath([real, str(root)]) != str(root):
+            via = "symlink" if os.path.islink(path) else "path"
+            return None, f"{via} resolves outside the audited root; not read"
+        info = os.stat(real)
+    except FileNotFoundError:
+        return None, None
+    except (OSError, ValueError) as exc:
+        return None, f"cannot read: {getattr(exc, 'strerror', None) or exc}"
+    if not stat.S_ISREG(info.st_mode):
+        return None, f"not a regular file ({_kind(info.st_mode)}); not read"
+    if info.st_size > limit:
+        return None, f"larger than {limit // 2**20} MiB; not read"
+    try:
+        fd = os.open(real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        return None, f"cannot read: {exc.strerror or exc}"
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped between stat and open
+            return None, "not a regular file; not read"
+        chunks: list[bytes] = []
+        total = 0
+        while chunk := os.read(fd, min(1 << 20, limit + 1 - total)):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:
+                return None, f"larger than {limit // 2**20} MiB; not read"
+        return b"".join(chunks), None
+    except OSError as exc:
+        return None, f"cannot read: {exc.strerror or exc}"
+    finally:
+        os.close(fd)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    return "not a file"

@@ -2,11 +2,52 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
 
 MAX_YAML_NODES = 200_000
+MAX_YAML_DEPTH = 200  # PyYAML recurses per level and its scanner slows quadratically with depth
+
+
+def too_deep(text: str, limit: int = MAX_YAML_DEPTH) -> bool:
+    """A linear pre-scan: flow brackets nested past ``limit`` or a line indented past ``limit``
+    levels (``limit * 2`` columns would already be absurd). Quoted text and comments are
+    skipped roughly; a false alarm needs hundreds of brackets, which no real file has."""
+    if re.search(rf"^ {{{limit * 4 + 1}}}", text, re.MULTILINE):
+        return True
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    quote = ""
+    at_line_start = True
+    indent = 0
+    for char in text:
+        if at_line_start:
+            if char == " ":
+                indent += 1
+                if indent > limit * 4:
+                    return True
+                continue
+            at_line_start = False
+        if char == "\n":
+            at_line_start, indent = True, 0
+            quote = "" if quote == "'" else quote
+            continue
+        if quote:
+            if char == quote:
+                quote = ""
+            continue
+        if char in "\"'":
+            quote = char
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth = max(0, depth - 1)
+    return False
 
 
 def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
@@ -30,6 +71,11 @@ class BoundedSafeLoader(yaml.SafeLoader):
     PyYAML shares aliased objects, so the bomb only detonates in whoever walks the result
     (interpolation, merging, our checks): refuse it at load time, naming the file.
     """
+
+    def __init__(self, stream: Any) -> None:
+        if isinstance(stream, str) and too_deep(stream):
+            raise yaml.YAMLError(f"nested more than {MAX_YAML_DEPTH} levels deep; not loaded")
+        super().__init__(stream)
 
     def compose_document(self) -> yaml.Node | None:
         node: yaml.Node | None = super().compose_document()

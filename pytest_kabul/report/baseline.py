@@ -20,6 +20,7 @@ from typing import Any
 from pytest_kabul import __version__
 from pytest_kabul.errors import BaselineError
 from pytest_kabul.model import Finding, fingerprint
+from pytest_kabul.redact import REDACTOR
 
 BASELINE_SCHEMA = 1
 
@@ -70,5 +71,5 @@ def baseline_document(findings: Iterable[Finding]) -> dict[str, Any]:
 
 def write_baseline(path: Path, findings: Iterable[Finding]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(baseline_document(findings), indent=2)
+    text = json.dumps(REDACTOR.data(baseline_document(findings)), indent=2)
     path.write_text(text + "\n", encoding="utf-8")

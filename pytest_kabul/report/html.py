@@ -20,6 +20,7 @@ from pytest_kabul.gate import State
 from pytest_kabul.links import check_url
 from pytest_kabul.model import Finding
 from pytest_kabul.payload import ItemPayload
+from pytest_kabul.redact import REDACTOR
 from pytest_kabul.report.results import ItemResult
 from pytest_kabul.report.scorecard import Scorecard, Verdict, WaiverStatus
 
@@ -53,7 +54,7 @@ def _payload(report: Any) -> ItemPayload | None:
     return ItemPayload.find(getattr(report, "user_properties", ()))
 
 
-def scorecard_html(card: Scorecard) -> str:
+def scorecard_html(card: Scorecard, root: str | None = None) -> str:
     colour = _VERDICT_COLOURS[card.verdict]
     head = (
         "<tr><th>Area</th><th>Passed</th><th>Failed</th><th>Skipped</th><th>Waived</th>"
@@ -84,7 +85,8 @@ def scorecard_html(card: Scorecard) -> str:
         f'{_STYLE}<div id="kabul-scorecard">'
         f'<h2>Production readiness: <span class="verdict" data-verdict="{card.verdict.slug}"'
         f' style="color: {colour}">{escape(card.headline)}</span></h2>'
-        f"<p>Fail-level <b>{escape(card.fail_level.label)}</b>: findings below it are listed but"
+        + (f'<p class="kabul-root">Audited root: <code>{escape(root)}</code></p>' if root else "")
+        + f"<p>Fail-level <b>{escape(card.fail_level.label)}</b>: findings below it are listed but"
         " do not fail their check.</p>"
         f'<table class="kabul-scorecard"><thead>{head}</thead><tbody>{"".join(body)}</tbody>'
         f"</table>{f'<ul>{notes_html}</ul>' if notes_html else ''}</div>"
@@ -104,7 +106,7 @@ def findings_html(result: ItemResult, docs_url: str | None = None) -> str:
             f" {escape(str(result.waiver.get('reason', '')))}"
             f" (until {escape(str(result.waiver.get('until') or 'no date'))})</p>"
         )
-    for index, finding in enumerate(result.findings):
+    for index, finding in enumerate(REDACTOR.findings(result.findings)):
         parts.append(_finding_html(finding, result.state_of(index), docs_url))
     return '<div class="kabul-findings">' + "".join(parts) + "</div>"
 
@@ -142,7 +144,7 @@ class KabulHtml:
     def pytest_html_results_summary(
         self, prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session
     ) -> None:
-        prefix.append(scorecard_html(self.plugin.scorecard()))
+        prefix.append(scorecard_html(self.plugin.scorecard(), str(self.plugin.root)))
 
     def pytest_html_results_table_header(self, cells: list[str]) -> None:
         cells[2:2] = [

@@ -19,6 +19,7 @@ from typing import Any
 
 from pytest_kabul import __version__
 from pytest_kabul.gate import State
+from pytest_kabul.redact import REDACTOR
 from pytest_kabul.report.results import Results
 from pytest_kabul.report.scorecard import Scorecard
 
@@ -83,5 +84,6 @@ def write_json(
     path: Path, meta: dict[str, Any], results: Results, card: Scorecard | None = None
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(build_report(meta, results, card), indent=2, sort_keys=False)
+    document = REDACTOR.data(build_report(meta, results, card))
+    text = json.dumps(document, indent=2, sort_keys=False)
     path.write_text(text + "\n", encoding="utf-8")

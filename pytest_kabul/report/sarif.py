@@ -19,6 +19,7 @@ from pytest_kabul import __version__
 from pytest_kabul.gate import State
 from pytest_kabul.links import check_url
 from pytest_kabul.model import Severity
+from pytest_kabul.redact import REDACTOR
 from pytest_kabul.registry import Check
 from pytest_kabul.report.results import Results
 
@@ -172,4 +173,4 @@ def write_sarif(
     document = build_sarif(
         checks, results, baseline_active=baseline_active, root=root, docs_url=docs_url
     )
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(REDACTOR.data(document), indent=2) + "\n", encoding="utf-8")

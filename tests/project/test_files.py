@@ -123,7 +123,7 @@ def test_readers_record_problems_instead_of_raising(tmp_path: Path) -> None:
     ]
     assert problems["bad.toml"].message.startswith("invalid TOML:")
     assert problems["bad.toml"].severity is Severity.ERROR
-    assert problems["latin1.py"].message == "not valid UTF-8 (byte 8); file skipped"
+    assert problems["latin1.py"].message.startswith("not valid UTF-8 (byte 8); not read")
     assert problems["blob.py"].message == "binary file (NUL bytes) where text was expected"
     assert problems["syntax.py"].message.startswith("cannot be parsed by Python 3.")
     assert "(line 1)" in problems["syntax.py"].message

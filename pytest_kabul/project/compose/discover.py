@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pytest_kabul.model import Severity
 from pytest_kabul.project.compose.interpolate import Parsed, parse_dotenv
 from pytest_kabul.project.compose.model import ComposeKind
 from pytest_kabul.project.core import Project
@@ -67,6 +68,13 @@ def plans(project: Project, parse: Callable[[str], Parsed | None]) -> list[Plan]
     plans: list[Plan] = []
     if configured:
         source = project.config.source or "pyproject.toml"
+        for outside in sorted(f for f in configured if project.is_outside(f)):
+            project.problem(
+                source,
+                f"[tool.kabul] compose_files: {outside} lies outside the audited root; not read",
+                Severity.ERROR,
+            )
+        configured = tuple(f for f in configured if not project.is_outside(f))
         existing = tuple(f for f in configured if project.exists(f))
         for missing in sorted(set(configured) - set(existing)):
             project.problem(source, f"[tool.kabul] compose_files: {missing} does not exist")
@@ -82,6 +90,13 @@ def plans(project: Project, parse: Callable[[str], Parsed | None]) -> list[Plan]
         if compose_file:
             separator = env.get("COMPOSE_PATH_SEPARATOR") or ":"
             default = tuple(join_dir(directory, f) for f in compose_file.split(separator) if f)
+            for outside in (f for f in default if project.is_outside(f)):
+                project.problem(
+                    join_dir(directory, ".env"),
+                    f"COMPOSE_FILE: {outside} lies outside the audited root; not read",
+                    Severity.ERROR,
+                )
+            default = tuple(f for f in default if not project.is_outside(f))
         elif base:
             default = tuple(join_dir(directory, n) for n in (base, override) if n)
         if default and all(project.exists(f) for f in default):

@@ -118,6 +118,31 @@ ComposeLoader.add_constructor("!override", _override)
 ComposeLoader.add_multi_constructor("!", _other_tag)
 
 
+def _refuse_duplicate_keys(root: yaml.Node) -> None:
+    """``docker compose`` rejects a mapping that repeats a key (``mapping key "ports" already
+    defined``); PyYAML keeps the last value silently, which could flip a check to pass."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            keys: set[str] = set()
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                    if key.value in keys:
+                        raise yaml.MarkedYAMLError(
+                            problem=f"duplicate key {key.value!r} (docker compose rejects it)",
+                            problem_mark=key.start_mark,
+                        )
+                    keys.add(key.value)
+                stack.extend((key, value))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+
+
 @dataclass(frozen=True)
 class Parsed:
     """A parsed compose file: its data and the 1-based lines of services and their keys."""
@@ -132,6 +157,8 @@ def parse_compose_yaml(text: str) -> Parsed:
     loader = ComposeLoader(text)
     try:
         node = loader.get_node() if loader.check_node() else None
+        if node is not None:
+            _refuse_duplicate_keys(node)
         data = loader.construct_document(node) if node is not None else None
     finally:
         loader.dispose()

@@ -22,6 +22,7 @@ directory (the compose specification's rule).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
@@ -32,17 +33,19 @@ from pytest_kabul.project.compose.discover import dir_of, join_dir, plans, read_
 from pytest_kabul.project.compose.interpolate import (
     Interpolator,
     Parsed,
+    Partial,
     Reset,
     parse_compose_yaml,
 )
 from pytest_kabul.project.compose.model import ComposeModel
 from pytest_kabul.project.compose.normalise import (
     merge,
+    normalise_port,
     normalise_service,
     resolve_path,
     strip_tags,
 )
-from pytest_kabul.project.core import Project, facet
+from pytest_kabul.project.core import Project, facet, yaml_error
 
 MAX_VALUES = 200_000
 
@@ -68,7 +71,7 @@ class _Shared:
             parsed = parse_compose_yaml(text)
             _check_size(parsed.data)
         except yaml.YAMLError as exc:
-            self.project.problem(rel, f"invalid YAML: {' '.join(str(exc).split())}", Severity.ERROR)
+            self.project.problem(rel, f"invalid YAML: {yaml_error(exc)}", Severity.ERROR)
             return None
         except RecursionError:
             self.project.problem(rel, "invalid YAML: nested too deeply", Severity.ERROR)
@@ -160,7 +163,9 @@ class _Loader:
         files = []
         for path in path_list:
             target = resolve_path(here, str(path))
-            if not self.project.exists(target):
+            if self.project.is_outside(target):
+                self.project.problem(rel, _outside("include", path), Severity.ERROR)
+            elif not self.project.exists(target):
                 self.project.problem(rel, f"include: {target} does not exist", Severity.ERROR)
             elif target in stack:
                 self.project.problem(rel, f"include: {target} includes itself", Severity.ERROR)
@@ -174,6 +179,9 @@ class _Loader:
         env_paths = [resolve_path(here, str(e)) for e in env_files] or [join_dir(directory, ".env")]
         env: dict[str, str] = {}
         for env_path in env_paths:
+            if self.project.is_outside(env_path):
+                self.project.problem(rel, _outside("include env_file", env_path), Severity.ERROR)
+                continue
             env.update(read_env_file(self.project, env_path))
         sub = _Loader(self.shared, directory, {**env, **self.env}, self.interp.unknown)
         return sub.load(tuple(files), stack)
@@ -187,7 +195,9 @@ class _Loader:
         if raw is not None and not isinstance(raw, dict):
             self.project.problem(rel, f"services.{name} is not a mapping", Severity.ERROR)
             raw = None
-        data = normalise_service(self.interp.deep(raw or {}), work_dir)
+        raw = self.interp.deep(raw or {})
+        self._check_shapes(rel, name, raw, lines)
+        data = normalise_service(raw, work_dir)
         svc = Svc({}, rel, line, {k: (rel, n) for k, n in lines.items()})
         extends = strip_tags(data.pop("extends", None))
         extends = None if isinstance(extends, Reset) else extends
@@ -197,6 +207,34 @@ class _Loader:
             data = merge(base.data, data)
         svc.data = data
         return svc
+
+    def _check_shapes(self, rel: str, name: str, raw: Any, lines: Mapping[str, int]) -> None:
+        """Values compose would reject (or we cannot read) are errors, not silent passes."""
+        if not isinstance(raw, dict):
+            return
+        ports = strip_tags(raw.get("ports"))
+        entries = ports if isinstance(ports, list) else [] if ports is None else [ports]
+        for index, entry in enumerate(entries):
+            if _unknown(entry) or normalise_port(entry) is not None:
+                continue
+            at = f" (line {lines['ports']})" if "ports" in lines else ""
+            self.project.problem(
+                rel,
+                f"services.{name}.ports[{index}]: not a port mapping compose accepts{at};"
+                " the port checks cannot judge it",
+                Severity.ERROR,
+            )
+        for key, value in _replica_values(raw):
+            if value is None or _unknown(value):
+                continue
+            if isinstance(value, bool) or not (
+                isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())
+            ):
+                self.project.problem(
+                    rel,
+                    f"services.{name}.{key}: not a whole number; replicas cannot be judged",
+                    Severity.ERROR,
+                )
 
     def _extends(
         self, rel: str, name: str, work_dir: str, extends: Any, stack: tuple[Any, ...]
@@ -210,6 +248,10 @@ class _Loader:
             if extends.get("file"):
                 target_file = resolve_path(dir_of(rel), str(extends["file"]))
                 target_dir = dir_of(target_file)
+                if self.project.is_outside(target_file):
+                    where = f"services.{name}.extends.file"
+                    self.project.problem(rel, _outside(where, extends["file"]), Severity.ERROR)
+                    return None
                 if not self.project.exists(target_file):
                     self.project.problem(
                         rel,
@@ -232,6 +274,30 @@ class _Loader:
             )
             return None
         return self._service(target_file, target, target_dir, stack)
+
+
+def _outside(where: str, reference: object) -> str:
+    return (
+        f"{where}: {reference} lies outside the audited root; not read (a gate reads only the"
+        " repository it checks)"
+    )
+
+
+def _unknown(value: Any) -> bool:
+    """A value that uses a variable the loader could not resolve (judged elsewhere)."""
+    if isinstance(value, Partial | Reset):
+        return True
+    if isinstance(value, dict):
+        return any(_unknown(v) for v in value.values())
+    return False
+
+
+def _replica_values(raw: dict[str, Any]) -> list[tuple[str, Any]]:
+    deploy = raw.get("deploy")
+    out = [("scale", raw.get("scale"))]
+    if isinstance(deploy, dict):
+        out.append(("deploy.replicas", deploy.get("replicas")))
+    return out
 
 
 def _merge_svc(old: Svc, new: Svc) -> Svc:

@@ -30,7 +30,7 @@ class Instruction:
             return None
         try:
             parsed = json.loads(text)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             return None
         if isinstance(parsed, list) and all(isinstance(p, str) for p in parsed):
             return parsed

@@ -23,7 +23,8 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from pytest_kabul.project.core import Project, facet
+from pytest_kabul.model import Severity
+from pytest_kabul.project.core import Project, facet, ini_error
 from pytest_kabul.project.migrations.locations import locate
 
 _SKIP_SECTIONS = ("loggers", "handlers", "formatters", "post_write_hooks")
@@ -108,8 +109,18 @@ def read_revision(project: Project, rel: str) -> RevisionFile | None:
         if isinstance(target, ast.Name):
             values[target.id] = (_strs(value), node.lineno)
     rev, line = values.get("revision", (None, 0))
+    for name in ("revision", "down_revision", "depends_on"):
+        if name in values and values[name][0] is None:
+            # Alembic imports the module and would see a value; we cannot compute it.
+            project.problem(
+                rel,
+                f"line {values[name][1]}: {name} is not a literal string; cannot judge the"
+                " revision graph (KAB301) without executing it",
+                Severity.ERROR,
+            )
+            return None
     if not rev or len(rev) != 1:
-        return None  # Alembic skips files without a literal revision id too
+        return None  # no revision id: not a revision file
     return RevisionFile(
         path=rel,
         line=line,
@@ -201,7 +212,17 @@ def _line_of(text: str, section: str, key: str) -> int:
 
 def _ini_envs(project: Project, rel: str) -> list[AlembicEnv]:
     text = project.read_text(rel)
-    if text is None or "script_location" not in text:
+    if text is None:
+        return []
+    if "script_location" not in text:
+        if rel.rsplit("/", 1)[-1] != "alembic.ini" or _pyproject_declares(project, rel):
+            return []  # another tool's .ini, or logging only next to a [tool.alembic]
+        project.problem(
+            rel,
+            "no script_location: Alembic cannot find the migrations; the migration checks"
+            " cannot judge this environment",
+            Severity.ERROR,
+        )
         return []
     raw = configparser.ConfigParser(interpolation=None, default_section=_RAW_DEFAULT)
     here = str(project.root / posixpath.dirname(rel)) if posixpath.dirname(rel) else ""
@@ -210,7 +231,7 @@ def _ini_envs(project: Project, rel: str) -> list[AlembicEnv]:
         raw.read_string(text, source=rel)
         cooked.read_string(text, source=rel)
     except configparser.Error as exc:
-        project.problem(rel, f"invalid INI: {' '.join(str(exc).split())}")
+        project.problem(rel, f"invalid INI: {ini_error(exc)}")
         return []
     envs = []
     for section in raw.sections():
@@ -235,12 +256,28 @@ def _ini_envs(project: Project, rel: str) -> list[AlembicEnv]:
     return envs
 
 
+def _pyproject_declares(project: Project, rel: str) -> bool:
+    """A ``pyproject.toml`` in this folder or above has ``[tool.alembic] script_location``
+    (alembic >= 1.16 then reads only logging from ``alembic.ini``)."""
+    folder = posixpath.dirname(rel)
+    while True:
+        candidate = posixpath.join(folder, "pyproject.toml") if folder else "pyproject.toml"
+        if project.exists(candidate):
+            text = project.read_text(candidate) or ""
+            if "tool.alembic" in text and "script_location" in text:
+                return True
+        if not folder:
+            return False
+        folder = posixpath.dirname(folder)
+
+
 def _pyproject_env(project: Project, rel: str) -> AlembicEnv | None:
     text = project.read_text(rel)
     if text is None or "tool.alembic" not in text:
         return None
     data = project.read_toml(rel)
-    table = (data or {}).get("tool", {}).get("alembic")
+    tool = (data or {}).get("tool")
+    table = tool.get("alembic") if isinstance(tool, dict) else None
     if not isinstance(table, dict) or not isinstance(table.get("script_location"), str):
         return None
     config_dir = posixpath.dirname(rel)

@@ -83,6 +83,8 @@ def parse_package_lock(path: str, text: str) -> Lockfile:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise LockfileError(f"invalid JSON: {exc}") from None
+    except RecursionError:
+        raise LockfileError("invalid JSON: nested too deeply") from None
     if not isinstance(data, dict):
         raise LockfileError("not a package-lock object")
     kind = LockKind.SHRINKWRAP if path.endswith("npm-shrinkwrap.json") else LockKind.NPM

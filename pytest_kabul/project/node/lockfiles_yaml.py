@@ -14,7 +14,8 @@ from typing import Any
 
 import yaml
 
-from pytest_kabul.project.yamlsafe import BoundedSafeLoader
+from pytest_kabul.project.core import yaml_error
+from pytest_kabul.project.yamlsafe import BoundedSafeLoader, too_deep
 
 try:
     _FastLoader: Any = yaml.CSafeLoader
@@ -42,10 +43,14 @@ def _load_yaml(text: str) -> Any:
     loader: Any = _FastLoader
     if _ANCHOR_RE.search(text):
         loader = BoundedSafeLoader  # alias-limited
+    if too_deep(text):
+        raise LockfileError("invalid YAML: nested too deeply")
     try:
         return yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
-        raise LockfileError(f"invalid YAML: {' '.join(str(exc).split())}") from None
+        raise LockfileError(f"invalid YAML: {yaml_error(exc)}") from None
+    except RecursionError:
+        raise LockfileError("invalid YAML: nested too deeply") from None
 
 
 def _clean_version(raw: Any) -> str | None:

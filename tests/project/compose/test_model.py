@@ -398,7 +398,13 @@ def test_malformed_values_never_crash_the_checks(make_project: MakeProject) -> N
     for check in all_checks():
         if check.code in codes:
             check.evaluate(project)  # must not raise
+    # Shapes compose rejects are reported (not silently dropped: a port check would pass).
     assert [p.message for p in project.problems] == [
         "include: an entry has no path",
         "services.b.extends names no service",
+        "services.b.scale: not a whole number; replicas cannot be judged",
+        "services.c.ports[0]: not a port mapping compose accepts (line 21); the port checks"
+        " cannot judge it",
+        "services.c.ports[2]: not a port mapping compose accepts (line 21); the port checks"
+        " cannot judge it",
     ]

@@ -10,7 +10,7 @@ import configparser
 
 from packaging.utils import canonicalize_name
 
-from pytest_kabul.project.core import Project
+from pytest_kabul.project.core import Project, ini_error
 from pytest_kabul.project.python.manifests.model import (
     MAIN,
     Builder,
@@ -30,7 +30,7 @@ def parse_setup_cfg(project: Project, path: str) -> Manifest | None:
     try:
         parser.read_string(text, source=path)
     except configparser.Error as exc:
-        project.problem(path, f"invalid INI: {' '.join(str(exc).split())}")
+        project.problem(path, f"invalid INI: {ini_error(exc)}")
         return None
     b = Builder(project, path, text)
 

@@ -33,8 +33,8 @@ from pytest_kabul.model import Area, Finding, Severity
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.deploy.model import StartPath
 from pytest_kabul.project.deploy.startpaths import start_paths
+from pytest_kabul.project.deploy.startup import startup_schema
 from pytest_kabul.project.migrations.alembic_envs import alembic_envs
-from pytest_kabul.project.migrations.schema_bootstrap import schema_bootstrap
 from pytest_kabul.registry import Check, Evaluation
 
 check = Check(
@@ -65,36 +65,54 @@ def _remediation(path: StartPath) -> str:
     )
 
 
+_RELOAD = (
+    "; its start command also runs --reload, a development auto-reloader that restarts the"
+    " server on file changes and must not run in production"
+)
+
+
 @check.evaluator
 def evaluate(project: Project) -> Evaluation:
     if not alembic_envs(project):
         return Evaluation.skip("no Alembic environment, so no migration has to run at deploy")
-    boot = schema_bootstrap(project)
-    if not boot.relies_on_migrations():
-        first = next(c for c in boot.create_all if not c.guarded)
-        return Evaluation.skip(
-            f"the app builds its schema with create_all unconditionally ({first.path}:{first.line})"
-        )
     paths = [p for p in start_paths(project) if p.production and p.server is not None]
     if not paths:
         return Evaluation.skip("no production start path that starts an ASGI/WSGI server")
     findings: list[Finding] = []
     notes: dict[str, str] = {}
+    skipped: dict[str, str] = {}
+    subjects: list[str] = []
     for path in paths:
         server = path.server
         assert server is not None
+        schema = startup_schema(project, path)
+        if not schema.database:
+            skipped[path.subject] = (
+                f"{server.program} serves an app whose start-up reaches no SQLAlchemy/Alembic"
+                " code: no database schema to migrate"
+            )
+            continue
+        built = schema.unconditional
+        if built is not None and path.migration is None:
+            skipped[path.subject] = (
+                "the app builds its schema with create_all unconditionally"
+                f" ({built.path}:{built.line}, reached from start-up)"
+            )
+            continue
+        subjects.append(path.subject)
+        reload = _RELOAD if server.reload else ""
         if path.migration is not None:
             m = path.migration
-            notes[path.subject] = f"migrates via {m.via}: {m.description} ({m.location})"
+            notes[path.subject] = f"migrates via {m.via}: {m.description} ({m.location}){reload}"
             continue
         after = path.migration_step
         when = " (it runs only after the server has started)" if after is not None else ""
         target = f" {server.target}" if server.target else ""
-        guard = boot.skips_create_all_in_production(path.source_dir)
+        guard = schema.guarded
         why = (
             f"the app skips create_all in production ({guard.path}:{guard.line})"
             if guard
-            else "the app never calls create_all"
+            else "the app's start-up never calls create_all"
         )
         findings.append(
             Finding(
@@ -103,10 +121,16 @@ def evaluate(project: Project) -> Evaluation:
                 subject=path.subject,
                 message=(
                     f"{path.subject} starts {server.program}{target} without `alembic upgrade`"
-                    f" running before it{when}, and {why}"
+                    f" running before it{when}, and {why}{reload}"
                 ),
-                remediation=_remediation(path),
+                remediation=_remediation(path)
+                + (" Drop --reload from the production command." if reload else ""),
                 location=path.location,
             )
         )
-    return Evaluation.build(subjects=[p.subject for p in paths], findings=findings, notes=notes)
+    if not subjects and skipped:
+        reasons = sorted(set(skipped.values()))
+        if len(reasons) == 1:
+            return Evaluation.skip(reasons[0])
+        return Evaluation.skip("; ".join(f"{k}: {v}" for k, v in sorted(skipped.items())))
+    return Evaluation.build(subjects=subjects, findings=findings, notes=notes, skipped=skipped)

@@ -22,6 +22,7 @@ from pytest_kabul.project.deploy.model import (
     release_applied,
 )
 from pytest_kabul.project.docker.dockerfiles import dockerfiles
+from pytest_kabul.project.docker.images import not_production_reason
 
 
 def compose_paths(project: Project) -> list[StartPath]:
@@ -103,7 +104,8 @@ def _compose_service(
         argv=argv,
         base_dir=service.build_context or dir_of(service.file),
         workdir=working_dir if isinstance(working_dir, str) else None,
-        production=production,
+        production=production
+        and (service.dockerfile is None or not_production_reason(service.dockerfile) is None),
         dockerfile=service.dockerfile,
     )
 

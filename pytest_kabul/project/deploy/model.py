@@ -258,16 +258,21 @@ def build_path(
     workdir: str | None = None,
     production: bool = True,
     dockerfile: str | None = None,
+    reload_is_dev: bool = True,
 ) -> StartPath:
+    """A start path; ``--reload`` makes it a development path unless ``reload_is_dev`` is False
+    (the production image's own CMD: a reloading production server is a defect, not a dev
+    stack)."""
     steps = expand_argv(_Ctx(project, base_dir), argv, location)
     own = _own_migration(steps)
+    reloads = reload_is_dev and any(s.server and s.server.reload for s in steps)
     return StartPath(
         subject=subject,
         kind=kind,
         location=location,
         workdir=workdir,
         steps=tuple(steps),
-        production=production and not any(s.server and s.server.reload for s in steps),
+        production=production and not reloads,
         source_dir=base_dir,
         migration=own,
         dockerfile=dockerfile,

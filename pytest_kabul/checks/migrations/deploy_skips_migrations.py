@@ -8,9 +8,15 @@ What it checks
     when ``alembic upgrade`` runs before the server: in its own command sequence, in a release
     or pre-deploy phase, in a compose one-shot service it ``depends_on`` (``condition:
     service_completed_successfully``), an initContainer or migration Job, a deploy workflow,
-    or the app's lifespan calling ``alembic.command.upgrade``. Applies when the project has an
-    Alembic environment and the app does not build its schema with an unconditional
-    ``create_all`` (it skips ``create_all`` in production, or never calls it).
+    or the app's start-up calling ``alembic.command.upgrade`` (its lifespan or a startup hook,
+    directly or through a helper module), or a separate migration image / PaaS service beside
+    it. Only what start-up reaches counts: from the server's entry module, the first-party
+    modules it imports, their import-time code, lifespans, startup hooks and the app factory,
+    followed through calls. A path whose app builds its schema there with an unconditional
+    ``create_all`` is skipped (citing that call); a ``create_all`` in a CLI command, a
+    seed/reset script or an unused helper does not count. A server whose start-up reaches no
+    SQLAlchemy, Alembic or SQL driver code is not a subject. A production image whose ``CMD``
+    runs ``--reload`` is still judged, and the finding says the reloader is a defect too.
 
 Why it matters
     With ``create_all`` skipped in production the schema exists only if Alembic ran. A path
@@ -86,10 +92,10 @@ def evaluate(project: Project) -> Evaluation:
         server = path.server
         assert server is not None
         schema = startup_schema(project, path)
-        if not schema.database:
+        if not schema.database and path.migration is None:
             skipped[path.subject] = (
-                f"{server.program} serves an app whose start-up reaches no SQLAlchemy/Alembic"
-                " code: no database schema to migrate"
+                f"{server.program} serves an app whose start-up reaches no SQLAlchemy, Alembic"
+                " or SQL driver code: no database schema to migrate"
             )
             continue
         built = schema.unconditional

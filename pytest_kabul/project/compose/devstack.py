@@ -92,6 +92,10 @@ def _dev_in(project: Project, context: str, text: str, depth: int = 0) -> str | 
             continue
         shell = sh.shell_script(argv)
         if shell is not None and depth < 3:
+            rest = argv[argv.index(shell) + 1 :] if shell in argv else []
+            passed = _dev_in(project, context, shlex.join(rest), depth + 1) if rest else None
+            if passed:  # ENTRYPOINT ["sh", "/entrypoint.sh"] + CMD ["npm", "run", "dev"]
+                return passed
             rel = _find(project, context, shell)
             content = project.read_text(rel) if rel is not None else None
             if rel is not None and content:

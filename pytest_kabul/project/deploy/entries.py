@@ -9,6 +9,8 @@ project's published image (``FROM ghcr.io/acme/acme-api:latest``), the app the i
 
 from __future__ import annotations
 
+import ast
+import posixpath
 import re
 
 from pytest_kabul.project import shell as sh
@@ -58,6 +60,8 @@ def entry_modules(project: Project, app: PythonApp, path: StartPath) -> list[str
                 target = value.split(":", 1)[0] if value else None
         if target:
             rel = module_file(project, app, target)
+            if rel is not None and rel.endswith("/__init__.py"):  # ``python -m pkg``
+                rel = module_file(project, app, target + ".__main__") or rel
             if rel is None:  # ``app.main`` run from a sub-folder (WORKDIR /app/backend)
                 tail = target.replace(".", "/") + ".py"
                 rel = next((f for f in app.runtime_files if f.endswith("/" + tail)), None)
@@ -67,7 +71,8 @@ def entry_modules(project: Project, app: PythonApp, path: StartPath) -> list[str
 
 
 def reachable(project: Project, app: PythonApp, entries: list[str]) -> tuple[str, ...]:
-    """First-party files reachable from ``entries`` through imports (any depth)."""
+    """First-party files reachable from ``entries`` through imports (any depth), relative
+    imports (``from .config import Settings``) included."""
     seen: set[str] = set()
     todo = list(entries)
     while todo:
@@ -75,20 +80,47 @@ def reachable(project: Project, app: PythonApp, entries: list[str]) -> tuple[str
         if rel in seen:
             continue
         seen.add(rel)
+        todo.extend(_relative_imports(project, rel))
         for imp in imports_in(project, rel) or ():
             if imp.top not in app.local_modules:
                 continue
             for dotted in imp.candidates():
                 found = module_file(project, app, dotted)
-                if found is not None:
-                    todo.append(found)
-                    parts = dotted.split(".")
-                    for depth in range(1, len(parts)):  # parent packages run their __init__
-                        init = module_file(project, app, ".".join(parts[:depth]))
-                        if init is not None:
-                            todo.append(init)
-                    break
+                if found is None:
+                    continue
+                todo.append(found)
+                parts = dotted.split(".")
+                for depth in range(1, len(parts)):  # parent packages run their __init__
+                    init = module_file(project, app, ".".join(parts[:depth]))
+                    if init is not None:
+                        todo.append(init)
     return tuple(sorted(seen))
+
+
+def _relative_imports(project: Project, rel: str) -> list[str]:
+    """Project files a module's relative imports load (``from . import x``, ``from ..db import
+    engine``)."""
+    tree = project.parse_python(rel)
+    if tree is None:
+        return []
+    out: list[str] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ImportFrom) or not node.level:
+            continue
+        base = posixpath.dirname(rel)
+        for _ in range(node.level - 1):
+            base = posixpath.dirname(base)
+        module = posixpath.join(base, *(node.module or "").split(".")) if node.module else base
+        names = [posixpath.join(module, a.name) for a in node.names if a.name != "*"]
+        for stem in [*names, module]:
+            for candidate in (f"{stem}.py", f"{stem}/__init__.py"):
+                if candidate in project.files:
+                    out.append(candidate)
+                    break
+        init = f"{base}/__init__.py" if base else "__init__.py"
+        if init in project.files:
+            out.append(init)
+    return out
 
 
 def app_of(apps: tuple[PythonApp, ...], folder: str) -> PythonApp | None:

@@ -27,8 +27,10 @@ _HOOK_NAME = re.compile(
 _HOOK_DECORATOR = re.compile(r"lifespan|on_event|startup|on_start", re.IGNORECASE)
 _HOOK_KEYWORDS = frozenset({"lifespan", "on_startup"})
 DATABASE_MODULES = frozenset(
-    {"sqlalchemy", "sqlmodel", "alembic", "flask_sqlalchemy", "flask_migrate"}
-)
+    {"sqlalchemy", "sqlmodel", "alembic", "flask_sqlalchemy", "flask_migrate", "asyncpg",
+     "psycopg", "psycopg2", "psycopg_pool", "aiopg", "databases", "pymysql", "aiomysql",
+     "asyncmy", "MySQLdb"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ class ModuleCalls:
     main: Function | None
     hook_refs: frozenset[str]
     aliases: dict[str, str]  # ``from x import f as g``: g -> f
-    database: bool  # imports SQLAlchemy / SQLModel / Alembic
+    database: bool  # imports SQLAlchemy / SQLModel / Alembic or a SQL driver
 
 
 class _Calls(SchemaFinder):

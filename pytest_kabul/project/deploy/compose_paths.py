@@ -21,6 +21,7 @@ from pytest_kabul.project.deploy.model import (
     dir_of,
     release_applied,
 )
+from pytest_kabul.project.deploy.startup import program_upgrade
 from pytest_kabul.project.docker.dockerfiles import dockerfiles
 from pytest_kabul.project.docker.images import not_production_reason
 
@@ -98,6 +99,7 @@ def _compose_service(
     working_dir = service.raw.get("working_dir")
     return build_path(
         project,
+        follow=program_upgrade,
         subject=f"{subject}:{service.name}",
         kind=StartKind.COMPOSE,
         location=Location(file, line),
@@ -107,6 +109,7 @@ def _compose_service(
         production=production
         and (service.dockerfile is None or not_production_reason(service.dockerfile) is None),
         dockerfile=service.dockerfile,
+        image=service.image if service.build_context is None else None,
     )
 
 
@@ -121,6 +124,7 @@ def procfile_paths(project: Project) -> list[StartPath]:
                 continue
             processes[m.group(1)] = build_path(
                 project,
+                follow=program_upgrade,
                 subject=f"{rel}:{m.group(1)}",
                 kind=StartKind.PROCFILE,
                 location=Location(rel, number),

@@ -4,7 +4,8 @@ Helpers of the runtime model (:mod:`.runtime`) that sit below the start-path fac
 start-path model can ask what a server's start-up reaches (its lifespan migrating through a
 helper module) without a cycle. :func:`app_for_path` finds the app a start path runs: the app
 whose folder holds the path's source folder, else, for a wrapper image built ``FROM`` the
-project's published image (``FROM ghcr.io/acme/acme-api:latest``), the app the image is named for.
+project's published image (``FROM ghcr.io/acme/acme-api:latest``) or a compose service pulling
+it (``image: ghcr.io/acme/acme-api``), the app the image is named for.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import posixpath
 import re
 
 from pytest_kabul.project import shell as sh
-from pytest_kabul.project.core import Project
+from pytest_kabul.project.core import Project, facet
 from pytest_kabul.project.deploy.model import StartPath
 from pytest_kabul.project.docker.dockerfiles import dockerfiles
 from pytest_kabul.project.python.apps import PythonApp, python_apps
@@ -97,11 +98,24 @@ def reachable(project: Project, app: PythonApp, entries: list[str]) -> tuple[str
     return tuple(sorted(seen))
 
 
+@facet
+def _relative_cache(project: Project) -> dict[str, list[str]]:
+    return {}
+
+
 def _relative_imports(project: Project, rel: str) -> list[str]:
     """Project files a module's relative imports load (``from . import x``, ``from ..db import
     engine``)."""
+    cache = _relative_cache(project)
+    if rel not in cache:
+        cache[rel] = _scan_relative(project, rel)
+    return cache[rel]
+
+
+def _scan_relative(project: Project, rel: str) -> list[str]:
     tree = project.parse_python(rel)
-    if tree is None:
+    text = project.read_text(rel) or ""
+    if tree is None or "from ." not in text:
         return []
     out: list[str] = []
     for node in ast.walk(tree):
@@ -137,10 +151,10 @@ def app_for_path(project: Project, path: StartPath) -> PythonApp | None:
     """The app whose code ``path`` runs (see the module docstring)."""
     apps = python_apps(project)
     found = app_of(apps, path.source_dir)
-    if found is not None and (found.root or not path.dockerfile):
+    if found is not None and (found.root or not (path.dockerfile or path.image)):
         return found
     image = next((d for d in dockerfiles(project) if d.path == path.dockerfile), None)
-    base = (image.base_image() or "") if image is not None else ""
+    base = path.image or ((image.base_image() or "") if image is not None else "")
     if "/" not in base:
         return found  # an official base image (python:3.12): the code comes from the context
     name = base.split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0].lower()

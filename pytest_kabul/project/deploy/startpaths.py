@@ -24,7 +24,7 @@ from pytest_kabul.project.deploy.model import (
     dockerfile_argv,
 )
 from pytest_kabul.project.deploy.platforms import ci_paths, k8s_paths, paas_paths
-from pytest_kabul.project.deploy.startup import startup_schema
+from pytest_kabul.project.deploy.startup import program_upgrade, startup_schema
 from pytest_kabul.project.docker.dockerfiles import dockerfiles
 from pytest_kabul.project.docker.images import images
 
@@ -43,6 +43,7 @@ def start_paths(project: Project) -> tuple[StartPath, ...]:
         paths.append(
             build_path(
                 project,
+                follow=program_upgrade,
                 subject=dockerfile.path,
                 kind=StartKind.DOCKERFILE,
                 location=Location(dockerfile.path, line),

@@ -15,10 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from pytest_kabul.project.core import Project, facet
-from pytest_kabul.project.deploy.entries import app_for_path, entry_modules, reachable
+from pytest_kabul.project.deploy.entries import app_for_path, app_of, entry_modules, reachable
 from pytest_kabul.project.deploy.model import StartPath
 from pytest_kabul.project.migrations.startup_calls import Reach, reach
-from pytest_kabul.project.python.apps import PythonApp
+from pytest_kabul.project.python.apps import PythonApp, python_apps
 
 
 @dataclass(frozen=True)
@@ -95,3 +95,14 @@ def _server_entries(project: Project, app: PythonApp, path: StartPath) -> set[st
     if step is None or step.server is None or not step.server.target:
         return set()
     return set(entry_modules(project, app, replace(path, steps=(step,))))
+
+
+def program_upgrade(project: Project, rel: str) -> tuple[str, int] | None:
+    """The ``alembic.command.upgrade`` a Python program (``python -m app.migrate``) reaches from
+    its main block and import-time code, through the helpers it imports: (file, line), or None."""
+    folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
+    app = app_of(python_apps(project), folder)
+    if app is None:
+        return None
+    found = reach(project, reachable(project, app, [rel]), scripts=[rel])
+    return found.upgrades[0] if found.upgrades else None

@@ -134,8 +134,11 @@ def module_calls(path: str, tree: ast.Module) -> ModuleCalls:
     probe = SchemaFinder()
     aliases: dict[str, str] = {}
     database = False
+    defs: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            defs.append(node)
+        elif isinstance(node, ast.ImportFrom):
             probe.visit_ImportFrom(node)
             for alias in node.names:
                 if alias.asname:
@@ -149,13 +152,12 @@ def module_calls(path: str, tree: ast.Module) -> ModuleCalls:
     command_names = set(probe.alembic_command_names)
     functions: list[Function] = []
     refs: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            decorators = " ".join(ast.unparse(d) for d in node.decorator_list)
-            hook = bool(_HOOK_NAME.search(node.name) or _HOOK_DECORATOR.search(decorators))
-            function, found = _scan(path, node.name, node.body, hook, command_names)
-            functions.append(function)
-            refs |= found
+    for node in defs:
+        decorators = " ".join(ast.unparse(d) for d in node.decorator_list)
+        hook = bool(_HOOK_NAME.search(node.name) or _HOOK_DECORATOR.search(decorators))
+        function, found = _scan(path, node.name, node.body, hook, command_names)
+        functions.append(function)
+        refs |= found
     top: list[ast.stmt] = []
     main_body: list[ast.stmt] = []
     for stmt in tree.body:

@@ -13,43 +13,19 @@ import re
 
 from pytest_kabul.project.compose.model import ComposeModel, ComposeService
 from pytest_kabul.project.compose.roles import command_text, is_tls_companion, proxy_kind
-from pytest_kabul.project.core import Project, facet
+from pytest_kabul.project.core import Project
+from pytest_kabul.project.deploy.tls_configs import CONFIG_TLS_RE, caddy_tls
 
 _TRAEFIK_TLS_RE = re.compile(
     r"(certificatesresolvers\.|entrypoints\.\w+\.address=:?443\b|\.tls(\.certresolver)?=|"
     r"\.tls\.options=|--entrypoints\.\w+\.http\.tls)",
     re.IGNORECASE,
 )
-_CONFIG_TLS_RE = re.compile(
-    r"(^\s*listen\s+[^;]*\b(443|ssl)\b|^\s*ssl_certificate\s|^\s*bind\s+\S*:443\b.*\bssl\b"
-    r"|DownstreamTlsContext|certificatesResolvers|^\s*tls\s*:|address\s*[:=]\s*\"?:443)",
-    re.IGNORECASE | re.MULTILINE,
-)
 _CONFIG_NAME_RE = re.compile(
     r"(caddyfile[^/]*|[^/]*\.conf|[^/]*\.conf\.template|[^/]*\.cfg|traefik[^/]*\.(ya?ml|toml)"
     r"|envoy[^/]*\.ya?ml|dynamic[^/]*\.(ya?ml|toml)|[^/]*\.(ya?ml|toml))$",
     re.IGNORECASE,
 )
-
-
-def _caddy_tls(text: str) -> bool:
-    depth = 0
-    for raw in text.splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        if depth == 0 and line != "{":
-            head = line.rstrip("{").strip()
-            for address in re.split(r"[\s,]+", head):
-                if not address or address.startswith("(") or address.startswith("import"):
-                    continue
-                if address.startswith("http://") or re.fullmatch(r":(?!443\b)\d+", address):
-                    continue
-                if address.startswith(("https://", "{$", ":443")) or "." in address:
-                    return True
-        depth += line.count("{") - line.count("}")
-        depth = max(depth, 0)
-    return False
 
 
 def _config_files(project: Project, service: ComposeService) -> list[str]:
@@ -83,8 +59,8 @@ def tls_evidence(project: Project, model: ComposeModel, proxies: list[ComposeSer
         for rel in _config_files(project, proxy)[:200]:
             text = project.read_text(rel) or ""
             name = rel.rsplit("/", 1)[-1].lower()
-            if (name.startswith("caddyfile") and _caddy_tls(text)) or (
-                not name.startswith("caddyfile") and _CONFIG_TLS_RE.search(text)
+            if (name.startswith("caddyfile") and caddy_tls(text)) or (
+                not name.startswith("caddyfile") and CONFIG_TLS_RE.search(text)
             ):
                 found.add(f"{rel} configures TLS")
     for service in model.started:
@@ -103,27 +79,3 @@ def tls_evidence(project: Project, model: ComposeModel, proxies: list[ComposeSer
         if is_tls_companion(project, service):
             found.add(f"{service.name} is an ACME/certbot companion")
     return sorted(found)
-
-
-_HOST_CONFIG_RE = re.compile(
-    r"(^|/)(caddyfile[^/]*|nginx[^/]*\.conf|[^/]*\.nginx|sites-(available|enabled)/[^/]+"
-    r"|(nginx|conf\.d|deploy|ops|infra)/[^/]*\.conf(\.template)?)$",
-    re.IGNORECASE,
-)
-
-
-@facet
-def host_proxy_configs(project: Project) -> tuple[str, ...]:
-    """nginx/Caddy configurations in the repository that terminate TLS (a proxy on the host)."""
-    found = []
-    for rel in project.files:
-        if not _HOST_CONFIG_RE.search(rel):
-            continue
-        text = project.read_text(rel) or ""
-        name = rel.rsplit("/", 1)[-1].lower()
-        if name.startswith("caddyfile"):
-            if _caddy_tls(text):
-                found.append(rel)
-        elif "server" in text and _CONFIG_TLS_RE.search(text):
-            found.append(rel)
-    return tuple(sorted(found))

@@ -28,14 +28,17 @@ Fix
 
 from __future__ import annotations
 
-import re
-
 from pytest_kabul.checks.deployment._templates import no_compose_reason
 from pytest_kabul.model import Area, Finding, Location, Severity
 from pytest_kabul.project.compose.load import compose_models
 from pytest_kabul.project.compose.model import ComposeService
 from pytest_kabul.project.compose.roles import ServiceRef, dev_reason
-from pytest_kabul.project.core import Project, facet
+from pytest_kabul.project.core import Project
+from pytest_kabul.project.deploy.logging_setup import (
+    ROTATING_OR_SHIPPING,
+    app_log_handlers,
+    daemon_log_config,
+)
 from pytest_kabul.project.python.apps import PythonApp, python_apps
 from pytest_kabul.registry import Check, Evaluation
 
@@ -47,56 +50,6 @@ check = Check(
     summary="Container logs are neither rotated nor shipped anywhere.",
     doc=__doc__,
 )
-
-ROTATING_OR_SHIPPING = frozenset(
-    {
-        "local", "fluentd", "gelf", "awslogs", "loki", "syslog", "journald", "splunk",
-        "gcplogs", "logentries", "etwlogs", "none", "datadog", "elastic/elastic-logging-plugin",
-    }
-)  # fmt: skip
-_HANDLER_RE = re.compile(
-    r"\b(RotatingFileHandler|TimedRotatingFileHandler|WatchedFileHandler|SysLogHandler"
-    r"|HTTPHandler|SocketHandler|QueueHandler|watchtower|logging_loki|LokiHandler|graypy"
-    r"|GELF\w*Handler|FluentHandler|fluent\.handler|logstash|LogstashHandler"
-    r"|google\.cloud\.logging|CloudLoggingHandler|datadog_api_client|DatadogLogHandler"
-    r"|opentelemetry\.sdk\._logs|LoggingHandler|axiom|logtail|betterstack|papertrail)\b"
-    r"|rotation\s*="
-)
-
-
-@facet
-def daemon_log_config(project: Project) -> str | None:
-    """A ``daemon.json`` that rotates or ships every container's logs (its path), else None."""
-    for rel in project.files.named("daemon.json"):
-        data = project.read_json(rel)
-        if not isinstance(data, dict):
-            continue
-        opts = data.get("log-opts")
-        driver = data.get("log-driver")
-        if (isinstance(opts, dict) and "max-size" in opts) or (
-            isinstance(driver, str) and driver in ROTATING_OR_SHIPPING
-        ):
-            return rel
-    return None
-
-
-@facet
-def _app_handlers(project: Project) -> dict[str, str]:
-    """App root → the first runtime file configuring a file/shipping log handler."""
-    out: dict[str, str] = {}
-    for app in python_apps(project):
-        candidates = list(app.runtime_files) + [
-            f
-            for f in project.files.under(app.root)
-            if f.rsplit("/", 1)[-1].lower().startswith("logging")
-            and f.endswith((".ini", ".conf", ".yaml", ".yml", ".json", ".toml"))
-        ]
-        for rel in candidates:
-            text = project.read_text(rel) or ""
-            if _HANDLER_RE.search(text):
-                out[app.root] = rel
-                break
-    return out
 
 
 def _app_for(project: Project, service: ComposeService) -> PythonApp | None:
@@ -123,7 +76,7 @@ def _judge(project: Project, ref: ServiceRef) -> tuple[Finding | None, str]:
     if driver != "json-file":
         return None, f"logging driver {driver}"
     app = _app_for(project, service)
-    handler = _app_handlers(project).get(app.root) if app is not None else None
+    handler = app_log_handlers(project).get(app.root) if app is not None else None
     if handler is not None:
         return None, f"the app ships or rotates its own logs ({handler})"
     path, line = service.where("logging")

@@ -7,9 +7,11 @@ What it checks
       db-backup/volume-backup images, restic/borgmatic/kopia, or any service whose command runs
       ``pg_dump``/``pg_dumpall``/``pgbackrest``/``wal-g`` (a cron sidecar);
     - WAL archiving on the database itself (``archive_command``, ``WALG_*``/``PGBACKREST_*``);
-    - anywhere in the project: a backup script (shell, Python, Makefile, crontab, systemd unit,
-      Ansible, GitLab CI) that runs ``pg_dump``/``pg_dumpall``/``pgbackrest``/``wal-g``/
-      ``barman``, or a *scheduled* GitHub Actions workflow (``on: schedule``) that does.
+    - anywhere in the project, something that runs a backup *on a schedule*: a scheduled GitHub
+      Actions workflow (``on: schedule``) or GitLab CI schedule, a crontab line, a Kubernetes
+      ``CronJob`` or a systemd timer that runs ``pg_dump``/``pg_dumpall``/``pgbackrest``/
+      ``wal-g``/``barman`` or a script that does. A script that only mentions ``pg_dump`` (a
+      one-off migration or restore helper nothing schedules) is not a backup.
 
     None of these: ERROR. A backup service that only runs under a compose profile a plain
     ``docker compose up`` never starts: WARNING. ``[tool.kabul] managed_database = "…"`` (RDS,
@@ -43,8 +45,8 @@ from pytest_kabul.project.compose.roles import (
     datastore_kind,
     dev_reason,
 )
-from pytest_kabul.project.core import Project, facet
-from pytest_kabul.project.python.apps import is_test_file
+from pytest_kabul.project.core import Project
+from pytest_kabul.project.deploy.backups import DUMP_RE, backup_jobs
 from pytest_kabul.registry import Check, Evaluation
 
 check = Check(
@@ -59,14 +61,6 @@ check = Check(
 _BACKUP_IMAGE_RE = re.compile(
     r"(backup|pgbackrest|wal-g|walg|barman|restic|borgmatic|kopia|duplicati|pg_dump|pgdump)"
 )
-_DUMP_RE = re.compile(
-    r"\b(pg_dump|pg_dumpall|pg_basebackup|pgbackrest|wal-g|barman|pg_probackup)\b"
-)
-_SCRIPT_NAME_RE = re.compile(
-    r"(\.(sh|bash|py|cron|service|timer|ps1)$|(^|/)(Makefile|justfile|crontab|Taskfile\.ya?ml"
-    r"|\.gitlab-ci\.yml|Procfile)$|(^|/)(ansible|playbooks?|roles|deploy|ops|infra|scripts)/"
-    r"[^/]*\.ya?ml$|(^|/)[^/.]*backup[^/.]*$|/(maintenance|bin|cron|scripts)/[^/.]+$)"
-)
 _WAL_ENV_RE = re.compile(r"^(WALG_|WALE_|PGBACKREST_|BARMAN_)")
 
 
@@ -74,30 +68,13 @@ def _is_backup_service(project: Project, service: ComposeService) -> bool:
     if datastore_kind(project, service) is Datastore.POSTGRES and not service.command:
         return False
     image = base_image(project, service)
-    return bool(_BACKUP_IMAGE_RE.search(image) or _DUMP_RE.search(command_text(project, service)))
+    return bool(_BACKUP_IMAGE_RE.search(image) or DUMP_RE.search(command_text(project, service)))
 
 
 def _archives_wal(project: Project, service: ComposeService) -> bool:
     return "archive_command" in command_text(project, service) or any(
         _WAL_ENV_RE.match(k) for k in service.environment
     )
-
-
-@facet
-def backup_jobs(project: Project) -> tuple[str, ...]:
-    """Project files that run a Postgres backup tool (scripts, crontabs, scheduled workflows)."""
-    found: list[str] = []
-    for rel in project.files:
-        name = rel.rsplit("/", 1)[-1]
-        if rel.startswith(".github/workflows/") and name.endswith((".yml", ".yaml")):
-            text = project.read_text(rel) or ""
-            if _DUMP_RE.search(text) and re.search(r"^\s*schedule\s*:", text, re.MULTILINE):
-                found.append(rel)
-        elif _SCRIPT_NAME_RE.search(rel) and not is_test_file(rel):
-            text = project.read_text(rel) or ""
-            if _DUMP_RE.search(text):
-                found.append(rel)
-    return tuple(sorted(found))
 
 
 def judge(project: Project, model: ComposeModel) -> tuple[list[Finding], str] | None:

@@ -40,12 +40,13 @@ Fix
 from __future__ import annotations
 
 from pytest_kabul.checks.deployment._templates import no_compose_reason
-from pytest_kabul.checks.deployment._tls import host_proxy_configs, tls_evidence
+from pytest_kabul.checks.deployment._tls import tls_evidence
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity
 from pytest_kabul.project.compose.load import compose_models
 from pytest_kabul.project.compose.model import ComposeModel, ComposeService, PortMapping
 from pytest_kabul.project.compose.roles import dev_reason, is_app, proxy_kind, public_ports
 from pytest_kabul.project.core import Project
+from pytest_kabul.project.deploy.tls_configs import host_proxy_configs
 from pytest_kabul.registry import Check, Evaluation
 
 check = Check(

@@ -8,9 +8,15 @@ What it checks
     when ``alembic upgrade`` runs before the server: in its own command sequence, in a release
     or pre-deploy phase, in a compose one-shot service it ``depends_on`` (``condition:
     service_completed_successfully``), an initContainer or migration Job, a deploy workflow,
-    or the app's lifespan calling ``alembic.command.upgrade``. Applies when the project has an
-    Alembic environment and the app does not build its schema with an unconditional
-    ``create_all`` (it skips ``create_all`` in production, or never calls it).
+    or the app's start-up calling ``alembic.command.upgrade`` (its lifespan or a startup hook,
+    directly or through a helper module), or a separate migration image / PaaS service beside
+    it. Only what start-up reaches counts: from the server's entry module, the first-party
+    modules it imports, their import-time code, lifespans, startup hooks and the app factory,
+    followed through calls. A path whose app builds its schema there with an unconditional
+    ``create_all`` is skipped (citing that call); a ``create_all`` in a CLI command, a
+    seed/reset script or an unused helper does not count. A server whose start-up reaches no
+    SQLAlchemy, Alembic or SQL driver code is not a subject. A production image whose ``CMD``
+    runs ``--reload`` is still judged, and the finding says the reloader is a defect too.
 
 Why it matters
     With ``create_all`` skipped in production the schema exists only if Alembic ran. A path
@@ -33,8 +39,8 @@ from pytest_kabul.model import Area, Finding, Severity
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.deploy.model import StartPath
 from pytest_kabul.project.deploy.startpaths import start_paths
+from pytest_kabul.project.deploy.startup import startup_schema
 from pytest_kabul.project.migrations.alembic_envs import alembic_envs
-from pytest_kabul.project.migrations.schema_bootstrap import schema_bootstrap
 from pytest_kabul.registry import Check, Evaluation
 
 check = Check(
@@ -65,36 +71,54 @@ def _remediation(path: StartPath) -> str:
     )
 
 
+_RELOAD = (
+    "; its start command also runs --reload, a development auto-reloader that restarts the"
+    " server on file changes and must not run in production"
+)
+
+
 @check.evaluator
 def evaluate(project: Project) -> Evaluation:
     if not alembic_envs(project):
         return Evaluation.skip("no Alembic environment, so no migration has to run at deploy")
-    boot = schema_bootstrap(project)
-    if not boot.relies_on_migrations():
-        first = next(c for c in boot.create_all if not c.guarded)
-        return Evaluation.skip(
-            f"the app builds its schema with create_all unconditionally ({first.path}:{first.line})"
-        )
     paths = [p for p in start_paths(project) if p.production and p.server is not None]
     if not paths:
         return Evaluation.skip("no production start path that starts an ASGI/WSGI server")
     findings: list[Finding] = []
     notes: dict[str, str] = {}
+    skipped: dict[str, str] = {}
+    subjects: list[str] = []
     for path in paths:
         server = path.server
         assert server is not None
+        schema = startup_schema(project, path)
+        if not schema.database and path.migration is None:
+            skipped[path.subject] = (
+                f"{server.program} serves an app whose start-up reaches no SQLAlchemy, Alembic"
+                " or SQL driver code: no database schema to migrate"
+            )
+            continue
+        built = schema.unconditional
+        if built is not None and path.migration is None:
+            skipped[path.subject] = (
+                "the app builds its schema with create_all unconditionally"
+                f" ({built.path}:{built.line}, reached from start-up)"
+            )
+            continue
+        subjects.append(path.subject)
+        reload = _RELOAD if server.reload else ""
         if path.migration is not None:
             m = path.migration
-            notes[path.subject] = f"migrates via {m.via}: {m.description} ({m.location})"
+            notes[path.subject] = f"migrates via {m.via}: {m.description} ({m.location}){reload}"
             continue
         after = path.migration_step
         when = " (it runs only after the server has started)" if after is not None else ""
         target = f" {server.target}" if server.target else ""
-        guard = boot.skips_create_all_in_production(path.source_dir)
+        guard = schema.guarded
         why = (
             f"the app skips create_all in production ({guard.path}:{guard.line})"
             if guard
-            else "the app never calls create_all"
+            else "the app's start-up never calls create_all"
         )
         findings.append(
             Finding(
@@ -103,10 +127,16 @@ def evaluate(project: Project) -> Evaluation:
                 subject=path.subject,
                 message=(
                     f"{path.subject} starts {server.program}{target} without `alembic upgrade`"
-                    f" running before it{when}, and {why}"
+                    f" running before it{when}, and {why}{reload}"
                 ),
-                remediation=_remediation(path),
+                remediation=_remediation(path)
+                + (" Drop --reload from the production command." if reload else ""),
                 location=path.location,
             )
         )
-    return Evaluation.build(subjects=[p.subject for p in paths], findings=findings, notes=notes)
+    if not subjects and skipped:
+        reasons = sorted(set(skipped.values()))
+        if len(reasons) == 1:
+            return Evaluation.skip(reasons[0])
+        return Evaluation.skip("; ".join(f"{k}: {v}" for k, v in sorted(skipped.items())))
+    return Evaluation.build(subjects=subjects, findings=findings, notes=notes, skipped=skipped)

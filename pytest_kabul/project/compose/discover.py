@@ -20,6 +20,17 @@ OVERRIDE_NAMES = (
     "docker-compose.override.yaml",
 )
 PROD_RE = re.compile(r"^(?:(?:docker-)?compose[._-])?(?:prod|production)(?:[._-]override)?\.ya?ml$")
+# Production overlays by name: compose.deploy.yml, docker-compose.prod.ssl.yml, x.production.yml
+PROD_FAMILY_RE = re.compile(
+    r"^(?:(?:docker-)?compose[._-](?:prod|production|deploy)(?:[._-][\w.-]+)?"
+    r"|[\w.-]+\.(?:prod|production))\.ya?ml$"
+)
+# docker-compose.<stage>.yml: a family of stacks picked by name (run.sh: -f compose.${STAGE}.yml)
+STAGE_RE = re.compile(r"^(?:docker-)?compose\.([\w-]+(?:\.[\w-]+)*)\.ya?ml$")
+_NOT_A_STAGE = re.compile(
+    r"(^|[._-])(dev|develop|development|local|test|tests|testing|ci|e2e|override|debug|"
+    r"deps|example|sample|watch)([._-]|$)"
+)
 
 # Compose files for tests, examples, docs and dev containers are never what the server runs
 # (an integration-test Postgres on 5432 is not a finding); configured compose_files still count.
@@ -62,7 +73,13 @@ def plans(project: Project, parse: Callable[[str], Parsed | None]) -> list[Plan]
     by_dir: dict[str, set[str]] = {}
     for rel in project.files:
         name = rel.rsplit("/", 1)[-1]
-        compose = name in BASE_NAMES or name in OVERRIDE_NAMES or PROD_RE.match(name)
+        compose = (
+            name in BASE_NAMES
+            or name in OVERRIDE_NAMES
+            or PROD_RE.match(name)
+            or PROD_FAMILY_RE.match(name)
+            or STAGE_RE.match(name)
+        )
         if compose and not NOT_DEPLOYED_DIRS.intersection(rel.split("/")[:-1]):
             by_dir.setdefault(dir_of(rel), set()).add(name)
     plans: list[Plan] = []
@@ -105,7 +122,14 @@ def plans(project: Project, parse: Callable[[str], Parsed | None]) -> list[Plan]
             project.problem(join_dir(directory, ".env"), "COMPOSE_FILE names a missing file")
         if configured:
             continue
-        productions = sorted(n for n in names if PROD_RE.match(n))
+        productions = sorted(
+            n
+            for n in names
+            if PROD_RE.match(n)
+            or (PROD_FAMILY_RE.match(n) and _is_compose(parse(join_dir(directory, n))))
+        )
+        if not base and not productions:
+            productions = _stages(directory, names, parse)
         if base and override and not productions:
             # The override-file convention: development = base + override (what a bare `up`
             # loads), production = `docker compose -f <base> up` without the override.
@@ -123,6 +147,22 @@ def plans(project: Project, parse: Callable[[str], Parsed | None]) -> list[Plan]
         if plan.files not in unique or plan.kind is ComposeKind.PRODUCTION:
             unique[plan.files] = plan
     return list(unique.values())
+
+
+def _stages(directory: str, names: set[str], parse: Callable[[str], Parsed | None]) -> list[str]:
+    """A folder of ``docker-compose.<stage>.yml`` stacks and no base file: each complete stack
+    (two or more services) whose stage is not for development/tests is a production candidate."""
+    out = []
+    for name in sorted(names):
+        m = STAGE_RE.match(name)
+        if m is None or _NOT_A_STAGE.search(m.group(1).lower()):
+            continue
+        parsed = parse(join_dir(directory, name))
+        data = parsed.data if parsed else None
+        services = data.get("services") if isinstance(data, dict) else None
+        if isinstance(services, dict) and len(services) >= 2:
+            out.append(name)
+    return out
 
 
 def _is_compose(parsed: Parsed | None) -> bool:

@@ -12,6 +12,7 @@ import enum
 import re
 from dataclasses import dataclass
 
+from pytest_kabul.project.compose.devstack import DEV_RE, image_dev_server, mounted_source
 from pytest_kabul.project.compose.model import ComposeModel, ComposeService, PortMapping
 from pytest_kabul.project.core import Project, facet
 from pytest_kabul.project.docker.dockerfiles import Dockerfile, dockerfiles
@@ -80,10 +81,6 @@ _TLS_COMPANION_RE = re.compile(r"(^|/)(certbot|acme-companion|letsencrypt[\w-]*|
 _APP_RE = re.compile(
     r"\b(uvicorn|gunicorn|hypercorn|granian|daphne|fastapi|flask|waitress-serve"
     r"|next|node|npm|yarn|pnpm|bun|deno|python|python3|streamlit|server\.js)\b"
-)
-_DEV_RE = re.compile(
-    r"(--reload\b|\bnext\s+dev\b|\b(npm|pnpm|yarn|bun)\s+(run\s+)?dev\b|\bfastapi\s+dev\b"
-    r"|\bnodemon\b|\brunserver\b|\bflask\s+(--\S+\s+)*run\b|--debug\b|\bvite\b)"
 )
 
 _DEV_NAME_RE = re.compile(r"(^|[._-])(dev|develop|development|local)([._-]|$)", re.IGNORECASE)
@@ -184,15 +181,21 @@ def dev_reason(project: Project, model: ComposeModel) -> str | None:
     """Why the model looks like a development stack (hot reload, dev server), else None."""
     for service in model.started:
         command = command_text(project, service) if service.command or service.entrypoint else ""
-        m = _DEV_RE.search(command)
+        m = DEV_RE.search(command)
         if m:
             return f"service {service.name} runs a development server ({m.group(0).strip()!r})"
+        image_dev = image_dev_server(project, service)
+        if image_dev:
+            return f"service {service.name} runs a development server ({image_dev})"
         build = service.raw.get("build")
         target = str(build.get("target") or "") if isinstance(build, dict) else ""
         dockerfile = (service.dockerfile or "").rsplit("/", 1)[-1]
         if _DEV_NAME_RE.search(target) or _DEV_NAME_RE.search(dockerfile):
             what = f"target {target}" if _DEV_NAME_RE.search(target) else dockerfile
             return f"service {service.name} builds a development image ({what})"
+        mount = mounted_source(project, service)
+        if mount:
+            return f"service {service.name} {mount} (a developer's working copy)"
     return None
 
 

@@ -21,7 +21,9 @@ from pytest_kabul.project.deploy.model import (
     dir_of,
     release_applied,
 )
+from pytest_kabul.project.deploy.startup import program_upgrade
 from pytest_kabul.project.docker.dockerfiles import dockerfiles
+from pytest_kabul.project.docker.images import not_production_reason
 
 
 def compose_paths(project: Project) -> list[StartPath]:
@@ -97,14 +99,17 @@ def _compose_service(
     working_dir = service.raw.get("working_dir")
     return build_path(
         project,
+        follow=program_upgrade,
         subject=f"{subject}:{service.name}",
         kind=StartKind.COMPOSE,
         location=Location(file, line),
         argv=argv,
         base_dir=service.build_context or dir_of(service.file),
         workdir=working_dir if isinstance(working_dir, str) else None,
-        production=production,
+        production=production
+        and (service.dockerfile is None or not_production_reason(service.dockerfile) is None),
         dockerfile=service.dockerfile,
+        image=service.image if service.build_context is None else None,
     )
 
 
@@ -119,6 +124,7 @@ def procfile_paths(project: Project) -> list[StartPath]:
                 continue
             processes[m.group(1)] = build_path(
                 project,
+                follow=program_upgrade,
                 subject=f"{rel}:{m.group(1)}",
                 kind=StartKind.PROCFILE,
                 location=Location(rel, number),

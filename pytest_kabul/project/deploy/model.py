@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -77,6 +77,7 @@ class StartPath:
     source_dir: str  # project folder the deployed code comes from (build context, app dir)
     migration: Migration | None = None  # an upgrade that runs before the server
     dockerfile: str | None = None  # the Dockerfile whose image this path starts, if any
+    image: str | None = None  # the pulled image it starts (compose ``image:`` with no build)
 
     @property
     def server(self) -> sh.ServerCommand | None:
@@ -92,12 +93,19 @@ class StartPath:
         return next((s for s in self.steps if s.migration is not None), None)
 
 
+# Finds the ``alembic.command.upgrade`` a Python program reaches through the helpers it imports:
+# (project, program file) -> (file, line) or None. Given by the start-path readers
+# (:func:`pytest_kabul.project.deploy.startup.program_upgrade`), which sit above this module.
+ProgramUpgrade = Callable[[Project, str], "tuple[str, int] | None"]
+
+
 @dataclass(frozen=True)
 class _Ctx:
     project: Project
     base_dir: str  # where relative script paths are looked up first
     args: tuple[str, ...] = ()  # what "$@" expands to
     depth: int = 0
+    follow: ProgramUpgrade | None = None
 
 
 def find_file(project: Project, path: str, base_dir: str, suffix: str = "") -> str | None:
@@ -171,7 +179,12 @@ def _python_steps(ctx: _Ctx, argv: list[str], rel: str, where: Location) -> list
     if tree is None:
         return [Step(tuple(argv), where)]
     _creates, upgrades = scan_module(tree)
-    migration = f"alembic.command.upgrade in {rel}" if upgrades else None
+    at = rel
+    if not upgrades and ctx.follow is not None:  # a runner calling a helper's command.upgrade
+        site = ctx.follow(ctx.project, rel)
+        if site is not None:
+            at, upgrades = site[0], [(site[1], False)]
+    migration = f"alembic.command.upgrade in {at}" if upgrades else None
     server = None
     text = ctx.project.read_text(rel) or ""
     match = re.search(r"uvicorn\.run\(\s*['\"]([\w.]+:[\w.()]+)['\"]", text)
@@ -184,7 +197,7 @@ def _python_steps(ctx: _Ctx, argv: list[str], rel: str, where: Location) -> list
             reload="reload=True" in text,
             argv=tuple(argv),
         )
-    loc = Location(rel, upgrades[0][0]) if upgrades else where
+    loc = Location(at, upgrades[0][0]) if upgrades else where
     return [Step(tuple(argv), loc if migration else where, migration, server)]
 
 
@@ -208,7 +221,7 @@ def expand_argv(ctx: _Ctx, argv: list[str], where: Location) -> list[Step]:
     if script is not None:
         rel = find_file(ctx.project, script, ctx.base_dir)
         if rel is not None:
-            inner = _Ctx(ctx.project, ctx.base_dir, tuple(args[1:]) or ctx.args, ctx.depth + 1)
+            inner = replace(ctx, args=tuple(args[1:]) or ctx.args, depth=ctx.depth + 1)
             return [Step(tuple(args), where), *_script_steps(inner, rel)]
     module, _rest = sh.python_module(args)
     py = sh.python_script(args)
@@ -258,19 +271,27 @@ def build_path(
     workdir: str | None = None,
     production: bool = True,
     dockerfile: str | None = None,
+    reload_is_dev: bool = True,
+    image: str | None = None,
+    follow: ProgramUpgrade | None = None,
 ) -> StartPath:
-    steps = expand_argv(_Ctx(project, base_dir), argv, location)
+    """A start path; ``--reload`` makes it a development path unless ``reload_is_dev`` is False
+    (the production image's own CMD: a reloading production server is a defect, not a dev
+    stack)."""
+    steps = expand_argv(_Ctx(project, base_dir, follow=follow), argv, location)
     own = _own_migration(steps)
+    reloads = reload_is_dev and any(s.server and s.server.reload for s in steps)
     return StartPath(
         subject=subject,
         kind=kind,
         location=location,
         workdir=workdir,
         steps=tuple(steps),
-        production=production and not any(s.server and s.server.reload for s in steps),
+        production=production and not reloads,
         source_dir=base_dir,
         migration=own,
         dockerfile=dockerfile,
+        image=image,
     )
 
 

@@ -26,6 +26,7 @@ from pytest_kabul.project.deploy.model import (
     release_applied,
     table,
 )
+from pytest_kabul.project.deploy.startup import program_upgrade
 from pytest_kabul.project.docker.dockerfiles import dockerfiles
 
 _WORKLOADS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"})
@@ -45,6 +46,7 @@ def _paas_path(
             return None
     return build_path(
         project,
+        follow=program_upgrade,
         subject=f"{rel}:{name}",
         kind=StartKind.PAAS,
         location=Location(rel, line),
@@ -59,6 +61,7 @@ def _release(project: Project, rel: str, command: object, line: int) -> StartPat
         return None
     return build_path(
         project,
+        follow=program_upgrade,
         subject=f"{rel}:release",
         kind=StartKind.PAAS,
         location=Location(rel, line),
@@ -206,6 +209,7 @@ def _container(
     cname = str(container.get("name", "app"))
     return build_path(
         project,
+        follow=program_upgrade,
         subject=f"{rel}:{workload}/{cname}",
         kind=StartKind.K8S,
         location=Location(rel, key_line(text, f"name: {cname}")),
@@ -235,6 +239,7 @@ def ci_paths(project: Project) -> list[StartPath]:
             out.append(
                 build_path(
                     project,
+                    follow=program_upgrade,
                     subject=f"{rel}:{job_id}",
                     kind=StartKind.CI,
                     location=Location(rel, key_line(text, "jobs", str(job_id))),

@@ -11,19 +11,22 @@ from __future__ import annotations
 from dataclasses import replace
 
 from pytest_kabul.model import Location
+from pytest_kabul.project import shell as sh
 from pytest_kabul.project.core import Project, facet
 from pytest_kabul.project.deploy.compose_paths import compose_paths, procfile_paths
+from pytest_kabul.project.deploy.entries import app_for_path
 from pytest_kabul.project.deploy.model import (
     Migration,
     StartKind,
     StartPath,
     build_path,
+    dir_of,
     dockerfile_argv,
-    is_production_file,
 )
 from pytest_kabul.project.deploy.platforms import ci_paths, k8s_paths, paas_paths
+from pytest_kabul.project.deploy.startup import program_upgrade, startup_schema
 from pytest_kabul.project.docker.dockerfiles import dockerfiles
-from pytest_kabul.project.migrations.schema_bootstrap import schema_bootstrap
+from pytest_kabul.project.docker.images import images
 
 
 @facet
@@ -31,6 +34,7 @@ def start_paths(project: Project) -> tuple[StartPath, ...]:
     """Every production start path, sorted by subject, with migrations judged in context."""
 
     paths: list[StartPath] = []
+    production_images = {i.dockerfile for i in images(project) if i.production}
     for dockerfile in dockerfiles(project):
         argv, line = dockerfile_argv(dockerfile)
         if not argv:
@@ -39,19 +43,22 @@ def start_paths(project: Project) -> tuple[StartPath, ...]:
         paths.append(
             build_path(
                 project,
+                follow=program_upgrade,
                 subject=dockerfile.path,
                 kind=StartKind.DOCKERFILE,
                 location=Location(dockerfile.path, line),
                 argv=argv,
                 base_dir=dockerfile.directory,
                 workdir=workdir.value if workdir else None,
-                production=is_production_file(dockerfile.path),
+                production=dockerfile.path in production_images,
                 dockerfile=dockerfile.path,
+                reload_is_dev=False,
             )
         )
     paths.extend(_config_paths(project))
-    paths = _apply_compose_deploys(paths)
-    return tuple(sorted(_apply_lifespan(project, paths), key=lambda p: p.subject))
+    paths = _apply_lifespan(project, _apply_compose_deploys(paths))
+    paths = _apply_migration_services(project, paths)
+    return tuple(sorted(paths, key=lambda p: p.subject))
 
 
 def _apply_compose_deploys(paths: list[StartPath]) -> list[StartPath]:
@@ -78,27 +85,55 @@ def _apply_compose_deploys(paths: list[StartPath]) -> list[StartPath]:
 
 
 def _apply_lifespan(project: Project, paths: list[StartPath]) -> list[StartPath]:
-    hooks = [u for u in schema_bootstrap(project).upgrades if u.in_startup]
+    """The app migrates itself when its start-up reaches ``alembic.command.upgrade`` (in the
+    lifespan, a startup hook or a helper module they call); a program run before the server (a
+    migration runner calling a helper's upgrade) migrates like a command."""
     out = []
     for path in paths:
-        if path.migration is None and path.server is not None:
-            hook = next(
-                (
-                    u
-                    for u in hooks
-                    if not u.app_root
-                    or path.source_dir == u.app_root
-                    or path.source_dir.startswith(u.app_root + "/")
-                    or u.app_root.startswith(path.source_dir + "/")
-                    or not path.source_dir
-                ),
-                None,
-            )
-            if hook is not None:
-                loc = Location(hook.path, hook.line)
-                path = replace(
-                    path, migration=Migration("alembic.command.upgrade", loc, "lifespan")
+        if path.migration is None and (path.server is not None or _runs_python(path)):
+            schema = startup_schema(project, path)
+            if schema.upgrades:
+                site = schema.upgrades[0]
+                via = "lifespan" if path.server is not None else "command"
+                loc = Location(site.path, site.line)
+                path = replace(path, migration=Migration("alembic.command.upgrade", loc, via))
+        out.append(path)
+    return out
+
+
+def _runs_python(path: StartPath) -> bool:
+    return any(
+        sh.python_module(list(s.argv))[0] or sh.python_script(list(s.argv)) for s in path.steps
+    )
+
+
+def _apply_migration_services(project: Project, paths: list[StartPath]) -> list[StartPath]:
+    """A separate migration image or PaaS service (it migrates and starts no server) beside the
+    server's (same parent folder, same app) migrates that server: a Railway/Render ``alembic``
+    service next to the ``api`` service."""
+    runners = [
+        p
+        for p in paths
+        if p.production and p.server is None and p.migration is not None
+        and p.kind in (StartKind.DOCKERFILE, StartKind.PAAS)
+    ]  # fmt: skip
+    if not runners:
+        return paths
+    out = []
+    for path in paths:
+        if path.migration is None and path.server is not None and path.kind in (
+            StartKind.DOCKERFILE, StartKind.PAAS
+        ):  # fmt: skip
+            app = app_for_path(project, path)
+            for runner in runners:
+                same_folder = dir_of(dir_of(runner.location.path)) == dir_of(
+                    dir_of(path.location.path)
                 )
+                if same_folder and app is not None and app_for_path(project, runner) == app:
+                    assert runner.migration is not None
+                    via = f"migration service {runner.subject}"
+                    path = replace(path, migration=replace(runner.migration, via=via))
+                    break
         out.append(path)
     return out
 

@@ -30,7 +30,8 @@ NOT_PRODUCTION_DIRS = frozenset(
     {
         "test", "tests", "testing", "e2e", "example", "examples", "sample", "samples", "docs",
         "doc", "dev", ".devcontainer", "devcontainer", "fixtures", "load_tests", "load_testing",
-        "loadtests", "locust", "benchmarks", "benches", "bench",
+        "loadtests", "locust", "benchmarks", "benches", "bench", "load-tests", "loadtest",
+        "load-test", "perf", "stress", "mock", "mocks", "mock_server", "mock-server", "mockserver",
     }
 )  # fmt: skip
 
@@ -258,6 +259,11 @@ def _shipped(dockerfile: Dockerfile, stages: list[Stage], context: str) -> list[
                 if rel is not None:
                     out.append(Shipped(rel, args[-1], dockerfile.path, instruction.line))
     return sorted(set(out))
+
+
+def not_production_reason(path: str) -> str | None:
+    """Why a Dockerfile is not a production image by its name or folder, else None."""
+    return _not_production_reason(path)
 
 
 def _not_production_reason(path: str) -> str | None:

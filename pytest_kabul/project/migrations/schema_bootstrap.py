@@ -98,7 +98,7 @@ def _terminates(body: list[ast.stmt]) -> bool:
     return bool(body) and isinstance(body[-1], ast.Return | ast.Raise)
 
 
-class _Finder(ast.NodeVisitor):
+class SchemaFinder(ast.NodeVisitor):
     def __init__(self) -> None:
         self.guards: list[bool] = [False]
         self.early_exit: list[bool] = [False]
@@ -176,7 +176,7 @@ class _Finder(ast.NodeVisitor):
 
 def scan_module(tree: ast.Module) -> tuple[list[tuple[int, bool]], list[tuple[int, bool]]]:
     """(create_all references with their guard flag, lines calling alembic's upgrade)."""
-    finder = _Finder()
+    finder = SchemaFinder()
     finder.visit(tree)
     return finder.found, finder.upgrades
 

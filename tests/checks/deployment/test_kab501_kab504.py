@@ -320,7 +320,11 @@ def test_kab503_backups(tmp_path: Path) -> None:
     ev = KAB503.evaluate(workflow)
     assert (ev.findings, dict(ev.notes)) == (
         (),
-        {"compose.yml": "backup job(s): .github/workflows/backup.yml"},
+        {
+            "compose.yml": (
+                "backup job(s): .github/workflows/backup.yml (scheduled workflow running pg_dump)"
+            )
+        },
     )
     unscheduled = build_project(
         tmp_path / "unscheduled",
@@ -483,22 +487,28 @@ def test_kab501_host_proxy_config_and_cloudflare_tunnel(tmp_path: Path) -> None:
     }
 
 
-def test_kab503_extensionless_maintenance_script(make_project: MakeProject) -> None:
-    project = make_project(
-        {
-            "docker-compose.production.yml": (
-                "services:\n  postgres:\n    build: ./compose/production/postgres\n"
-            ),
-            "compose/production/postgres/Dockerfile": "FROM docker.io/postgres:16\n",
-            "compose/production/postgres/maintenance/backup": (
-                '#!/usr/bin/env bash\npg_dump | gzip > "${BACKUP_DIR}/backup.sql.gz"\n'
-            ),
-        },
-    )
-    ev = KAB503.evaluate(project)
+def test_kab503_unscheduled_maintenance_script_is_not_a_backup(make_project: MakeProject) -> None:
+    """A backup script nothing schedules (run by hand, cookiecutter-django style) is no backup;
+    a crontab line that runs it is."""
+    files = {
+        "docker-compose.production.yml": (
+            "services:\n  postgres:\n    build: ./compose/production/postgres\n"
+        ),
+        "compose/production/postgres/Dockerfile": "FROM docker.io/postgres:16\n",
+        "compose/production/postgres/maintenance/backup.sh": (
+            '#!/usr/bin/env bash\npg_dump | gzip > "${BACKUP_DIR}/backup.sql.gz"\n'
+        ),
+    }
+    ev = KAB503.evaluate(make_project(files))
+    assert [(f.subject, f.severity.name) for f in ev.findings] == [
+        ("docker-compose.production.yml", "ERROR")
+    ]
+    files["deploy/crontab"] = "# nightly\n15 3 * * * /srv/app/maintenance/backup.sh\n"
+    ev = KAB503.evaluate(make_project(files))
     assert (ev.subjects, ev.findings) == (("docker-compose.production.yml",), ())
     assert dict(ev.notes) == {
         "docker-compose.production.yml": (
-            "backup job(s): compose/production/postgres/maintenance/backup"
+            "backup job(s): deploy/crontab (cron line running"
+            " compose/production/postgres/maintenance/backup.sh)"
         )
     }

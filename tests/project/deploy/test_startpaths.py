@@ -321,7 +321,8 @@ def test_kab302_does_not_apply_without_alembic_or_with_unconditional_create_all(
     )
     creates = build_project(tmp_path / "b", files)
     assert kab302.evaluate(creates).not_applicable == (
-        "the app builds its schema with create_all unconditionally (backend/app/main.py:2)"
+        "the app builds its schema with create_all unconditionally"
+        " (backend/app/main.py:2, reached from start-up)"
     )
 
 

@@ -1,0 +1,4 @@
+from alembic import context
+
+with context.begin_transaction():
+    context.run_migrations()

@@ -28,6 +28,7 @@ from pytest_kabul.project.core import Project, facet
 from pytest_kabul.project.deploy.startpaths import start_paths
 from pytest_kabul.project.python.apps import PythonApp, python_apps
 from pytest_kabul.project.python.settings.defaults import literal_default
+from pytest_kabul.project.python.settings.syntax import call_name
 from pytest_kabul.project.shell import ServerCommand
 
 HEALTH_RE = re.compile(
@@ -114,7 +115,7 @@ def _fastapi_assignments(project: Project, app: PythonApp) -> list[AsgiApp]:
             if (
                 isinstance(stmt, ast.Assign)
                 and isinstance(stmt.value, ast.Call)
-                and _callee(stmt.value) in {"FastAPI", "Starlette"}
+                and call_name(stmt.value) in {"FastAPI", "Starlette"}
             ):
                 for name in stmt.targets:
                     if isinstance(name, ast.Name):
@@ -137,15 +138,6 @@ def _fastapi_assignments(project: Project, app: PythonApp) -> list[AsgiApp]:
             a.target,
         ),
     )
-
-
-def _callee(call: ast.Call) -> str | None:
-    func = call.func
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return None
 
 
 @facet
@@ -242,7 +234,7 @@ def api_prefix(project: Project, app: AsgiApp) -> str:
             continue
         tree = project.parse_python(rel)
         for node in ast.walk(tree) if tree else ():
-            if isinstance(node, ast.Call) and _callee(node) in {
+            if isinstance(node, ast.Call) and call_name(node) in {
                 "include_router",
                 "APIRouter",
                 "Mount",

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.python.settings.defaults import literal_default
+from pytest_kabul.project.python.settings.syntax import call_name
 
 Ref = tuple[str, str]  # (module file, variable name)
 _ROUTERS = frozenset({"APIRouter", "FastAPI", "Starlette", "Router"})
@@ -101,23 +102,12 @@ class _Imports:
         return None
 
 
-def _callee(call: ast.Call) -> str:
-    func = call.func
-    return (
-        func.attr
-        if isinstance(func, ast.Attribute)
-        else func.id
-        if isinstance(func, ast.Name)
-        else ""
-    )
-
-
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:
     return next((k.value for k in call.keywords if k.arg == name), None)
 
 
 def _assign(project: Project, model: _Model, rel: str, node: ast.Assign) -> None:
-    if not isinstance(node.value, ast.Call) or _callee(node.value) not in _ROUTERS:
+    if not isinstance(node.value, ast.Call) or call_name(node.value) not in _ROUTERS:
         return
     prefix_node = _keyword(node.value, "prefix")
     prefix = (_text(project, prefix_node) or "") if prefix_node is not None else ""
@@ -125,7 +115,7 @@ def _assign(project: Project, model: _Model, rel: str, node: ast.Assign) -> None
         if isinstance(target, ast.Name):
             ref = (rel, target.id)
             model.own_prefix[ref] = prefix
-            if _callee(node.value) != "APIRouter":
+            if call_name(node.value) != "APIRouter":
                 model.apps.add(ref)
 
 

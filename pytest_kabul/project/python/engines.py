@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pytest_kabul.model import Location
 from pytest_kabul.project.core import Project, facet
 from pytest_kabul.project.python.apps import python_apps
+from pytest_kabul.project.python.settings.syntax import call_name
 
 DEFAULT_POOL_SIZE = 5
 DEFAULT_MAX_OVERFLOW = 10
@@ -35,15 +36,6 @@ class Engine:
     @property
     def per_process(self) -> int:
         return self.pool_size + self.max_overflow
-
-
-def _callee(call: ast.Call) -> str | None:
-    func = call.func
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return None
 
 
 def _constants(tree: ast.Module) -> dict[str, int]:
@@ -114,7 +106,7 @@ def sqla_engines(project: Project) -> tuple[Engine, ...]:
                 continue
             constants = _constants(tree)
             for node in ast.walk(tree):
-                if isinstance(node, ast.Call) and _callee(node) in (
+                if isinstance(node, ast.Call) and call_name(node) in (
                     "create_engine",
                     "create_async_engine",
                 ):

@@ -151,7 +151,7 @@ class Project:
             else:
                 self.problem(rel, why, Severity.ERROR)
                 self._unreadable.add(rel)
-        elif b"\0" in data[:8192]:
+        elif b"\0" in data[:8192] and not (rel.endswith(_NUL_TOLERANT) and _is_utf8(data)):
             self.problem(rel, "binary file (NUL bytes) where text was expected", Severity.ERROR)
             self._unreadable.add(rel)
         else:
@@ -286,6 +286,19 @@ def yaml_error(exc: yaml.YAMLError) -> str:
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         return f"{exc.problem or exc.context or 'syntax error'}{where}"
     return " ".join(str(exc).split())
+
+
+# JavaScript/TypeScript source may hold a literal NUL inside a string (`${a}\0${b}`): valid
+# code, not a binary file, as long as the rest decodes as UTF-8.
+_NUL_TOLERANT = (".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts")
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _one_line(text: str) -> str:

@@ -10,6 +10,7 @@ import pytest
 from pytest_kabul.model import Severity
 from pytest_kabul.project.core import Problem, Project
 from pytest_kabul.project.files import GitIgnore, walk
+from tests.helpers import MakeProject
 
 
 def _write(root: Path, rel: str, text: str = "x\n") -> None:
@@ -217,3 +218,12 @@ def test_template_files_are_a_note_not_a_kab001_error(tmp_path: Path) -> None:
     for check in (kab501, kab503):
         reason = check.evaluate(project).not_applicable or ""
         assert "{{cookiecutter.project_slug}}/docker-compose.yml is a template" in reason
+
+
+def test_a_nul_inside_typescript_source_is_text_not_binary(make_project: MakeProject) -> None:
+    """`${a}\\0${b}` in a .ts file is valid code; the same byte in a .py file is unreadable."""
+    project = make_project({"web/key.ts": "export const k = (a: string) => `${a}\0x`;\n"})
+    (project.root / "app.py").write_bytes(b"x = 1\0\n")
+    assert project.read_text("web/key.ts") is not None
+    assert project.read_text("app.py") is None
+    assert [p.path for p in project.problems] == ["app.py"]

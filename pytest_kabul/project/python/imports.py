@@ -23,7 +23,7 @@ import warnings
 from dataclasses import dataclass
 
 from pytest_kabul.project.core import Project, facet, paused_gc
-from pytest_kabul.project.python.settings.envscan import TRIGGERS
+from pytest_kabul.project.python.settings.readsites import TRIGGERS
 
 GUARD_NAMES = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 _DYNAMIC_FUNCS = frozenset({"import_module", "__import__"})

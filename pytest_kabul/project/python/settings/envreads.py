@@ -42,7 +42,8 @@ from pytest_kabul.project.python.modules import (
     substitute,
 )
 from pytest_kabul.project.python.settings.classes import settings_classes
-from pytest_kabul.project.python.settings.envscan import TRIGGERS, Call, FileScan, Site, scan_file
+from pytest_kabul.project.python.settings.envscan import scan_file
+from pytest_kabul.project.python.settings.readsites import TRIGGERS, Call, FileScan, Site
 from pytest_kabul.project.python.settings.syntax import DefaultKind, default_kind
 
 TOO_DEEP = "nested too deeply to analyse; its environment reads were not checked"

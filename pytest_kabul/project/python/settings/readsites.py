@@ -1,0 +1,96 @@
+"""The records of the environment-read scan: which names read the environment, and what one
+file's scan found (read sites, candidate wrapper calls, functions, imports).
+
+Kept apart from :mod:`.envscan` (the AST pass) so the modules that consume a scan import only
+these records.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from pytest_kabul.project.python.modules import Binding
+from pytest_kabul.project.python.settings.syntax import DefaultKind
+
+# Words whose presence in a file's text means it may read the environment: only those files are
+# scanned, and the import scan keeps their syntax trees so each file is parsed once.
+TRIGGERS = ("environ", "getenv", "decouple", "starlette", "Env(", "config(")
+
+GETENV = frozenset({"os.getenv", "os.getenvb"})
+ENVIRON = frozenset({"os.environ", "os.environb"})
+ENVIRON_METHODS = {"get": "ENVIRON_GET", "setdefault": "SETDEFAULT", "pop": "POP"}
+PUTENV = frozenset({"os.putenv", "os.unsetenv"})
+READER_CLASSES = {
+    "decouple.AutoConfig": "decouple",
+    "decouple.Config": "decouple",
+    "starlette.config.Config": "starlette",
+    "environs.Env": "environs",
+    "environ.Env": "django",
+    "environ.environ.Env": "django",
+}
+ENV_OBJECT_SKIP = frozenset(
+    {
+        "read_env",
+        "prefixed",
+        "dump",
+        "seal",
+        "add_parser",
+        "parser_for",
+        "expand_vars",
+        "smart_cast",
+    }
+)
+# django-environ helpers that read a fixed variable when called without one.
+DJANGO_DEFAULT_VAR = {
+    "db": "DATABASE_URL",
+    "db_url": "DATABASE_URL",
+    "cache": "CACHE_URL",
+    "cache_url": "CACHE_URL",
+    "email": "EMAIL_URL",
+    "email_url": "EMAIL_URL",
+    "search_url": "SEARCH_URL",
+}
+
+
+@dataclass(frozen=True)
+class Site:
+    line: int
+    name: ast.expr | None
+    default: ast.expr | None
+    default_kind: DefaultKind
+    kind: str  # a ReadKind member name
+    function: str | None
+    params: tuple[str, ...]
+    classes: tuple[str, ...]
+    context: str | None = None  # "except" (a fallback branch) or "__main__" (a script guard)
+
+
+@dataclass(frozen=True)
+class Call:
+    line: int
+    style: str  # "name" f(...), "self" self.f(...), "attr" mod.f(...) / Class.f(...)
+    base: str | None
+    attr: str
+    args: tuple[ast.expr, ...]
+    keywords: tuple[tuple[str, ast.expr], ...]
+    function: str | None
+    params: tuple[str, ...]
+    classes: tuple[str, ...]
+    context: str | None = None
+
+
+@dataclass(frozen=True)
+class Func:
+    params: tuple[str, ...]
+    defaults: dict[str, ast.expr]
+    bound: bool  # a method whose first parameter is self/cls
+
+
+@dataclass
+class FileScan:
+    sites: list[Site] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+    functions: dict[str, Func] = field(default_factory=dict)
+    imports: dict[str, Binding] = field(default_factory=dict)
+    instances: dict[str, str] = field(default_factory=dict)  # ``env = Env()`` -> "environs"

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import enum
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -43,43 +42,10 @@ from pytest_kabul.project.python.modules import (
 )
 from pytest_kabul.project.python.settings.classes import settings_classes
 from pytest_kabul.project.python.settings.envscan import scan_file
-from pytest_kabul.project.python.settings.readsites import TRIGGERS, Call, FileScan, Site
+from pytest_kabul.project.python.settings.readsites import TRIGGERS, Call, FileScan, ReadKind, Site
 from pytest_kabul.project.python.settings.syntax import DefaultKind, default_kind
 
 TOO_DEEP = "nested too deeply to analyse; its environment reads were not checked"
-
-
-class ReadKind(enum.Enum):
-    GETENV = "os.getenv"
-    ENVIRON_GET = "os.environ.get"
-    ENVIRON_ITEM = "os.environ[]"
-    CONTAINS = "in os.environ"
-    SETDEFAULT = "os.environ.setdefault"
-    POP = "os.environ.pop"
-    DECOUPLE = "decouple config"
-    STARLETTE = "starlette Config"
-    ENV_OBJECT = "Env()"
-    ENVIRON_SET = "os.environ[] ="
-    DELETE = "del os.environ[]"
-    PUTENV = "os.putenv"
-    UPDATE = "os.environ.update"
-
-    @property
-    def is_write(self) -> bool:
-        """Writes give the environment a value (for a library or a child process): not reads."""
-        return self in WRITES
-
-
-WRITES = frozenset(
-    {
-        ReadKind.SETDEFAULT,
-        ReadKind.POP,
-        ReadKind.ENVIRON_SET,
-        ReadKind.DELETE,
-        ReadKind.PUTENV,
-        ReadKind.UPDATE,
-    }
-)
 
 
 @dataclass(frozen=True, order=True)
@@ -190,7 +156,7 @@ class _App:
         params = frozenset(site.params)
         parts = self.consts.parts(site.name, path, params) if site.name is not None else None
         expr = ast.unparse(site.name) if site.name is not None else ""
-        kind = ReadKind[site.kind]
+        kind = site.kind
         default: DefaultKind | Param = site.default_kind
         if isinstance(site.default, ast.Name) and site.default.id in params:
             default = Param(site.default.id)

@@ -24,6 +24,7 @@ from pytest_kabul.project.python.settings.readsites import (
     Call,
     FileScan,
     Func,
+    ReadKind,
     Site,
 )
 from pytest_kabul.project.python.settings.syntax import DefaultKind, default_kind
@@ -91,7 +92,7 @@ class _Scanner:
         node: ast.AST,
         name: ast.expr | None,
         default: ast.expr | None,
-        kind: str,
+        kind: ReadKind,
         *,
         missing: DefaultKind,
     ) -> None:
@@ -131,7 +132,9 @@ class _Scanner:
         func = node.func
         q = self.qualified(func)
         if q in PUTENV:
-            self.site(ctx, node, _arg(node, 0, "key"), None, "PUTENV", missing=DefaultKind.ABSENT)
+            self.site(
+                ctx, node, _arg(node, 0, "key"), None, ReadKind.PUTENV, missing=DefaultKind.ABSENT
+            )
             return
         if q in GETENV:
             self.site(
@@ -139,7 +142,7 @@ class _Scanner:
                 node,
                 _arg(node, 0, "key"),
                 _arg(node, 1, "default"),
-                "GETENV",
+                ReadKind.GETENV,
                 missing=DefaultKind.NONE,
             )
             return
@@ -166,7 +169,7 @@ class _Scanner:
                     node,
                     _arg(node, 0, "key"),
                     _arg(node, 2, "default"),
-                    "STARLETTE",
+                    ReadKind.STARLETTE,
                     missing=DefaultKind.ABSENT,
                 )
                 return
@@ -183,7 +186,7 @@ class _Scanner:
                     node,
                     name,
                     _arg(node, 1, "default"),
-                    "ENV_OBJECT",
+                    ReadKind.ENV_OBJECT,
                     missing=DefaultKind.ABSENT,
                 )
                 return
@@ -200,7 +203,7 @@ class _Scanner:
                 node,
                 _arg(node, 0, "option"),
                 _arg(node, 1, "default"),
-                "DECOUPLE",
+                ReadKind.DECOUPLE,
                 missing=DefaultKind.ABSENT,
             )
             return
@@ -210,7 +213,7 @@ class _Scanner:
                 node,
                 _arg(node, 0, "key"),
                 _arg(node, 2, "default"),
-                "STARLETTE",
+                ReadKind.STARLETTE,
                 missing=DefaultKind.ABSENT,
             )
             return
@@ -221,7 +224,7 @@ class _Scanner:
                 node,
                 _arg(node, 0, "name", "var"),
                 default,
-                "ENV_OBJECT",
+                ReadKind.ENV_OBJECT,
                 missing=DefaultKind.ABSENT,
             )
             return
@@ -318,7 +321,11 @@ class _Scanner:
     def subscript(self, node: ast.Subscript, ctx: _Ctx) -> None:
         if self.qualified(node.value) not in ENVIRON:
             return
-        kind = {ast.Load: "ENVIRON_ITEM", ast.Store: "ENVIRON_SET", ast.Del: "DELETE"}
+        kind = {
+            ast.Load: ReadKind.ENVIRON_ITEM,
+            ast.Store: ReadKind.ENVIRON_SET,
+            ast.Del: ReadKind.DELETE,
+        }
         self.site(ctx, node, node.slice, None, kind[type(node.ctx)], missing=DefaultKind.ABSENT)
 
     def update(self, node: ast.Call, ctx: _Ctx) -> None:
@@ -329,12 +336,12 @@ class _Scanner:
                 keys.extend(k for k in arg.keys if k is not None)
             self.visit(arg, ctx)
         for key in keys:
-            self.site(ctx, node, key, None, "UPDATE", missing=DefaultKind.ABSENT)
+            self.site(ctx, node, key, None, ReadKind.UPDATE, missing=DefaultKind.ABSENT)
 
     def compare(self, node: ast.Compare, ctx: _Ctx) -> None:
         for op, right in zip(node.ops, node.comparators, strict=True):
             if isinstance(op, ast.In | ast.NotIn) and self.qualified(right) in ENVIRON:
-                self.site(ctx, node, node.left, None, "CONTAINS", missing=DefaultKind.ABSENT)
+                self.site(ctx, node, node.left, None, ReadKind.CONTAINS, missing=DefaultKind.ABSENT)
                 return
 
     def _names(self, target: ast.expr, values: ast.expr) -> tuple[str, tuple[ast.expr, ...]] | None:

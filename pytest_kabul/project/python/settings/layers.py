@@ -33,7 +33,8 @@ from pytest_kabul.project.core import Project, facet
 from pytest_kabul.project.python.apps import PythonApp, python_apps
 from pytest_kabul.project.python.modules import parse
 from pytest_kabul.project.python.settings.classes import SettingsClass, settings_classes
-from pytest_kabul.project.python.settings.envreads import EnvRead, ReadKind, env_reads
+from pytest_kabul.project.python.settings.envreads import EnvRead, env_reads
+from pytest_kabul.project.python.settings.readsites import ReadKind
 
 CONFIG_STEMS = frozenset(
     {"config", "configs", "settings", "conf", "configuration", "env", "envs", "environment"}

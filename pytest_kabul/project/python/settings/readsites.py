@@ -8,10 +8,45 @@ these records.
 from __future__ import annotations
 
 import ast
+import enum
 from dataclasses import dataclass, field
 
 from pytest_kabul.project.python.modules import Binding
 from pytest_kabul.project.python.settings.syntax import DefaultKind
+
+
+class ReadKind(enum.Enum):
+    GETENV = "os.getenv"
+    ENVIRON_GET = "os.environ.get"
+    ENVIRON_ITEM = "os.environ[]"
+    CONTAINS = "in os.environ"
+    SETDEFAULT = "os.environ.setdefault"
+    POP = "os.environ.pop"
+    DECOUPLE = "decouple config"
+    STARLETTE = "starlette Config"
+    ENV_OBJECT = "Env()"
+    ENVIRON_SET = "os.environ[] ="
+    DELETE = "del os.environ[]"
+    PUTENV = "os.putenv"
+    UPDATE = "os.environ.update"
+
+    @property
+    def is_write(self) -> bool:
+        """Writes give the environment a value (for a library or a child process): not reads."""
+        return self in WRITES
+
+
+WRITES = frozenset(
+    {
+        ReadKind.SETDEFAULT,
+        ReadKind.POP,
+        ReadKind.ENVIRON_SET,
+        ReadKind.DELETE,
+        ReadKind.PUTENV,
+        ReadKind.UPDATE,
+    }
+)
+
 
 # Words whose presence in a file's text means it may read the environment: only those files are
 # scanned, and the import scan keeps their syntax trees so each file is parsed once.
@@ -19,7 +54,11 @@ TRIGGERS = ("environ", "getenv", "decouple", "starlette", "Env(", "config(")
 
 GETENV = frozenset({"os.getenv", "os.getenvb"})
 ENVIRON = frozenset({"os.environ", "os.environb"})
-ENVIRON_METHODS = {"get": "ENVIRON_GET", "setdefault": "SETDEFAULT", "pop": "POP"}
+ENVIRON_METHODS = {
+    "get": ReadKind.ENVIRON_GET,
+    "setdefault": ReadKind.SETDEFAULT,
+    "pop": ReadKind.POP,
+}
 PUTENV = frozenset({"os.putenv", "os.unsetenv"})
 READER_CLASSES = {
     "decouple.AutoConfig": "decouple",
@@ -59,7 +98,7 @@ class Site:
     name: ast.expr | None
     default: ast.expr | None
     default_kind: DefaultKind
-    kind: str  # a ReadKind member name
+    kind: ReadKind
     function: str | None
     params: tuple[str, ...]
     classes: tuple[str, ...]

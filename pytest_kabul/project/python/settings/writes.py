@@ -19,7 +19,8 @@ from collections.abc import Iterable
 
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.python.apps import PythonApp
-from pytest_kabul.project.python.settings.envreads import EnvRead, ReadKind
+from pytest_kabul.project.python.settings.envreads import EnvRead
+from pytest_kabul.project.python.settings.readsites import ReadKind
 
 SETTERS = frozenset({ReadKind.ENVIRON_SET, ReadKind.PUTENV, ReadKind.UPDATE})
 _NAME = r"[\"']([A-Z][A-Z0-9_]{2,})[\"']"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.python.settings.envreads import EnvRead, ReadKind, env_reads
+from pytest_kabul.project.python.settings.envreads import EnvRead, env_reads
+from pytest_kabul.project.python.settings.readsites import ReadKind
 from pytest_kabul.project.python.settings.syntax import DefaultKind
 from tests.helpers import build_project
 

@@ -19,11 +19,9 @@ ambiguous: the check asks for an ``import-map`` entry instead of failing.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from packaging.markers import Marker
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from pytest_kabul.project.python.known_names import KNOWN
@@ -228,41 +226,3 @@ def targets_of(module: str, names: tuple[str, ...] = ()) -> tuple[str, ...]:
     if module.split(".", 1)[0] in NAMESPACES and names:
         return tuple(f"{module}.{n}" for n in names if n != "*") or (module,)
     return (module,)
-
-
-RequiresLookup = Callable[[str], "tuple[str, ...] | None"]
-
-
-def requires_closure(
-    roots: Iterable[tuple[str, tuple[str, ...]]], lookup: RequiresLookup
-) -> dict[str, str]:
-    """Every distribution pulled in by ``roots`` ((name, extras) pairs) → the root that pulls it.
-
-    ``lookup`` gives a distribution's requirement strings; markers use the requested extras.
-    """
-    via: dict[str, str] = {}
-    queue: list[tuple[str, tuple[str, ...], str]] = [(n, e, n) for n, e in sorted(roots)]
-    seen: set[tuple[str, tuple[str, ...]]] = set()
-    while queue:
-        name, extras, root = queue.pop(0)
-        if (name, extras) in seen:
-            continue
-        seen.add((name, extras))
-        for text in lookup(name) or ():
-            try:
-                req = Requirement(text)
-            except InvalidRequirement:
-                continue
-            if req.marker is not None and not _marker_ok(req.marker, extras):
-                continue
-            dep = canonicalize_name(req.name)
-            via.setdefault(dep, root)
-            queue.append((dep, tuple(sorted(req.extras)), root))
-    return via
-
-
-def _marker_ok(marker: Marker, extras: tuple[str, ...]) -> bool:
-    try:
-        return any(marker.evaluate({"extra": e}) for e in (*extras, ""))
-    except Exception:
-        return False

@@ -11,7 +11,6 @@ import pytest
 from pytest_kabul.project.python.distributions import (
     candidates,
     is_stdlib,
-    requires_closure,
     targets_of,
 )
 from pytest_kabul.project.python.imports import Import, extract_imports
@@ -176,21 +175,3 @@ def test_stdlib() -> None:
     assert is_stdlib("__main__")  # django.utils.autoreload does `import __main__`
     assert is_stdlib("tomllib")
     assert not is_stdlib("yaml")
-
-
-def test_requires_closure_follows_markers_and_extras() -> None:
-    meta = {
-        "fastapi": ("starlette>=0.36", "pydantic>=2", 'email-validator; extra == "all"'),
-        "starlette": ("anyio>=3", 'itsdangerous; extra == "full"'),
-        "pydantic": ("annotated-types",),
-        "anyio": ('trio; sys_platform == "nonexistent"',),
-    }
-    closure = requires_closure([("fastapi", ())], meta.get)
-    assert closure == {
-        "annotated-types": "fastapi",
-        "anyio": "fastapi",
-        "pydantic": "fastapi",
-        "starlette": "fastapi",
-    }
-    with_extra = requires_closure([("fastapi", ("all",))], meta.get)
-    assert with_extra["email-validator"] == "fastapi"

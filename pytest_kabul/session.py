@@ -134,7 +134,9 @@ class KabulPlugin:
     @property
     def project(self) -> Project:
         if self._project is None:
-            self._project = Project(self.root, self.kabul_config)
+            cache = getattr(self.config, "cache", None)  # None under ``-p no:cacheprovider``
+            folder = cache.mkdir("kabul") if cache is not None else None
+            self._project = Project(self.root, self.kabul_config, cache_dir=folder)
         return self._project
 
     @property

@@ -362,7 +362,7 @@ def _stop_and_remove(bin_dir: Path, tmp: Path, user: str | None) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, signal.SIGKILL)
         deadline = time.monotonic() + 10
-        while _running(pid) and time.monotonic() < deadline:
+        while is_running(pid) and time.monotonic() < deadline:
             time.sleep(0.05)
     for _ in range(20):
         shutil.rmtree(tmp, ignore_errors=True)
@@ -371,7 +371,7 @@ def _stop_and_remove(bin_dir: Path, tmp: Path, user: str | None) -> None:
         time.sleep(0.1)
 
 
-def _running(pid: int) -> bool:
+def is_running(pid: int) -> bool:
     """The process exists and is not a zombie. A stopped postmaster stays in ``/proc`` as a
     zombie until its parent (init, or whoever adopted the daemon) reaps it, but it holds no
     files any more: waiting for it to vanish cost ~1.2 s of every embedded teardown."""

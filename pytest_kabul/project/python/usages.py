@@ -230,7 +230,9 @@ def app_usages(project: Project, app: PythonApp) -> AppUsages:
 @facet
 def app_usage_sets(project: Project) -> tuple[AppUsages, ...]:
     """Per app: its usages, unreadable runtime files and lockfile, sorted by app."""
-    return tuple(app_usages(project, app) for app in python_apps(project))
+    result = tuple(app_usages(project, app) for app in python_apps(project))
+    project.records.save()  # the per-file import records, for the next run
+    return result
 
 
 @facet

@@ -279,8 +279,14 @@ def _wanted(project: Project, path: str) -> bool:
     hits = _trigger_hits(project)
     found = hits.get(path)
     if found is None:
-        text = project.read_text(path)
-        found = hits[path] = text is not None and any(w in text for w in TRIGGERS)
+        stored = project.records.get(path, "env")
+        if isinstance(stored, bool):
+            found = hits[path] = stored
+        else:
+            text = project.read_text(path)
+            found = hits[path] = text is not None and any(w in text for w in TRIGGERS)
+            if text is not None:
+                project.records.put(path, "env", found, text)
     return found
 
 
@@ -351,6 +357,7 @@ def env_reads(project: Project) -> tuple[EnvRead, ...]:
         out: list[EnvRead] = []
         for app in python_apps(project):
             out.extend(_app_reads(project, app, settings.get(app.name, {})))
+        project.records.save()
         return tuple(sorted(out))
 
 

@@ -123,7 +123,17 @@ class FileRecords:
 
     def save(self) -> None:
         """Write the records (atomically: xdist workers may save at the same time)."""
-        if self.path is None or not self._dirty:
+        if self.path is None:
+            return
+        gone = [
+            rel
+            for rel in self._records
+            if rel not in self._checked and not os.path.lexists(os.path.join(self.root, rel))
+        ]
+        for rel in gone:  # files deleted since: their records would only grow the cache
+            del self._records[rel]
+            self._dirty = True
+        if not self._dirty:
             return
         data = {
             "version": self.version,

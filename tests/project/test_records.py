@@ -116,3 +116,14 @@ def test_damaged_records_of_the_right_version_are_recomputed(tree: Path, tmp_pat
             record["imports"] = [["only", "three", "fields"]]
     (cache / FILENAME).write_text(json.dumps(data))
     assert _static_findings(Project(tree, cache_dir=cache)) == expected
+
+
+def test_records_of_deleted_files_are_dropped(tree: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    _static_findings(Project(tree, cache_dir=cache))
+    stored = json.loads((cache / FILENAME).read_text())["files"]
+    gone = "backend/app/api/routes/images.py"
+    assert gone in stored
+    (tree / gone).unlink()
+    _static_findings(Project(tree, cache_dir=cache))
+    assert gone not in json.loads((cache / FILENAME).read_text())["files"]

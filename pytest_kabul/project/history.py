@@ -12,6 +12,7 @@ missing ``git``, is ``History.error``.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -53,6 +54,14 @@ class History:
     truncated: bool = False
     error: str | None = None
 
+    @staticmethod
+    def _env() -> dict[str, str]:
+        """The environment without ``GIT_*`` variables (``GIT_DIR`` would read another
+        repository) and without a pager."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+        env["GIT_PAGER"] = "cat"
+        return env
+
     def _git(self, *args: str) -> list[str]:
         return ["git", *GIT_OPTIONS, "-C", str(self.root), *args]
 
@@ -67,6 +76,7 @@ class History:
             text=True,
             check=False,
             timeout=60,
+            env=self._env(),
         )
         if done.returncode != 0:
             detail = done.stderr.strip().splitlines()
@@ -84,7 +94,9 @@ class History:
             "--relative", "--unified=0", f"--max-count={self.max_commits}",
             "--format=%x00commit %H %cs", "--", ".",
         )  # fmt: skip
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=self._env()
+        )
         assert proc.stdout is not None
         read = 0
         try:

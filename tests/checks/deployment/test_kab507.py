@@ -171,3 +171,18 @@ def test_skips_without_detect_secrets(
     evaluation = evaluate(Project(root))
     assert evaluation.not_applicable == INSTALL
     assert "pytest-kabul[history]" in INSTALL
+
+
+def test_git_environment_cannot_point_elsewhere(
+    leaky_repo: tuple[Path, str, str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ``GIT_DIR`` in the caller's environment would make git read another repository."""
+    root, *_ = leaky_repo
+    other = tmp_path / "other"
+    other.mkdir()
+    git(other, "init", "-q")
+    commit(other, {"x.py": "x = 1\n"}, "other", "2025-01-01T00:00:00")
+    monkeypatch.setenv("GIT_DIR", str(other / ".git"))
+    paths = {line.path for line in History(root).lines()}
+    assert "x.py" not in paths
+    assert "backend/app/config.py" in paths

@@ -81,6 +81,13 @@ class ReplicaFactory:
     database_url: Callable[[AsgiApp], str | None] = lambda _app: None
     python: str | None = None  # None: [tool.kabul.live] python, else sys.executable
     started: list[AppReplicas] = field(default_factory=list)
+    databases: list[str] = field(default_factory=list)  # URLs handed out, in order
+
+    def _database(self, app: AsgiApp) -> str | None:
+        url = self.database_url(app)
+        if url is not None:
+            self.databases.append(url)
+        return url
 
     def environment(
         self, app: AsgiApp, env: Mapping[str, str] | None = None, unset: Iterable[str] = ()
@@ -88,7 +95,7 @@ class ReplicaFactory:
         values = replica_env(
             self.project,
             app,
-            database_url=lambda: self.database_url(app),
+            database_url=lambda: self._database(app),
             redis_url=self.redis.url if self.redis else None,
         )
         values.update(env or {})

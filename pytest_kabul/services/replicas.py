@@ -94,6 +94,28 @@ def http_status(port: int, path: str, timeout: float = 1.0) -> int | None:
         return response.status_code
 
 
+@dataclass(frozen=True)
+class HttpAnswer:
+    status: int
+    body: str  # the first ``limit`` characters, decoded leniently
+
+
+def http_get(port: int, path: str, timeout: float = 1.0, limit: int = 4000) -> HttpAnswer | None:
+    """GET ``path`` on a loopback port like :func:`http_status`, keeping the start of the body."""
+    with requests.Session() as session:
+        session.trust_env = False
+        try:
+            response = session.get(
+                f"http://127.0.0.1:{port}{path}",
+                headers={"Connection": "close"},
+                timeout=timeout,
+                allow_redirects=False,
+            )
+        except requests.RequestException:
+            return None
+        return HttpAnswer(response.status_code, response.content[:limit].decode("utf-8", "replace"))
+
+
 @dataclass
 class AppReplicas:
     """``with AppReplicas(app, n=2, env=...) as replicas:`` — all ready, or an error."""
@@ -206,6 +228,10 @@ class AppReplicas:
         for value in sorted({v for v in self.env.values() if len(v) >= 8}, key=len, reverse=True):
             text = text.replace(value, "***")
         return text
+
+    def redact(self, text: str) -> str:
+        """``text`` with every value this replica set was given in its environment masked."""
+        return self._redact(text)
 
     def log_tails(self, lines: int = 40) -> str:
         blocks = []

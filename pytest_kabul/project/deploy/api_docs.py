@@ -312,7 +312,8 @@ def api_docs_apps(project: Project) -> tuple[DocsApp, ...]:
     for app in python_apps(project):
         if not app.production:
             continue
-        served = set(reach.get(app.name, ())) | _server_targets(project, app)
+        targets = _server_targets(project, app)
+        served = set(reach.get(app.name, ())) | targets
         for rel in app.runtime_files:
             if "FastAPI(" not in (project.read_text(rel) or ""):
                 continue
@@ -324,7 +325,7 @@ def api_docs_apps(project: Project) -> tuple[DocsApp, ...]:
                 if (
                     isinstance(node, ast.Call)
                     and call_name(node) == "FastAPI"
-                    and not _unused(tree, node, parents)
+                    and (rel in targets or not _unused(tree, node, parents))
                 ):
                     found = _docs_app(project, app, rel, node, parents, rel in served)
                     out.setdefault(found.subject, found)

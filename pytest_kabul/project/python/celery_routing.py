@@ -224,7 +224,7 @@ def _module_names(app: PythonApp, rel: str) -> tuple[str, ...]:
     parts = inner.split("/")
     names = [".".join(parts[i:]) for i in range(len(parts))]
     if app.root:
-        names.insert(0, ".".join([*app.root.split("/"), *parts]))
+        names.append(".".join([*app.root.split("/"), *parts]))
     return tuple(names)
 
 

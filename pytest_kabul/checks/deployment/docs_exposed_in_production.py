@@ -11,9 +11,11 @@ What it checks
       enabled: the schema the team meant to hide is still public at ``/openapi.json``;
     - all three are enabled with no production guard (no conditional on a settings field or
       an environment variable such as ``ENVIRONMENT``/``DEBUG``/``is_production``, and no
-      branch around the ``FastAPI(...)`` call), in an app a production start path serves (its
-      module is reachable from the entry module of a production Dockerfile, compose service,
-      Procfile or PaaS command; in-library status servers and CLI helpers are not judged).
+      branch around the ``FastAPI(...)`` call), in an app a production server runs: its module
+      is named by the server command of a production Dockerfile, compose service, Procfile or
+      PaaS start command (``uvicorn app.main:app``, ``uvicorn.run("app.main:app")``), or
+      reached from the program that starts a server with an app object (``uvicorn.run(app)``).
+      Status servers and CLI helpers a library starts from its own code are not judged.
 
     An app whose ``openapi_url`` is off serves neither (FastAPI adds the docs routes only with a
     schema) and passes. A value this reader cannot follow (a call, an unresolved ``**kwargs``)

@@ -1,8 +1,9 @@
 """Whether each FastAPI app serves its interactive docs and OpenAPI schema in production.
 
 Facet :func:`api_docs_apps`: one :class:`DocsApp` per ``FastAPI(...)`` call in the runtime code
-of a production app (``served`` when the runtime model reaches its module from the entry of a
-production start path), with the production state of ``docs_url``, ``redoc_url`` and
+of a production app (``served`` when a production server command names its module, ``uvicorn
+app.main:app`` / ``uvicorn.run("app.main:app")``, or, for a server started with an app object
+(``uvicorn.run(app)`` in ``main.py``), when that program's entry module reaches it), with the production state of ``docs_url``, ``redoc_url`` and
 ``openapi_url``:
 
 - ``ENABLED``: left at FastAPI's default (``/docs``, ``/redoc``, ``/openapi.json``), a literal
@@ -28,7 +29,8 @@ from dataclasses import dataclass
 from pytest_kabul.model import Location
 from pytest_kabul.project.core import Project, facet
 from pytest_kabul.project.deploy.asgi import server_commands
-from pytest_kabul.project.deploy.runtime import runtime_model
+from pytest_kabul.project.deploy.entries import app_for_path, entry_modules, reachable
+from pytest_kabul.project.deploy.startpaths import start_paths
 from pytest_kabul.project.python.apps import PythonApp, python_apps
 from pytest_kabul.project.python.settings.classes import settings_classes
 from pytest_kabul.project.python.settings.syntax import call_name
@@ -57,7 +59,7 @@ class DocsApp:
     location: Location
     urls: dict[str, Url]
     conditional: bool  # the FastAPI(...) call itself sits in an if/else branch
-    served: bool  # its module is reachable from the entry of a production start path
+    served: bool  # a production server runs it (see the module docstring)
 
 
 def _parents(tree: ast.AST) -> dict[ast.AST, ast.AST]:
@@ -304,16 +306,31 @@ def _server_targets(project: Project, app: PythonApp) -> set[str]:
     return out
 
 
+def _object_servers(project: Project) -> dict[str, set[str]]:
+    """App name -> files reachable from production programs that start a server with no
+    import string (``uvicorn.run(app)``)."""
+    out: dict[str, set[str]] = {}
+    for path in start_paths(project):
+        server = path.server
+        if not path.production or server is None or server.import_target is not None:
+            continue
+        app = app_for_path(project, path)
+        if app is not None:
+            files = reachable(project, app, entry_modules(project, app, path))
+            out.setdefault(app.name, set()).update(files)
+    return out
+
+
 @facet
 def api_docs_apps(project: Project) -> tuple[DocsApp, ...]:
     """Every ``FastAPI(...)`` of the production runtime code, sorted by subject."""
-    reach = runtime_model(project).reachable
+    by_object = _object_servers(project)
     out: dict[str, DocsApp] = {}
     for app in python_apps(project):
         if not app.production:
             continue
         targets = _server_targets(project, app)
-        served = set(reach.get(app.name, ())) | targets
+        served = by_object.get(app.name, set()) | targets
         for rel in app.runtime_files:
             if "FastAPI(" not in (project.read_text(rel) or ""):
                 continue

@@ -37,7 +37,8 @@ def test_docs_guarded_but_schema_left_enabled(make_project: MakeProject) -> None
     ]
     message = ev.findings[0].message
     assert message.startswith("openapi_url stays enabled (FastAPI's default /openapi.json)")
-    assert "docs_url is guarded" in message and "redoc_url is guarded" in message
+    assert "docs_url is guarded" in message
+    assert "redoc_url is guarded" in message
 
 
 def test_docs_disabled_schema_enabled(make_project: MakeProject) -> None:

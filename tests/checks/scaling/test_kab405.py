@@ -5,6 +5,7 @@ from __future__ import annotations
 from pytest_kabul.checks.scaling import task_queue_not_consumed
 from pytest_kabul.model import Severity
 from pytest_kabul.project.deploy.celery_workers import parse_worker
+from pytest_kabul.registry import Evaluation
 from tests.helpers import MakeProject
 
 KAB405 = task_queue_not_consumed.check
@@ -17,7 +18,9 @@ def project_files(celery: str, worker: str, tasks: str = "") -> dict[str, str]:
         "backend/requirements.txt": "fastapi\ncelery\nuvicorn\n",
         "backend/Dockerfile": DOCKERFILE,
         "backend/app/__init__.py": "",
-        "backend/app/main.py": "from fastapi import FastAPI\nfrom app import tasks\napp = FastAPI()\n",
+        "backend/app/main.py": (
+            "from fastapi import FastAPI\nfrom app import tasks\napp = FastAPI()\n"
+        ),
         "backend/app/celery_app.py": "from celery import Celery\n" + celery,
         "backend/app/tasks.py": tasks
         or (
@@ -33,7 +36,7 @@ def project_files(celery: str, worker: str, tasks: str = "") -> dict[str, str]:
     }
 
 
-def evaluate(make_project: MakeProject, celery: str, worker: str, tasks: str = ""):  # type: ignore[no-untyped-def]
+def evaluate(make_project: MakeProject, celery: str, worker: str, tasks: str = "") -> Evaluation:
     return KAB405.evaluate(make_project(project_files(celery, worker, tasks)))
 
 

@@ -1,5 +1,4 @@
-"""KAB405 task-queue-not-consumed: Celery tasks are published to a queue no production worker
-consumes.
+"""KAB405 task-queue-not-consumed: Celery tasks go to a queue no production worker consumes.
 
 What it checks
     For every production app that defines Celery tasks (``project/python/celery_routing.py``),
@@ -42,6 +41,12 @@ Fix
     Add the queue to a production worker's ``-Q`` list (or start a worker for it), or route the
     tasks to a queue that is consumed. Keep the queue names in one module that both the routes
     and the worker command use.
+
+Options
+    On by default. Measured on the development corpus (8 public repositories,
+    ``bench/corpus/``): 0 blocking findings (0 false positives; no repository routes a task
+    to an unconsumed queue) and 3 cannot-judge warnings (SurfSense builds its worker's
+    ``--queues`` in a shell variable).
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 Facet :func:`api_docs_apps`: one :class:`DocsApp` per ``FastAPI(...)`` call in the runtime code
 of a production app (``served`` when a production server command names its module, ``uvicorn
 app.main:app`` / ``uvicorn.run("app.main:app")``, or, for a server started with an app object
-(``uvicorn.run(app)`` in ``main.py``), when that program's entry module reaches it), with the production state of ``docs_url``, ``redoc_url`` and
-``openapi_url``:
+(``uvicorn.run(app)`` in ``main.py``), when that program's entry module reaches it), with the
+production state of ``docs_url``, ``redoc_url`` and ``openapi_url``:
 
 - ``ENABLED``: left at FastAPI's default (``/docs``, ``/redoc``, ``/openapi.json``), a literal
   path, or a settings field whose default is a path (``settings.DOCS_URL``, see ``via``);

@@ -280,9 +280,10 @@ def _uses_celery(text: str) -> bool:
 
 
 def routing_for(project: Project, app: PythonApp) -> CeleryRouting | None:
-    files = [f for f in app.runtime_files if _uses_celery(project.read_text(f) or "")]
-    if not files:
-        return None
+    texts = {f: project.read_text(f) or "" for f in app.runtime_files}
+    files = [f for f, text in texts.items() if _uses_celery(text)]
+    if not any("Celery(" in texts[f] or "shared_task" in texts[f] for f in files):
+        return None  # ``@broker.task`` of another task library (taskiq, dramatiq, huey)
     resolver = StringResolver(project, app)
     config = _read_config(project, app, files)
     found = [t for rel in files for t in _decorated_tasks(project, resolver, app, rel)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pytest_kabul.checks.scaling import task_queue_not_consumed
 from pytest_kabul.model import Severity
-from pytest_kabul.project.deploy.celery_workers import parse_worker
 from pytest_kabul.registry import Evaluation
 from tests.helpers import MakeProject
 
@@ -102,14 +101,3 @@ def test_dev_stack_workers_do_not_count(make_project: MakeProject) -> None:
     ev = KAB405.evaluate(make_project(files))
     assert ev.findings == ()
     assert list(ev.skipped) == ["backend"]
-
-
-def test_parse_worker_forms() -> None:
-    assert parse_worker(["-A", "x", "worker", "-Qa,b", "--queues=c"]) == (("a", "b", "c"), (), None)
-    assert parse_worker(["worker", "-Q", "${Q:-main}", "-X", "slow"]) == (
-        ("main",),
-        ("slow",),
-        None,
-    )
-    assert parse_worker(["worker", "--queues", "$QUEUES"]) == (None, (), "--queues $QUEUES")
-    assert parse_worker(["worker"]) == (None, (), None)

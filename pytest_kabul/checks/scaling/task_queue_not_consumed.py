@@ -23,9 +23,9 @@ Why it matters
     list in the deployment is not updated, or when ``task_default_queue`` is renamed.
 
 Example
-    ``app/celery_app.py:12 queue 'emails' is consumed by no production worker: 2 task(s)
-    routed there (app.tasks.send_welcome via task_routes['app.tasks.send_*']); workers:
-    docker-compose.yml:worker -Q celery``
+    ``app/celery_app.py:12 queue 'emails' is consumed by no production worker: 1
+    publisher(s) (app.tasks.send_welcome via task_routes['app.tasks.send_*']); workers
+    consume celery``
 
     Before::
 

@@ -259,9 +259,10 @@ def _is_verifier(name: str, fn: ast.AST) -> bool:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             if _HEADER_CUE.match(node.value):
                 return True
-        elif (isinstance(node, ast.Call) and (
-            _hmac_call(node) or _last(node.func) in ("construct_event", "verify_header")
-        )) or (named and isinstance(node, ast.expr) and secret_expr(node) is not None):
+        elif (
+            isinstance(node, ast.Call)
+            and (_hmac_call(node) or _last(node.func) in ("construct_event", "verify_header"))
+        ) or (named and isinstance(node, ast.expr) and secret_expr(node) is not None):
             return True
     return False
 
@@ -404,7 +405,15 @@ def verifiers_in(project: Project, app: str, path: str) -> list[Verifier]:
         if not _is_verifier(name, fn):
             continue
         flaws = _Reader(name, fn).flaws
-        out.append(Verifier(app, path, fn.lineno, name, tuple(sorted(set(flaws), key=lambda f: (f.line, f.kind.value, f.what)))))
+        out.append(
+            Verifier(
+                app,
+                path,
+                fn.lineno,
+                name,
+                tuple(sorted(set(flaws), key=lambda f: (f.line, f.kind.value, f.what))),
+            )
+        )
     return out
 
 

@@ -10,6 +10,10 @@ neutral folder (so the tree's own pytest configuration is ignored), writes the J
 subject matches a ``must_fail`` pattern is a true positive, one matching ``may_fail`` is
 debatable, any other is a false positive; recall counts the ``must_fail`` patterns hit.
 
+A code named in full in ``--codes`` (``--codes KAB103,KAB206``) is also selected with
+``--kabul-select``, so opt-in checks run, and its findings are scored at every severity (a
+WARNING-level check is otherwise never measured).
+
 A measurement, not a test: the trees are not part of this repository. Figures only.
 """
 
@@ -62,7 +66,8 @@ def score(
     findings: list[dict[str, object]],
     prefixes: tuple[str, ...],
 ) -> dict[str, Score]:
-    blocking = [f for f in findings if f["severity"] in BLOCKING]
+    exact = {p for p in prefixes if len(p) == 6}
+    blocking = [f for f in findings if f["severity"] in BLOCKING or f["code"] in exact]
     out: dict[str, Score] = {}
     for code in sorted(set(expected) | {str(f["code"]) for f in blocking}):
         if prefixes and not code.startswith(prefixes):
@@ -89,7 +94,7 @@ def score(
     return out
 
 
-def run_tree(tree: Path, report: Path) -> float:
+def run_tree(tree: Path, report: Path, select: tuple[str, ...] = ()) -> float:
     with tempfile.TemporaryDirectory() as neutral:
         Path(neutral, "pytest.ini").write_text("[pytest]\n")
         cmd = [
@@ -97,6 +102,8 @@ def run_tree(tree: Path, report: Path) -> float:
             "--kabul-only", f"--kabul-root={tree}", "-m", "kabul and not kabul_live",
             f"--kabul-json={report}", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
         ]  # fmt: skip
+        if select:
+            cmd += ["--kabul-select", ",".join(select)]
         start = time.perf_counter()
         proc = subprocess.run(cmd, cwd=neutral, capture_output=True, text=True)
         elapsed = time.perf_counter() - start
@@ -129,7 +136,7 @@ def main() -> int:
         elapsed = 0.0
         if not args.reuse:
             report.unlink(missing_ok=True)
-            elapsed = run_tree(tree, report)
+            elapsed = run_tree(tree, report, tuple(p for p in prefixes if len(p) == 6))
         findings = json.loads(report.read_text())["findings"]
         scores = score(expected.get("codes", {}), findings, prefixes)
         tree_score = Score()

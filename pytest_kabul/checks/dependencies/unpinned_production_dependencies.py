@@ -54,6 +54,7 @@ check = Check(
     severity=Severity.WARNING,
     summary="The production image installs only open-ended requirements and no lockfile.",
     doc=__doc__,
+    opt_in=True,
 )
 
 
@@ -63,7 +64,7 @@ def _finding(item: ImagePinning) -> Finding:
     shown = ", ".join(sources[:3]) + (f" and {len(sources) - 3} more" if len(sources) > 3 else "")
     noun = "requirement" if len(reqs) == 1 else "requirements"
     ignored = (
-        f"; {', '.join(item.ignored_locks)} exists but the image does not install from it"
+        f"; the image does not install from {', '.join(item.ignored_locks)}"
         if item.ignored_locks
         else ""
     )

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from packaging.utils import canonicalize_name
 
 from pytest_kabul.project.core import Project, facet
-from pytest_kabul.project.docker.images import images
+from pytest_kabul.project.docker.images import Image, ignored, images
 from pytest_kabul.project.docker.install_model import InstallStep
 from pytest_kabul.project.docker.installs import ImageInstall, image_installs
 from pytest_kabul.project.python.manifests.model import DepKind, Manifest, parse_requirement
@@ -113,7 +113,15 @@ def _lock_near(project: Project, folder: str, name: str) -> str | None:
         folder = posixpath.dirname(folder)
 
 
-def _step_lock(project: Project, step: InstallStep) -> str | None:
+def _excluded(image: Image, rel: str) -> bool:
+    """A file the build context does not hold (``.dockerignore``), so no step can read it."""
+    context = image.context
+    if context and not rel.startswith(context + "/"):
+        return True
+    return ignored(rel[len(context) + 1 :] if context else rel, image.ignore)
+
+
+def _step_lock(project: Project, image: Image, step: InstallStep) -> str | None:
     argv = step.argv
     folder = posixpath.dirname(step.manifest) if step.manifest else ""
     command = " ".join((step.tool, *argv[:1]))
@@ -124,7 +132,7 @@ def _step_lock(project: Project, step: InstallStep) -> str | None:
         if "--skip-lock" in argv or step.manifest is None:
             return None
         lock = _lock_near(project, folder, TOOL_LOCKS[step.tool])
-        return f"{command} with {lock}" if lock else None
+        return f"{command} with {lock}" if lock and not _excluded(image, lock) else None
     for i, arg in enumerate(argv):
         if arg in ("-c", "--constraint") and i + 1 < len(argv):
             return f"{step.tool} install -c {argv[i + 1]}"
@@ -198,10 +206,10 @@ def _requirements(
 @facet
 def image_pinning(project: Project) -> tuple[ImagePinning, ...]:
     """Per production image installing Python packages: its lock, or its requirements' pins."""
-    production: dict[str, str] = {}
+    production: dict[str, Image] = {}
     for image in images(project):
         if image.production:
-            production.setdefault(image.dockerfile, image.subject)
+            production.setdefault(image.dockerfile, image)
     out: list[ImagePinning] = []
     local: frozenset[str] | None = None
     for install in image_installs(project):
@@ -211,10 +219,11 @@ def image_pinning(project: Project) -> tuple[ImagePinning, ...]:
         text = project.read_text(dockerfile) or ""
         env = _ENV_LOCK.search(text)
         lock = f"the Dockerfile sets {env.group(1)}" if env else None
+        image = production[dockerfile]
         for step in install.steps:
-            lock = lock or _step_lock(project, step)
+            lock = lock or _step_lock(project, image, step)
         reqs: list[Requirement] = []
-        ignored: list[str] = []
+        unused: list[str] = []
         if lock is None:
             local = local if local is not None else _first_party(project)
             reqs = _requirements(project, install, local)
@@ -223,15 +232,16 @@ def image_pinning(project: Project) -> tuple[ImagePinning, ...]:
                 for name in TOOL_LOCKS.values():
                     found = _lock_near(project, folder, name)
                     if found:
-                        ignored.append(found)
+                        why = " (excluded by .dockerignore)" if _excluded(image, found) else ""
+                        unused.append(found + why)
         out.append(
             ImagePinning(
-                production[dockerfile],
+                image.subject,
                 dockerfile,
                 install.line,
                 lock,
                 tuple(reqs),
-                tuple(sorted(set(ignored))),
+                tuple(sorted(set(unused))),
             )
         )
     return tuple(sorted(out, key=lambda p: p.subject))

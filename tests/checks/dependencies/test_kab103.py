@@ -47,7 +47,23 @@ def test_lock_in_the_repository_that_the_image_ignores(make_project: MakeProject
         "uv.lock": "version = 1\n",
     }
     (finding,) = evaluate(make_project, files).findings
-    assert finding.message.endswith("; uv.lock exists but the image does not install from it")
+    assert finding.message.endswith("; the image does not install from uv.lock")
+
+
+def test_lock_excluded_by_dockerignore_is_no_lock(make_project: MakeProject) -> None:
+    pyproject = '[tool.poetry]\nname = "shop"\n[tool.poetry.dependencies]\nfastapi = "*"\n'
+    dockerfile = UV_DOCKERFILE.replace("uv sync {flags}", "poetry install --only main")
+    files = {
+        "pyproject.toml": pyproject,
+        "poetry.lock": "",
+        ".dockerignore": "poetry.lock\n",
+        "Dockerfile": dockerfile,
+    }
+    (finding,) = evaluate(make_project, files).findings
+    assert finding.message == (
+        "installs 1 requirement (pyproject.toml), none pinned or bounded, from no lockfile;"
+        " the image does not install from poetry.lock (excluded by .dockerignore)"
+    )
 
 
 def test_one_pin_or_bound_is_not_every_requirement_open(make_project: MakeProject) -> None:

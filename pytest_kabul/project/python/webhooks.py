@@ -67,7 +67,9 @@ _HEADER_CUE = re.compile(
 )
 _VERIFY_CALLS = frozenset({"construct_event", "verify_header", "compare_digest"})
 _SECRET_WORD = re.compile(
-    r"secret|signing_?key|hmac_?key|webhook_?key|webhook_?token|verif(?:y|ication)_?token", re.I
+    r"secret|signing_?key|hmac_?key|webhook_?key|webhook_?token|verif(?:y|ication)_?token"
+    r"|auth_?token|^(?:signature_?)?(?:validator|verifier)$",
+    re.I,
 )
 _SENSITIVE_PART = frozenset(
     {"sig", "signature", "signatures", "digest", "hmac", "mac", "secret", "token"}
@@ -330,7 +332,7 @@ class _Reader:
     def judge_if(self, stmt: ast.If, following: list[ast.stmt]) -> None:
         test = stmt.test
         if isinstance(test, ast.BoolOp):
-            self.judge_boolop(stmt, test)
+            self.judge_boolop(stmt, test, following)
             return
         found = _presence(test)
         if found is None:
@@ -348,7 +350,7 @@ class _Reader:
         if _terminal(following, raising=self.raising) is not _Outcome.REJECT:
             self.flaws.append(Flaw(stmt.lineno, Weakness.SKIPS_WHEN_EMPTY, secret))
 
-    def judge_boolop(self, stmt: ast.If, test: ast.BoolOp) -> None:
+    def judge_boolop(self, stmt: ast.If, test: ast.BoolOp, following: list[ast.stmt]) -> None:
         parts = [(v, _presence(v)) for v in test.values]
         others = [v for v, p in parts if p is None]
         verdict = _terminal(stmt.body, raising=self.raising)
@@ -363,6 +365,16 @@ class _Reader:
                     return
             if isinstance(test.op, ast.Or) and not when_set and verdict is _Outcome.ACCEPT:
                 self.flaws.append(Flaw(stmt.lineno, Weakness.RETURNS_SUCCESS, secret))
+                return
+            if (
+                isinstance(test.op, ast.And)
+                and when_set
+                and verdict is None
+                and _contains_verification(stmt.body)
+                and _terminal(stmt.orelse, raising=self.raising) is not _Outcome.REJECT
+                and _terminal(following, raising=self.raising) is not _Outcome.REJECT
+            ):
+                self.flaws.append(Flaw(stmt.lineno, Weakness.SKIPS_WHEN_EMPTY, secret))
                 return
 
     def keyed(self, node: ast.expr) -> bool:

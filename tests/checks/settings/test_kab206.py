@@ -234,3 +234,40 @@ def test_scripts_and_tests_are_not_judged(make_project: MakeProject) -> None:
 def test_no_verifier_is_a_skip(make_project: MakeProject) -> None:
     project = make_project({"requirements.txt": "fastapi\n", "app/main.py": "x = 1\n"})
     assert KAB206.evaluate(project).not_applicable is not None
+
+
+def test_validator_object_and_and_guard_fall_through(make_project: MakeProject) -> None:
+    got = judge(
+        make_project,
+        """
+        import logging
+        from fastapi import Header, Request
+        from app.config import settings
+
+        log = logging.getLogger(__name__)
+
+        class Twilio:
+            def __init__(self, validator: object | None) -> None:
+                self.validator = validator
+
+            def verify_signature(self, url: str, params: dict, signature: str) -> bool:
+                if not self.validator:
+                    log.warning("validator not initialised, skipping signature verification")
+                    return True
+                return self.validator.validate(url, params, signature)
+
+        async def twilio_webhook(request: Request, x_twilio_signature: str = Header(None)):
+            form = dict(await request.form())
+            if x_twilio_signature and settings.twilio_auth_token:
+                if not Twilio(None).verify_signature(str(request.url), form, x_twilio_signature):
+                    log.warning("invalid signature")
+            return handle(form)
+        """,
+    )
+    assert got == [
+        "app/hooks.py:12: Twilio.verify_signature returns success when self.validator is empty:"
+        " requests pass unverified",
+        "app/hooks.py:19: twilio_webhook verifies the signature only when"
+        " settings.twilio_auth_token is set: with the setting empty every request is processed"
+        " unverified",
+    ]

@@ -49,6 +49,11 @@ Fix
     Reject the request (raise, return ``False`` or a 4xx/503) when the secret is empty, or make
     the setting required so the app does not start without it; compare with
     ``hmac.compare_digest(expected, received)``.
+
+Options
+    On by default: on the development corpus (nine trees, 2026-12-03) 5 findings, all true
+    positives (precision 100 %), recall 4/4 expected verifiers (agenta's Stripe receiver and
+    three in onboardin-whatsapp-bot).
 """
 
 from __future__ import annotations

@@ -33,6 +33,20 @@ from typing import Any
 
 from pytest_kabul.project.core import Project, facet
 from pytest_kabul.project.python.apps import python_apps
+from pytest_kabul.project.python.webhook_syntax import (
+    HEADER_CUE,
+    NAME_CUE,
+    Outcome,
+    contains_verification,
+    hmac_call,
+    is_constant,
+    last_name,
+    presence,
+    render,
+    secret_expr,
+    sensitive_name,
+    terminal,
+)
 
 
 class Weakness(enum.Enum):
@@ -59,172 +73,6 @@ class Verifier:
     @property
     def subject(self) -> str:
         return f"{self.app}:{self.path}:{self.name}"
-
-
-_NAME_CUE = re.compile(r"webhook|signature|(?:^|_)sig(?:s|nature)?(?:_|$)|hmac|svix", re.I)
-_HEADER_CUE = re.compile(
-    r"^(?:[\w-]*signature[\w-]*|svix-[\w-]+|webhook-[\w-]+|x-[\w-]*(?:secret|token)[\w-]*)$", re.I
-)
-_VERIFY_CALLS = frozenset({"construct_event", "verify_header", "compare_digest"})
-_SECRET_WORD = re.compile(
-    r"secret|signing_?key|hmac_?key|webhook_?key|webhook_?token|verif(?:y|ication)_?token"
-    r"|auth_?token|^(?:signature_?)?(?:validator|verifier)$",
-    re.I,
-)
-_SENSITIVE_PART = frozenset(
-    {"sig", "signature", "signatures", "digest", "hmac", "mac", "secret", "token"}
-)
-_ACCEPT_CALLS = frozenset({"call_next"})
-
-
-def _dotted(node: ast.expr) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return f"{_dotted(node.value)}.{node.attr}"
-    if isinstance(node, ast.Call):
-        return f"{_dotted(node.func)}()"
-    if isinstance(node, ast.Await):
-        return _dotted(node.value)
-    return ""
-
-
-def _last(node: ast.expr) -> str:
-    return _dotted(node).rstrip("()").rsplit(".", 1)[-1]
-
-
-def secret_expr(node: ast.expr) -> str | None:
-    """The secret an expression reads (``settings.STRIPE_WEBHOOK_SECRET``), else None."""
-    if isinstance(node, ast.Call) and _last(node.func) in ("getenv", "get") and node.args:
-        first = node.args[0]
-        is_env = _last(node.func) == "getenv" or "environ" in _dotted(node.func)
-        if is_env and isinstance(first, ast.Constant) and isinstance(first.value, str):
-            return first.value if _SECRET_WORD.search(first.value) else None
-        return None
-    if isinstance(node, ast.Subscript) and "environ" in _dotted(node.value):
-        key = node.slice
-        if isinstance(key, ast.Constant) and isinstance(key.value, str):
-            return key.value if _SECRET_WORD.search(key.value) else None
-        return None
-    if isinstance(node, (ast.Name, ast.Attribute)):
-        last = _last(node)
-        if _SECRET_WORD.search(last) and not last.lower().startswith(("is_", "has_", "require")):
-            return _dotted(node)
-    return None
-
-
-def _presence(test: ast.expr) -> tuple[str, bool] | None:
-    """(secret, True) for a test that holds when the secret is set, (secret, False) when empty."""
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        inner = _presence(test.operand)
-        return (inner[0], not inner[1]) if inner else None
-    if isinstance(test, ast.Call) and _last(test.func) in ("bool", "len") and test.args:
-        return _presence(test.args[0])
-    if isinstance(test, ast.Compare) and len(test.ops) == 1:
-        left, op, right = test.left, test.ops[0], test.comparators[0]
-        empty = isinstance(right, ast.Constant) and right.value in (None, "", b"", 0)
-        secret = secret_expr(left) if empty else None
-        if secret is not None:
-            if isinstance(op, (ast.Is, ast.Eq)):
-                return secret, False
-            if isinstance(op, (ast.IsNot, ast.NotEq, ast.Gt)):
-                return secret, True
-        return None
-    secret = secret_expr(test)
-    return (secret, True) if secret else None
-
-
-class _Outcome(enum.Enum):
-    ACCEPT = "accept"
-    REJECT = "reject"
-    NONE = "none"  # falls through / ignores the request (not a verdict)
-
-
-def _status(call: ast.Call) -> int | None:
-    for kw in call.keywords:
-        if kw.arg in ("status_code", "status") and isinstance(kw.value, ast.Constant):
-            value = kw.value.value
-            return value if isinstance(value, int) else None
-        if kw.arg in ("status_code", "status") and isinstance(kw.value, ast.Attribute):
-            found = re.search(r"_(\d{3})_", kw.value.attr + "_")
-            return int(found.group(1)) if found else None
-    return None
-
-
-def _terminal(stmts: list[ast.stmt], *, raising: bool) -> _Outcome | None:
-    """The verdict of the first return/raise/abort of a block (None when it has none)."""
-    for stmt in stmts:
-        if isinstance(stmt, ast.Raise):
-            return _Outcome.REJECT
-        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
-            if _last(stmt.value.func) in ("abort", "reject", "forbidden", "unauthorized"):
-                return _Outcome.REJECT
-            continue
-        if isinstance(stmt, ast.Return):
-            value = stmt.value.value if isinstance(stmt.value, ast.Await) else stmt.value
-            if value is None or (isinstance(value, ast.Constant) and value.value is None):
-                return _Outcome.ACCEPT if raising else _Outcome.NONE
-            if isinstance(value, ast.Constant):
-                return _Outcome.ACCEPT if value.value else _Outcome.REJECT
-            if isinstance(value, ast.Call):
-                if _last(value.func) in _ACCEPT_CALLS:
-                    return _Outcome.ACCEPT
-                code = _status(value)
-                if code is not None and code >= 400:
-                    return _Outcome.REJECT
-            return _Outcome.NONE
-        if isinstance(stmt, (ast.If, ast.For, ast.While, ast.Try, ast.With, ast.AsyncWith)):
-            return None  # control flow: the verdict is not simply the next statement
-    return None
-
-
-def _contains_verification(nodes: list[ast.stmt]) -> bool:
-    for stmt in nodes:
-        for node in ast.walk(stmt):
-            if isinstance(node, ast.Call):
-                name = _last(node.func).lower()
-                if name in _VERIFY_CALLS or _hmac_call(node) or "verif" in name:
-                    return True
-                if name == "verify" or (name.startswith("check") and "sig" in name):
-                    return True
-            if isinstance(node, ast.Compare) and any(
-                isinstance(op, (ast.Eq, ast.NotEq)) for op in node.ops
-            ):
-                sides = [node.left, *node.comparators]
-                if any(_sensitive_name(s) for s in sides):
-                    return True
-    return False
-
-
-def _hmac_call(node: ast.AST) -> bool:
-    if not isinstance(node, ast.Call):
-        return False
-    name = _dotted(node.func).rstrip("()")
-    if name in ("hmac.new", "hmac.digest", "hmac.HMAC", "HMAC", "new_hmac"):
-        return True
-    digest = name.endswith((".hexdigest", ".digest"))
-    return digest and any(_hmac_call(n) for n in ast.walk(node.func) if n is not node)
-
-
-def _sensitive_name(node: ast.expr) -> bool:
-    if isinstance(node, ast.Call) and _last(node.func) == "get":
-        arg = node.args[0] if node.args else None
-        if "headers" in _dotted(node.func) and isinstance(arg, ast.Constant):
-            return isinstance(arg.value, str) and bool(_HEADER_CUE.match(arg.value))
-        return False
-    if isinstance(node, ast.Subscript) and "headers" in _dotted(node.value):
-        key = node.slice
-        return isinstance(key, ast.Constant) and bool(_HEADER_CUE.match(str(key.value)))
-    if not isinstance(node, (ast.Name, ast.Attribute)):
-        return False
-    parts = set(re.split(r"[_\W]+", _last(node).lower()))
-    return bool(parts & _SENSITIVE_PART) and "type" not in parts and "version" not in parts
-
-
-def _is_constant(node: ast.expr) -> bool:
-    return isinstance(node, ast.Constant) or (
-        isinstance(node, ast.Call) and _last(node.func) == "len"
-    )
 
 
 def _functions(tree: ast.Module) -> Iterator[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]]:
@@ -256,14 +104,14 @@ def _own_nodes(fn: ast.AST) -> Iterator[ast.AST]:
 def _is_verifier(name: str, fn: ast.AST) -> bool:
     """Reads a signature header or computes a signature; or is named for a webhook/signature
     and reads a secret (a client method or a cache key named ``*_signature`` is neither)."""
-    named = bool(_NAME_CUE.search(name.rsplit(".", 1)[-1]))
+    named = bool(NAME_CUE.search(name.rsplit(".", 1)[-1]))
     for node in _own_nodes(fn):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            if _HEADER_CUE.match(node.value):
+            if HEADER_CUE.match(node.value):
                 return True
         elif (
             isinstance(node, ast.Call)
-            and (_hmac_call(node) or _last(node.func) in ("construct_event", "verify_header"))
+            and (hmac_call(node) or last_name(node.func) in ("construct_event", "verify_header"))
         ) or (named and isinstance(node, ast.expr) and secret_expr(node) is not None):
             return True
     return False
@@ -279,10 +127,10 @@ def _digest_names(fn: ast.AST) -> frozenset[str]:
     for node in _own_nodes(fn):
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
             signed = any(
-                _hmac_call(n)
+                hmac_call(n)
                 or (
                     isinstance(n, ast.Call)
-                    and bool(set(re.split(r"[_\W]+", _last(n.func).lower())) & _SIGN_PART)
+                    and bool(set(re.split(r"[_\W]+", last_name(n.func).lower())) & _SIGN_PART)
                 )
                 for n in ast.walk(node.value)
             )
@@ -334,78 +182,65 @@ class _Reader:
         if isinstance(test, ast.BoolOp):
             self.judge_boolop(stmt, test, following)
             return
-        found = _presence(test)
+        found = presence(test)
         if found is None:
             return
         secret, when_set = found
         set_branch, unset = (stmt.body, stmt.orelse) if when_set else (stmt.orelse, stmt.body)
-        verdict = _terminal(unset, raising=self.raising)
-        if verdict is _Outcome.ACCEPT:
+        verdict = terminal(unset, raising=self.raising)
+        if verdict is Outcome.ACCEPT:
             self.flaws.append(Flaw(stmt.lineno, Weakness.RETURNS_SUCCESS, secret))
             return
         if verdict is not None or any(isinstance(n, ast.Raise) for s in unset for n in ast.walk(s)):
             return
-        if not _contains_verification(set_branch) or _contains_verification(unset):
+        if not contains_verification(set_branch) or contains_verification(unset):
             return
-        if _terminal(following, raising=self.raising) is not _Outcome.REJECT:
+        if terminal(following, raising=self.raising) is not Outcome.REJECT:
             self.flaws.append(Flaw(stmt.lineno, Weakness.SKIPS_WHEN_EMPTY, secret))
 
     def judge_boolop(self, stmt: ast.If, test: ast.BoolOp, following: list[ast.stmt]) -> None:
-        parts = [(v, _presence(v)) for v in test.values]
+        parts = [(v, presence(v)) for v in test.values]
         others = [v for v, p in parts if p is None]
-        verdict = _terminal(stmt.body, raising=self.raising)
+        verdict = terminal(stmt.body, raising=self.raising)
         for _value, found in parts:
             if found is None:
                 continue
             secret, when_set = found
-            if isinstance(test.op, ast.And) and when_set and verdict is _Outcome.REJECT:
+            if isinstance(test.op, ast.And) and when_set and verdict is Outcome.REJECT:
                 checks = [ast.Expr(value=v) for v in others]
-                if _contains_verification(list(checks)):
+                if contains_verification(list(checks)):
                     self.flaws.append(Flaw(stmt.lineno, Weakness.SKIPS_WHEN_EMPTY, secret))
                     return
-            if isinstance(test.op, ast.Or) and not when_set and verdict is _Outcome.ACCEPT:
+            if isinstance(test.op, ast.Or) and not when_set and verdict is Outcome.ACCEPT:
                 self.flaws.append(Flaw(stmt.lineno, Weakness.RETURNS_SUCCESS, secret))
                 return
             if (
                 isinstance(test.op, ast.And)
                 and when_set
                 and verdict is None
-                and _contains_verification(stmt.body)
-                and _terminal(stmt.orelse, raising=self.raising) is not _Outcome.REJECT
-                and _terminal(following, raising=self.raising) is not _Outcome.REJECT
+                and contains_verification(stmt.body)
+                and terminal(stmt.orelse, raising=self.raising) is not Outcome.REJECT
+                and terminal(following, raising=self.raising) is not Outcome.REJECT
             ):
                 self.flaws.append(Flaw(stmt.lineno, Weakness.SKIPS_WHEN_EMPTY, secret))
                 return
 
     def keyed(self, node: ast.expr) -> bool:
-        return _hmac_call(node) or (isinstance(node, ast.Name) and node.id in self.digests)
+        return hmac_call(node) or (isinstance(node, ast.Name) and node.id in self.digests)
 
     def compare(self, node: ast.Compare) -> None:
         if len(node.ops) != 1 or not isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
             return
         left, right = node.left, node.comparators[0]
-        if _is_constant(left) or _is_constant(right):
+        if is_constant(left) or is_constant(right):
             return
-        sensitive = [_sensitive_name(s) or secret_expr(s) is not None for s in (left, right)]
+        sensitive = [sensitive_name(s) or secret_expr(s) is not None for s in (left, right)]
         if self.keyed(left) or self.keyed(right) or all(sensitive):
             op = "==" if isinstance(node.ops[0], ast.Eq) else "!="
-            what = f"{_render(left)} {op} {_render(right)}"
+            what = f"{render(left)} {op} {render(right)}"
             if len(what) > 80:
                 what = what[:77] + "..."
             self.flaws.append(Flaw(node.lineno, Weakness.PLAIN_COMPARE, what))
-
-
-class _Masked(ast.NodeTransformer):
-    def visit_Constant(self, node: ast.Constant) -> ast.Constant:
-        if isinstance(node.value, (str, bytes)) and len(node.value) > 3:
-            return ast.Constant(value="...")
-        return node
-
-
-def _render(node: ast.expr) -> str:
-    """Source text of an expression with string literals masked (never print a key)."""
-    copy = ast.parse(ast.unparse(node), mode="eval")
-    return ast.unparse(_Masked().visit(copy))
 
 
 def verifiers_in(project: Project, app: str, path: str) -> list[Verifier]:

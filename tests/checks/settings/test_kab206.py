@@ -271,3 +271,22 @@ def test_validator_object_and_and_guard_fall_through(make_project: MakeProject) 
         " settings.twilio_auth_token is set: with the setting empty every request is processed"
         " unverified",
     ]
+
+
+def test_outgoing_signing_is_not_verification(make_project: MakeProject) -> None:
+    got = judge(
+        make_project,
+        """
+        import hashlib
+        import hmac
+        import httpx
+
+        def deliver_webhook(url: str, body: bytes, webhook_secret: str | None) -> None:
+            headers = {"Content-Type": "application/json"}
+            if webhook_secret:
+                digest = hmac.new(webhook_secret.encode(), body, hashlib.sha256).hexdigest()
+                headers["X-Signature"] = f"sha256={digest}"
+            httpx.post(url, content=body, headers=headers)
+        """,
+    )
+    assert got == []

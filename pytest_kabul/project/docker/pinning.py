@@ -121,6 +121,15 @@ def _excluded(image: Image, rel: str) -> bool:
     return ignored(rel[len(context) + 1 :] if context else rel, image.ignore)
 
 
+def _reaches(project: Project, image: Image, rel: str) -> bool:
+    """The lockfile is in the image's build: copied, or named in the Dockerfile (a bind mount
+    ``source=uv.lock``); a COPY of the manifest alone leaves the tool to resolve afresh."""
+    if _excluded(image, rel):
+        return False
+    text = project.read_text(image.dockerfile) or ""
+    return image.ships(rel) or posixpath.basename(rel) in text
+
+
 def _step_lock(project: Project, image: Image, step: InstallStep) -> str | None:
     argv = step.argv
     folder = posixpath.dirname(step.manifest) if step.manifest else ""
@@ -132,7 +141,7 @@ def _step_lock(project: Project, image: Image, step: InstallStep) -> str | None:
         if "--skip-lock" in argv or step.manifest is None:
             return None
         lock = _lock_near(project, folder, TOOL_LOCKS[step.tool])
-        return f"{command} with {lock}" if lock and not _excluded(image, lock) else None
+        return f"{command} with {lock}" if lock and _reaches(project, image, lock) else None
     for i, arg in enumerate(argv):
         if arg in ("-c", "--constraint") and i + 1 < len(argv):
             return f"{step.tool} install -c {argv[i + 1]}"
@@ -232,7 +241,13 @@ def image_pinning(project: Project) -> tuple[ImagePinning, ...]:
                 for name in TOOL_LOCKS.values():
                     found = _lock_near(project, folder, name)
                     if found:
-                        why = " (excluded by .dockerignore)" if _excluded(image, found) else ""
+                        why = (
+                            " (excluded by .dockerignore)"
+                            if _excluded(image, found)
+                            else " (not copied into the image)"
+                            if not _reaches(project, image, found)
+                            else ""
+                        )
                         unused.append(found + why)
         out.append(
             ImagePinning(

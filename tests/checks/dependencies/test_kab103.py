@@ -161,3 +161,16 @@ def test_poetry_constraints(make_project: MakeProject) -> None:
 def test_no_image_is_a_skip(make_project: MakeProject) -> None:
     ev = evaluate(make_project, {"requirements.txt": OPEN_REQS})
     assert ev.not_applicable == "no production image installs Python packages"
+
+
+def test_lock_not_copied_before_install_is_no_lock(make_project: MakeProject) -> None:
+    pyproject = '[tool.poetry]\nname = "shop"\n[tool.poetry.dependencies]\nfastapi = "*"\n'
+    dockerfile = (
+        "FROM python:3.12-slim\nWORKDIR /app\nCOPY pyproject.toml ./\n"
+        'RUN poetry install --only main\nCOPY app ./app\nCMD ["python", "-m", "app"]\n'
+    )
+    files = {"pyproject.toml": pyproject, "poetry.lock": "", "Dockerfile": dockerfile}
+    (finding,) = evaluate(make_project, files).findings
+    assert finding.message.endswith(
+        "the image does not install from poetry.lock (not copied into the image)"
+    )

@@ -9,9 +9,11 @@ neutral folder (so the tree's own pytest configuration is ignored), writes the J
 ``bench/_work/corpus/<tree>.json`` and scores it: a blocking finding (error/critical) whose
 subject matches a ``must_fail`` pattern is a true positive, one matching ``may_fail`` is
 debatable, any other is a false positive; recall counts the ``must_fail`` patterns hit.
-``--warnings`` scores warning findings too (for checks whose default severity is warning, such
-as KAB506; use it with ``--codes``); full codes given to ``--codes`` are also selected when the
-check is opt-in.
+``--warnings`` scores warning findings of every code too.
+
+A code named in full in ``--codes`` (``--codes KAB103,KAB206``) is also selected with
+``--kabul-select``, so opt-in checks run, and its findings are scored at every severity (a
+WARNING-level check is otherwise never measured).
 
 A measurement, not a test: the trees are not part of this repository. Figures only.
 """
@@ -66,7 +68,8 @@ def score(
     prefixes: tuple[str, ...],
     levels: tuple[str, ...] = BLOCKING,
 ) -> dict[str, Score]:
-    blocking = [f for f in findings if f["severity"] in levels]
+    exact = {p for p in prefixes if len(p) == 6}
+    blocking = [f for f in findings if f["severity"] in levels or f["code"] in exact]
     out: dict[str, Score] = {}
     for code in sorted(set(expected) | {str(f["code"]) for f in blocking}):
         if prefixes and not code.startswith(prefixes):

@@ -17,6 +17,9 @@ class InstallStep:
     without: tuple[str, ...] = ()
     no_deps: bool = False
     names: tuple[str, ...] = ()  # distributions installed by name (``pip install redis``)
+    specs: tuple[str, ...] = ()  # those requirements as written (``redis==5.0.1``)
+    tool: str = "pip"  # pip / uv-pip / uv / poetry / pdm / pipenv / pip-compile
+    argv: tuple[str, ...] = ()  # the install command's arguments (``--frozen``, ``-c c.txt``)
 
 
 @dataclass

@@ -165,19 +165,22 @@ class _Reader:
             prog, rest = rest[1], rest[2:]
         if prog.startswith("pip") and prog not in ("pipenv", "pip-compile", "pip-sync"):
             if rest[:1] == ["install"]:
-                self.pip(state, rest[1:], line)
+                self.pip(state, rest[1:], line, "pip")
         elif prog == "uv" and rest[:2] in (["pip", "install"], ["pip", "sync"]):
             args = rest[2:]
-            self.pip(state, ["-r", *args] if rest[1] == "sync" else args, line)
+            self.pip(state, ["-r", *args] if rest[1] == "sync" else args, line, "uv-pip")
         elif prog == "pip-sync":
-            self.pip(state, [a for p in rest if not p.startswith("-") for a in ("-r", p)], line)
+            files = [a for p in rest if not p.startswith("-") for a in ("-r", p)]
+            self.pip(state, files, line, "pip-sync")
         elif prog in ("uv", "poetry", "pdm", "pipenv", "pip-compile"):
             found = tool_step(self.resolve, state, prog, rest, line)
             if found is not None:
                 self.steps.append(found)
 
-    def pip(self, state: BuildState, args: list[str], line: int) -> None:
+    def pip(self, state: BuildState, args: list[str], line: int, tool: str) -> None:
         names: list[str] = []
+        specs: list[str] = []
+        before = len(self.steps)
         no_deps = "--no-deps" in args
         extras = tuple(
             str(canonicalize_name(args[i + 1]))
@@ -205,8 +208,16 @@ class _Reader:
             if arg.startswith("-") or "$" in arg:
                 continue
             self.target(state, arg, line, no_deps, names)
+            if len(names) > len(specs):
+                specs.append(arg)
         if names:
-            self.steps.append(InstallStep(line, names=tuple(sorted(set(names)))))
+            self.steps.append(
+                InstallStep(line, names=tuple(sorted(set(names))), specs=tuple(sorted(specs)))
+            )
+        argv = tuple(args)
+        self.steps[before:] = [
+            s if s.argv else replace(s, tool=tool, argv=argv) for s in self.steps[before:]
+        ]
 
     def requirement_file(
         self, state: BuildState, value: str, line: int, extras: tuple[str, ...]

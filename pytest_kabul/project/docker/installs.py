@@ -43,6 +43,7 @@ class ImageInstall:
     names: frozenset[str]  # canonical names of every distribution installed directly
     installed: tuple[Declared, ...]  # the declarations behind ``names`` (for the closure)
     line: int | None = None  # the first install instruction's line in the Dockerfile
+    steps: tuple[InstallStep, ...] = ()  # the install steps, in Dockerfile order
 
     @property
     def label(self) -> str:
@@ -137,6 +138,7 @@ def _from_steps(
         frozenset(names),
         sorted_decls(installed),
         min((s.line for s in steps), default=None),
+        tuple(steps),
     )
 
 

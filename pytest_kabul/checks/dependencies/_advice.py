@@ -5,6 +5,7 @@ from __future__ import annotations
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.docker.installs import ImageInstall, app_manifests
 from pytest_kabul.project.python.apps import PythonApp
+from pytest_kabul.project.python.library_code import Library, libraries
 from pytest_kabul.project.python.manifests.model import (
     Declared,
     DepKind,
@@ -13,6 +14,7 @@ from pytest_kabul.project.python.manifests.model import (
     is_dev_name,
 )
 from pytest_kabul.project.python.manifests.reader import manifest
+from pytest_kabul.project.python.usages import Site
 
 
 def describe(d: Declared) -> str:
@@ -99,3 +101,36 @@ def test_advice(project: Project, app: PythonApp, dist: str) -> str:
         if m.kind is ManifestKind.PYPROJECT and extras:
             return f'Add "{dist}" to [project.optional-dependencies].{extras[0]} in {m.path}'
     return f'Add "{dist}" to [dependency-groups].dev in {app.path("pyproject.toml")}'
+
+
+def library_of(project: Project, sites: tuple[Site, ...]) -> Library | None:
+    """The in-repository library whose code holds every one of ``sites`` (else None)."""
+    names = {s.library for s in sites}
+    if len(names) != 1 or "" in names:
+        return None
+    name = names.pop()
+    return next((lib for lib in libraries(project) if lib.name == name), None)
+
+
+def library_head(lib: Library, first: Site, dist: str, app: str, install: ImageInstall) -> str:
+    by = install.dockerfile or "the app's install"
+    return (
+        f"'{first.name}' is imported by {first.path}, code of {lib.name} ({lib.manifest}) that"
+        f" {by} installs and {app} imports, but '{dist}' is neither a main dependency of"
+        f" {lib.name} nor declared in {install.label}"
+    )
+
+
+def library_advice(
+    project: Project, app: PythonApp, install: ImageInstall, lib: Library, dist: str
+) -> str:
+    extras = [extra for extra, names in lib.extras if dist in names]
+    if extras:
+        return (
+            f"Install {lib.name} with its extra '{extras[0]}' ({lib.name}[{extras[0]}]) in the"
+            f" image, or: {add_advice(project, app, install, dist)}"
+        )
+    return (
+        f'Make "{dist}" a main dependency of {lib.name} ([project].dependencies in'
+        f" {lib.manifest}), or: {add_advice(project, app, install, dist)}"
+    )

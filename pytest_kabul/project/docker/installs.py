@@ -27,6 +27,7 @@ from pytest_kabul.project.python.manifests.model import (
     Declared,
     DepKind,
     Manifest,
+    ManifestKind,
     is_dev_name,
     sorted_decls,
 )
@@ -110,6 +111,17 @@ def _from_steps(
         if step.manifest is None:
             continue
         m = manifest(project, step.manifest)
+        if (
+            m is not None
+            and m.project_name
+            and m.kind is not ManifestKind.REQUIREMENTS
+            and m.path not in app.manifests
+        ):
+            # ``pip install ../sdk`` installs that distribution itself, with or without its deps
+            names.add(m.project_name)
+            installed.append(
+                Declared(m.project_name, df.path, step.line, DepKind.RUNTIME, "", m.project_name)
+            )
         if m is None or step.no_deps:
             continue
         manifests.append(m.path)

@@ -52,6 +52,17 @@ def add_to(m: Manifest, dist: str) -> str:
     return f'Add "{dist}" to [project].dependencies in {m.path}'
 
 
+def _compiled_source(project: Project, m: Manifest) -> str | None:
+    """The input a compiled requirements file is generated from (``.in``, else pyproject)."""
+    if m.kind is not ManifestKind.REQUIREMENTS or not m.lock_like:
+        return None
+    folder = m.path.rsplit("/", 1)[0] + "/" if "/" in m.path else ""
+    for candidate in (m.path.removesuffix(".txt") + ".in", f"{folder}pyproject.toml"):
+        if candidate in project.files:
+            return candidate
+    return None
+
+
 def add_advice(project: Project, app: PythonApp, install: ImageInstall, dist: str) -> str:
     targets = [m for m in (manifest(project, p) for p in install.manifests) if m is not None]
     if not targets:
@@ -62,6 +73,9 @@ def add_advice(project: Project, app: PythonApp, install: ImageInstall, dist: st
     if not targets:
         return f'Declare "{dist}" in {app.path("pyproject.toml")} under [project].dependencies'
     text = add_to(targets[0], dist) + ", with the version range you deploy"
+    compiled = _compiled_source(project, targets[0])
+    if compiled is not None:
+        text = f'Add "{dist}" to {compiled} and recompile {targets[0].path}'
     if install.dockerfile:
         text += f" ({install.dockerfile} installs this manifest)"
     return text + "."

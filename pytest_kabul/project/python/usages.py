@@ -34,6 +34,7 @@ from pytest_kabul.project.python.library_code import (
     string_constants,
 )
 from pytest_kabul.project.python.locks import Lock, lock_for
+from pytest_kabul.project.python.manifests.compiled import compiled_lock
 from pytest_kabul.project.python.scripts import inline_script
 from pytest_kabul.project.python.stdlib import (
     image_version,
@@ -177,6 +178,15 @@ def _merge(
     ]
 
 
+def _image_lock(project: Project, app: PythonApp) -> Lock | None:
+    """A compiled requirements file the production install uses: what production resolves."""
+    for path in production_install(project, app).manifests:
+        found = compiled_lock(project, path) if path.endswith(".txt") else None
+        if found is not None:
+            return found
+    return None
+
+
 class _LibContext:
     """The in-repository libraries an app's image installs, and the imports of their code."""
 
@@ -270,7 +280,7 @@ def app_usages(project: Project, app: PythonApp) -> AppUsages:
     manifests = app_manifests(project, app)
     declared = {d.name for m in manifests for d in m.deps}
     own = {m.project_name for m in manifests if m.project_name}
-    lock = lock_for(project, app.root)
+    lock = _image_lock(project, app) or lock_for(project, app.root)
     known = frozenset(declared | set(lock.packages if lock else ()))
     mapping = import_map(project)
     versions = target_versions(project, app)

@@ -17,7 +17,8 @@ What it checks
     the app, dev/test groups included. One subject per (app, distribution): ``backend:sentry-sdk``.
     A framework whose public API is another distribution declares it too (``fastapi`` →
     ``pydantic``, ``starlette``; ``flask`` → ``werkzeug``, ``jinja2``); anything else that the
-    app's lockfile (uv.lock, poetry.lock, pdm.lock, pylock.toml) installs through a declared
+    app's lockfile (uv.lock, poetry.lock, pdm.lock, pylock.toml, or the compiled requirements
+    file the image installs: ``# via`` annotations) installs through a declared
     distribution is a WARNING. Without a lockfile that cannot be known, and the ERROR says so.
     A runtime file that no parser can read makes the verdict for its app incomplete: ERROR.
     When the image installs a library whose source is in the repository (``mem0ai`` from PyPI

@@ -127,10 +127,10 @@ def library_of(project: Project, sites: tuple[Site, ...]) -> Library | None:
 
 
 def library_head(lib: Library, first: Site, dist: str, app: str, install: ImageInstall) -> str:
-    by = install.dockerfile or "the app's install"
+    how = f"{install.dockerfile} installs" if install.dockerfile else f"{app} depends on"
     return (
         f"'{first.name}' is imported by {first.path}, code of {lib.name} ({lib.manifest}) that"
-        f" {by} installs and {app} imports, but '{dist}' is neither a main dependency of"
+        f" {how} and {app} imports, but '{dist}' is neither a main dependency of"
         f" {lib.name} nor declared in {install.label}"
     )
 

@@ -17,9 +17,16 @@ What it checks
     the app, dev/test groups included. One subject per (app, distribution): ``backend:sentry-sdk``.
     A framework whose public API is another distribution declares it too (``fastapi`` →
     ``pydantic``, ``starlette``; ``flask`` → ``werkzeug``, ``jinja2``); anything else that the
-    app's lockfile (uv.lock, poetry.lock, pdm.lock, pylock.toml) installs through a declared
+    app's lockfile (uv.lock, poetry.lock, pdm.lock, pylock.toml, or the compiled requirements
+    file the image installs: ``# via`` annotations) installs through a declared
     distribution is a WARNING. Without a lockfile that cannot be known, and the ERROR says so.
     A runtime file that no parser can read makes the verdict for its app incomplete: ERROR.
+    When the image installs a library whose source is in the repository (``mem0ai`` from PyPI
+    with ``mem0/`` at the root, ``pip install ../sdk``), the library modules the app imports
+    -- and what they import, provider registries only for the keys the app names -- are the
+    app's runtime code too, judged against the library's main dependencies (plus the extras
+    the install names) and what the image installs; the library's own optional imports
+    (``try``/``except ImportError``) stay warnings.
 
 Why it matters
     An import that is not installed crashes the request, worker or startup that reaches it — or,
@@ -48,6 +55,9 @@ from __future__ import annotations
 from pytest_kabul.checks.dependencies._advice import (
     add_advice,
     describe,
+    library_advice,
+    library_head,
+    library_of,
     optional_advice,
     optional_declaration,
     test_advice,
@@ -91,7 +101,9 @@ def _evidence(sites: tuple[Site, ...]) -> tuple[Evidence, ...]:
 
 def _weight(sites: tuple[Site, ...]) -> tuple[Severity, str]:
     """ERROR unless every site is an explicit optional import; the message's guard note."""
-    kinds = {s.guard for s in sites}
+    # A library's own handler (re-raise with advice, a warning and a fallback) is its author's
+    # explicit optional feature, not the service's silent failure.
+    kinds = {Guard.QUIET if s.library and s.guard == Guard.WARNS else s.guard for s in sites}
     if Guard.NONE in kinds:
         return Severity.ERROR, ""
     if Guard.WARNS in kinds:
@@ -199,8 +211,23 @@ def _judge(project: Project, usage: Usage, ctx: _Context) -> list[Finding]:
             return []  # e.g. pydantic through fastapi: part of the framework's public API
         first = runtime[0]
         head = f"'{first.name}' is imported but '{usage.key}' is not declared in {install.label}"
+        library = library_of(project, runtime)
+        if library is not None:
+            head = library_head(library, first, usage.key, app.name, install)
         closure = ctx.runtime()
         via = next((closure[c] for c in cands if c in closure), None)
+        if library is not None and all(s.via for s in runtime) and via is None:
+            return [
+                Finding(
+                    code=check.code,
+                    severity=Severity.WARNING,
+                    subject=usage.subject,
+                    message=f"{head}; it is only installed as a dependency of {first.via}",
+                    remediation=library_advice(project, app, install, library, usage.key),
+                    location=Location(first.path, first.line),
+                    evidence=_evidence(runtime),
+                )
+            ]
         if via is not None and ctx.lock is not None:
             return [
                 Finding(
@@ -247,13 +274,18 @@ def _judge(project: Project, usage: Usage, ctx: _Context) -> list[Finding]:
             message += (
                 f"; no lockfile: whether '{usage.key}' arrives transitively cannot be known here"
             )
+        advice = (
+            library_advice(project, app, install, library, usage.key)
+            if library is not None
+            else add_advice(project, app, install, usage.key)
+        )
         return [
             Finding(
                 code=check.code,
                 severity=severity,
                 subject=usage.subject,
                 message=message + note,
-                remediation=add_advice(project, app, install, usage.key),
+                remediation=advice,
                 location=Location(first.path, first.line),
                 evidence=_evidence(usage.sites),
             )

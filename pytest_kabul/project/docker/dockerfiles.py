@@ -64,6 +64,7 @@ class Stage:
 class Dockerfile:
     path: str  # relative to the project root
     stages: tuple[Stage, ...]
+    global_args: tuple[Instruction, ...] = ()  # ``ARG`` lines before the first ``FROM``
 
     @property
     def directory(self) -> str:
@@ -134,10 +135,14 @@ def parse_dockerfile(path: str, text: str) -> Dockerfile:
 
     stages: list[Stage] = []
     current: list[Instruction] = []
+    global_args: list[Instruction] = []
     header: tuple[str, str | None, int] | None = None
     for line, content in logical:
         keyword, _, value = content.partition(" ")
         keyword = keyword.upper()
+        if keyword == "ARG" and header is None:
+            global_args.append(Instruction(keyword, value.strip(), line))
+            continue
         if keyword == "FROM":
             if header is not None:
                 stages.append(Stage(len(stages), header[0], header[1], header[2], tuple(current)))
@@ -150,7 +155,7 @@ def parse_dockerfile(path: str, text: str) -> Dockerfile:
             current.append(Instruction(keyword, value.strip(), line))
     if header is not None:
         stages.append(Stage(len(stages), header[0], header[1], header[2], tuple(current)))
-    return Dockerfile(path, tuple(stages))
+    return Dockerfile(path, tuple(stages), tuple(global_args))
 
 
 def is_dockerfile(rel: str) -> bool:

@@ -61,6 +61,7 @@ def _compose_service(
     project: Project, subject: str, service: ComposeService, *, production: bool
 ) -> StartPath | None:
     image_argv: tuple[list[str], list[str]] = ([], [])
+    stage_name: str | None = None
     target = (
         service.raw.get("build", {}).get("target")
         if isinstance(service.raw.get("build"), dict)
@@ -69,11 +70,13 @@ def _compose_service(
     for dockerfile in dockerfiles(project):
         if service.dockerfile is not None and dockerfile.path == service.dockerfile:
             stage = next(
-                (s for s in dockerfile.stages if target and s.name == target), dockerfile.final
+                (s for s in dockerfile.stages if target and s.name == target),
+                dockerfile.final_for(service.build_args()),
             )
             entry = dockerfile.effective("ENTRYPOINT", stage)
             cmd = dockerfile.effective("CMD", stage)
             image_argv = (entry.argv() if entry else [], cmd.argv() if cmd else [])
+            stage_name = stage.name if stage is not None else None
     command = argv_of(
         list(service.command) if isinstance(service.command, tuple) else service.command
     )
@@ -110,6 +113,7 @@ def _compose_service(
         and (service.dockerfile is None or not_production_reason(service.dockerfile) is None),
         dockerfile=service.dockerfile,
         image=service.image if service.build_context is None else None,
+        build=(stage_name, "" if service.build_context == "." else service.build_context),
     )
 
 

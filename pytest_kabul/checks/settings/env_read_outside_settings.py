@@ -53,7 +53,8 @@ from collections import defaultdict
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity
 from pytest_kabul.project.compose.env_contract import EXAMPLE_NAMES, example_lines
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.python.apps import PythonApp, python_apps
+from pytest_kabul.project.deploy.programs import runtime_apps
+from pytest_kabul.project.python.apps import PythonApp
 from pytest_kabul.project.python.settings.classes import (
     SettingsClass,
     accepted_env,
@@ -259,7 +260,7 @@ def _documented(project: Project, app: PythonApp) -> set[str]:
 
 @check.evaluator
 def evaluate(project: Project) -> Evaluation:
-    apps = python_apps(project)
+    apps = runtime_apps(project)
     if not apps:
         return Evaluation.skip("no Python app found")
     classes_by_app: dict[str, list[SettingsClass]] = defaultdict(list)

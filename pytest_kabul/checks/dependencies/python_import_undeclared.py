@@ -224,6 +224,9 @@ def _judge(project: Project, usage: Usage, ctx: _Context) -> list[Finding]:
         if ambiguous is not None:
             return [ambiguous]
         severity, note = _weight(runtime)
+        lazy = _lazy_dev_note(project, app, cands, runtime) if severity is Severity.ERROR else ""
+        if lazy:
+            severity, note = Severity.WARNING, lazy
         decls = [d for m in app_manifests(project, app) for d in m.deps if d.name in cands]
         optional = optional_declaration(install, decls) if install.dockerfile else None
         if optional is not None:
@@ -252,9 +255,6 @@ def _judge(project: Project, usage: Usage, ctx: _Context) -> list[Finding]:
             message += (
                 f"; no lockfile: whether '{usage.key}' arrives transitively cannot be known here"
             )
-        lazy = _lazy_dev_note(project, app, cands, runtime)
-        if lazy and severity is Severity.ERROR:
-            severity, note = Severity.WARNING, lazy
         return [
             Finding(
                 code=check.code,

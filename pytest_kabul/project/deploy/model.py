@@ -66,6 +66,9 @@ class Migration:
     description: str
     location: Location
     via: str  # "command", "release phase", "depends_on migrate", "initContainer", "lifespan" …
+    # False for a compose one-shot service the server depends_on without waiting for it to
+    # finish (``service_started``): it migrates on every deploy, but races the server's start
+    awaited: bool = True
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,6 @@ from pytest_kabul.project import shell as sh
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.deploy import process_managers as pm
 from pytest_kabul.project.docker.dockerfiles import Dockerfile
-from pytest_kabul.project.docker.images import stage_copies
 from pytest_kabul.project.migrations.schema_bootstrap import scan_module
 
 _MAX_DEPTH = 6
@@ -256,22 +255,11 @@ def expand_argv(ctx: _Ctx, argv: list[str], where: Location) -> list[Step]:
 def _managed_steps(ctx: _Ctx, args: list[str], where: Location) -> list[Step] | None:
     """The programs a process manager starts (supervisord, honcho/foreman), each expanded; None
     when ``args`` is no process manager or its configuration is not in the project."""
-    programs: list[pm.Program] = []
-    if pm.is_supervisord(args):
-        for conf in pm.supervisor_conf(args):
-            rel = find_file(ctx.project, conf, ctx.base_dir)
-            if rel is not None:
-                copies = stage_copies(ctx.project, *ctx.build) if ctx.build else None
-                programs = pm.supervisor_programs(ctx.project, rel, copies)
-                break
-    else:
-        procfile = pm.procfile_runner(args)
-        rel = find_file(ctx.project, procfile, ctx.base_dir) if procfile else None
-        programs = pm.procfile_programs(ctx.project, rel) if rel else []
+    programs = pm.managed_programs(ctx.project, args, ctx.base_dir, ctx.build, find_file)
     if not programs:
         return None
-    steps = [Step(tuple(args), where)]
     inner = replace(ctx, depth=ctx.depth + 1)
+    steps = [Step(tuple(args), where)]
     for program in programs:
         steps.extend(expand_text(inner, program.command, Location(program.path, program.line)))
     return steps

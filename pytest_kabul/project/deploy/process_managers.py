@@ -13,12 +13,12 @@ from __future__ import annotations
 import configparser
 import fnmatch
 import posixpath
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from pytest_kabul.project import shell as sh
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.docker.images import Shipped, images
+from pytest_kabul.project.docker.images import Shipped, images, stage_copies
 
 _SUPERVISOR_DEFAULTS = ("/etc/supervisor/supervisord.conf", "/etc/supervisord.conf")
 PROCFILE_RUNNERS = frozenset({"honcho", "foreman", "overmind", "hivemind", "forego", "nf"})
@@ -33,6 +33,32 @@ class Program:
     path: str  # project file
     line: int
     directory: str | None = None
+
+
+# (project, container path, base folder) -> the project file it most likely is
+FindFile = Callable[[Project, str, str], "str | None"]
+
+
+def managed_programs(
+    project: Project,
+    argv: list[str],
+    base_dir: str,
+    build: tuple[str, str | None, str | None] | None,
+    find: FindFile,
+) -> list[Program]:
+    """The programs ``argv`` starts when it runs a process manager whose configuration is in the
+    project; ``build`` (Dockerfile, stage, context) names the image whose COPYs place the
+    supervisord ``[include]`` files."""
+    if is_supervisord(argv):
+        for conf in supervisor_conf(argv):
+            rel = find(project, conf, base_dir)
+            if rel is not None:
+                copies = stage_copies(project, *build) if build else None
+                return supervisor_programs(project, rel, copies)
+        return []
+    procfile = procfile_runner(argv)
+    rel = find(project, procfile, base_dir) if procfile else None
+    return procfile_programs(project, rel) if rel else []
 
 
 def is_supervisord(argv: list[str]) -> bool:

@@ -4,8 +4,9 @@
 image ships it. Two kinds of shipped module are still not code production runs, and only the
 start-path model can tell:
 
-- a **program of another start path**: a module that start paths run as their program
-  (``python /app/bridge.py``, ``python -m app.tools.tunnel``) only where that is not the app's
+- a **program of another start path**: a module that start paths run as a Python program
+  (``python /app/bridge.py``, ``python -m app.tools.tunnel``; never a server's or worker's app
+  module, which is the app itself) only where that is not the app's
   production image running it: a development start path (a dev compose stack, a service under a
   ``dev``/``debug``/``tools`` profile, a ``--reload`` server), or a container of another program
   that gets the file through a bind mount (``image: python:3.13-slim`` + ``volumes:
@@ -33,7 +34,6 @@ from pytest_kabul.project.core import Project, facet
 from pytest_kabul.project.deploy.entries import app_for_path, entry_modules, reachable
 from pytest_kabul.project.deploy.model import StartKind, StartPath
 from pytest_kabul.project.deploy.startpaths import start_paths
-from pytest_kabul.project.docker.images import images
 from pytest_kabul.project.docker.installs import production_install
 from pytest_kabul.project.python.apps import PythonApp, python_apps
 
@@ -78,8 +78,11 @@ def _programs(
     """(files the path runs from its image or checkout, files it runs through a bind mount)."""
     own: list[str] = []
     app = app_for_path(project, path)
-    if app is not None:
-        own.extend(entry_modules(project, app, path))
+    # Only Python programs (``python x.py``, ``python -m x``): a server's or worker's app module
+    # is the app itself, whichever path was found to run it.
+    programs = tuple(s for s in path.steps if s.server is None and _is_python(s.argv))
+    if app is not None and programs:
+        own.extend(entry_modules(project, app, replace(path, steps=programs)))
     mounted: list[str] = []
     for step in path.steps:
         script = sh.python_script(list(step.argv))
@@ -89,6 +92,11 @@ def _programs(
     if path.dockerfile is None and path.image is not None and mounted:
         own = [f for f in own if f not in mounted]  # a pulled image runs the mounted copy
     return own, mounted
+
+
+def _is_python(argv: tuple[str, ...]) -> bool:
+    args = list(argv)
+    return sh.python_module(args)[0] is not None or sh.python_script(args) is not None
 
 
 def _dev_profile(service: ComposeService | None) -> str | None:
@@ -104,20 +112,16 @@ def _runs(project: Project) -> tuple[set[str], dict[str, list[str]]]:
     services = _services(project)
     production: set[str] = set()
     others: dict[str, list[str]] = {}
-    shipped = {i.dockerfile: i for i in images(project)}
     for path in start_paths(project):
         service = services.get(path.subject) if path.kind is StartKind.COMPOSE else None
         own, mounted = _programs(project, path, service)
         profile = _dev_profile(service)
-        image = shipped.get(path.dockerfile) if path.dockerfile else None
         for rel in own:
             if profile is not None:
                 others.setdefault(rel, []).append(f"{path.subject} (profile {profile})")
             elif not path.production:
                 others.setdefault(rel, []).append(f"{path.subject} (a development start path)")
-            elif image is not None and not image.ships(rel):
-                others.setdefault(rel, []).append(f"{path.subject} (not in its image)")
-            else:
+            else:  # shipped or not (a wheel installed from an index), production runs it
                 production.add(rel)
         for rel in mounted:
             if path.image is not None and path.dockerfile is None:

@@ -113,3 +113,19 @@ def test_a_dev_stack_program_is_tooling_and_mkdocs_hooks_too(make_project: MakeP
     assert reasons["api/app/docs_plugin.py"] == (
         "an mkdocs hook listed in api/mkdocs.yml; no runtime module imports it"
     )
+
+
+def test_a_server_module_run_only_by_a_dev_stack_stays_runtime(make_project: MakeProject) -> None:
+    """Only Python programs are demoted: an ASGI module a dev server runs is the app itself (its
+    production start may simply not have been recognised)."""
+    files = {
+        **API,
+        "api/app/admin.py": "from fastapi import FastAPI\nimport stripe\napp = FastAPI()\n",
+        "docker-compose.yml": "services:\n  api:\n    build: ./api\n",
+        "docker-compose.prod.yml": "services:\n  api:\n    restart: always\n",
+        "docker-compose.override.yml": (
+            "services:\n  admin:\n    build: ./api\n    command: uvicorn app.admin:app --reload\n"
+        ),
+    }
+    _reasons, runtime = _roles(make_project(files))
+    assert "api/app/admin.py" in runtime

@@ -45,8 +45,8 @@ def _informs(body: list[ast.stmt]) -> bool:
             continue
         if isinstance(stmt, ast.Raise) and stmt.exc is not None and _name(stmt.exc) in _EXITS:
             continue
-        if isinstance(stmt, ast.Pass) or (isinstance(stmt, ast.Return) and stmt.value is None):
-            continue
+        if isinstance(stmt, ast.Pass):
+            continue  # a bare ``return`` is control flow (``if not getenv("X"): return``)
         return False
     return bool(body)
 

@@ -53,6 +53,12 @@ def value() -> str:
     return url or ""
 
 
+def perf() -> None:
+    if not os.environ.get("PERF_DEBUG"):
+        return
+    install_profiler()
+
+
 def chained(key: str) -> None:
     mode = os.getenv("RUN_MODE")
     if mode == key:
@@ -72,7 +78,8 @@ def chained(key: str) -> None:
         (30, False),  # compared with a literal: a configuration switch
         (35, False),  # the value is the reference secret of an auth check
         (40, False),  # the value itself is used (printed and returned)
-        (47, False),  # one branch switches behaviour on a literal
+        (47, False),  # an early return: a feature flag, not a notice
+        (53, False),  # one branch switches behaviour on a literal
     ],
 )
 def test_notice_tests_and_configuration_reads(

@@ -45,9 +45,12 @@ Fix
     maps to a distribution the plugin cannot guess, add ``[tool.kabul.import-map]``. Severity:
     ERROR for runtime code, including a guarded import whose handler only logs a warning (the
     feature is silently lost); WARNING when the package is only installed transitively, only
-    tests import it, the name only resembles a declared distribution, or every import is an
+    tests import it, the name only resembles a declared distribution, every import is an
     explicit optional one (the handler re-raises with advice, falls back quietly, or the code
-    installs the package on demand).
+    installs the package on demand), or the app declares it only for development (a dev/test/docs
+    group, ``requirements-dev.txt``) and imports it only inside functions (a development command
+    such as ``def dev_start(): import watchfiles``: only that code path fails in production; a
+    module-level import of it stays an ERROR).
 """
 
 from __future__ import annotations
@@ -66,10 +69,12 @@ from pytest_kabul.checks.dependencies._advice import (
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.docker.installs import ImageInstall, app_manifests, production_install
+from pytest_kabul.project.python.apps import PythonApp
 from pytest_kabul.project.python.distributions import guaranteed_by
+from pytest_kabul.project.python.import_scope import enclosing_function
 from pytest_kabul.project.python.imports import Guard
 from pytest_kabul.project.python.locks import Lock
-from pytest_kabul.project.python.manifests.model import Declared, DepKind
+from pytest_kabul.project.python.manifests.model import DEV_WORDS, Declared, DepKind
 from pytest_kabul.project.python.scripts import inline_script
 from pytest_kabul.project.python.usages import AppUsages, Site, Usage, app_usage_sets
 from pytest_kabul.registry import Check, Evaluation
@@ -246,6 +251,9 @@ def _judge(project: Project, usage: Usage, ctx: _Context) -> list[Finding]:
         if ambiguous is not None:
             return [ambiguous]
         severity, note = _weight(runtime)
+        lazy = _lazy_dev_note(project, app, cands, runtime) if severity is Severity.ERROR else ""
+        if lazy:
+            severity, note = Severity.WARNING, lazy
         decls = [d for m in app_manifests(project, app) for d in m.deps if d.name in cands]
         optional = optional_declaration(install, decls) if install.dockerfile else None
         if optional is not None:
@@ -312,6 +320,39 @@ def _judge(project: Project, usage: Usage, ctx: _Context) -> list[Finding]:
             evidence=_evidence(usage.test_sites),
         )
     ]
+
+
+def _lazy_dev_note(
+    project: Project, app: PythonApp, cands: tuple[str, ...], sites: tuple[Site, ...]
+) -> str:
+    """The note for a distribution the app declares only for development and imports only
+    inside functions (``def dev_start(): import watchfiles``): a deliberate development feature
+    whose one code path fails in production, not a crash at import; "" otherwise."""
+    decls = [d for m in app_manifests(project, app) for d in m.deps if d.name in cands]
+    if not decls or not all(_dev_declaration(d) for d in decls):
+        return ""
+    functions = [enclosing_function(project, s.path, s.line) for s in sites]
+    if not functions or any(f is None for f in functions):
+        return ""
+    where = ", ".join(
+        sorted({f"{s.path}:{s.line} in {f}()" for s, f in zip(sites, functions, strict=True)})
+    )
+    group = sorted({d.group or d.source for d in decls})[0]
+    return (
+        f"; it is declared only for development ({group}) and imported only inside functions"
+        f" ({where}), so only those code paths fail in production"
+    )
+
+
+def _dev_declaration(decl: Declared) -> bool:
+    name = decl.source.rsplit("/", 1)[-1].lower()
+    if decl.kind is DepKind.GROUP:
+        return any(w in decl.group.lower() for w in DEV_WORDS) or decl.group == ""
+    return (
+        decl.kind is DepKind.RUNTIME
+        and name.startswith("requirements")
+        and any(w in name for w in DEV_WORDS)
+    )
 
 
 def _incomplete(found: AppUsages) -> list[Finding]:

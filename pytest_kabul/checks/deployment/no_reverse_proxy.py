@@ -8,8 +8,9 @@ What it checks
     image of its Dockerfile) with evidence that it terminates TLS (it publishes 443, Traefik
     entrypoints/cert resolvers/router ``tls`` labels, a Caddyfile site address, nginx
     ``listen 443 ssl``, HAProxy ``bind :443 ssl``, certbot/ACME companions)? And do app services
-    (uvicorn/gunicorn/Next.js/node, or anything built from the project's source) publish their
-    ports on a non-loopback address?
+    (uvicorn/gunicorn/Next.js/node, anything built from the project's source, or a service whose
+    start path runs an ASGI/WSGI server, also through supervisord or a Procfile runner) publish
+    their ports on a non-loopback address?
 
     - no TLS-terminating proxy while apps publish their ports: ERROR;
     - a TLS-terminating proxy, but apps are still published directly: WARNING (bypasses TLS
@@ -46,6 +47,7 @@ from pytest_kabul.project.compose.load import compose_models
 from pytest_kabul.project.compose.model import ComposeModel, ComposeService, PortMapping
 from pytest_kabul.project.compose.roles import dev_reason, is_app, proxy_kind, public_ports
 from pytest_kabul.project.core import Project
+from pytest_kabul.project.deploy.startpaths import start_paths
 from pytest_kabul.project.deploy.tls_configs import host_proxy_configs
 from pytest_kabul.registry import Check, Evaluation
 
@@ -72,7 +74,12 @@ def judge(project: Project, model: ComposeModel) -> tuple[list[Finding], str]:
     """The findings for one model and a note explaining a pass."""
     started = model.started
     proxies = [s for s in started if proxy_kind(project, s)]
-    exposed = [(s, public_ports(s)) for s in started if is_app(project, s) and public_ports(s)]
+    servers = {p.subject for p in start_paths(project) if p.server is not None}
+    exposed = [
+        (s, public_ports(s))
+        for s in started
+        if (is_app(project, s) or f"{model.subject}:{s.name}" in servers) and public_ports(s)
+    ]
     exposed.sort(key=lambda item: (item[0].where("ports")[0], item[0].where("ports")[1] or 0))
     subject = model.subject
     lines = "\n".join(

@@ -14,13 +14,16 @@ What it checks
     judged; ``alembic/env.py`` is runtime code.
 
     Not reads: writes (``setdefault``, ``os.environ[X] = …``, ``pop``, ``del``, ``putenv``,
-    ``update``), and a read in a function that also sets or removes the same variable (a
-    save/restore around a call). A ``setdefault`` giving a variable a default is shown in the
-    evidence of its reads. Skipped with the reason (``-rs``): names the platform, CI system, OS
-    or interpreter sets (``HOSTNAME``, ``KUBERNETES_SERVICE_HOST``, ``GITHUB_SHA``, ``PYTHON*``…)
-    and private hand-off variables the app sets itself for its child processes. A read only in
-    an ``except`` fallback, an ``if __name__ == "__main__":`` block or an Alembic revision /
-    data migration is a warning, with that reason in the message.
+    ``update``), a read in a function that also sets or removes the same variable (a
+    save/restore around a call), and a notice test: a value only tested in ``if`` statements
+    that tell the user something (``if os.environ.get("APP_PROFILE") == name: print(...)``) or
+    compare it with a value the program holds (an override check), never used as a setting. A
+    ``setdefault`` giving a variable a default is shown in the evidence of its reads. Skipped
+    with the reason (``-rs``): names the platform, CI system, OS or interpreter sets
+    (``HOSTNAME``, ``KUBERNETES_SERVICE_HOST``, ``GITHUB_SHA``, ``PYTHON*``…) and private hand-off
+    variables the app sets itself for its child processes. A read only in an ``except`` fallback,
+    an ``if __name__ == "__main__":`` block or an Alembic revision / data migration is a warning,
+    with that reason in the message.
 
     Subjects: one per (app, variable) read outside the layers — failing, one finding listing
     every read site — plus one per field of a typed layer under its env name, which passes when
@@ -53,7 +56,8 @@ from collections import defaultdict
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity
 from pytest_kabul.project.compose.env_contract import EXAMPLE_NAMES, example_lines
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.python.apps import PythonApp, python_apps
+from pytest_kabul.project.deploy.programs import runtime_apps
+from pytest_kabul.project.python.apps import PythonApp
 from pytest_kabul.project.python.settings.classes import (
     SettingsClass,
     accepted_env,
@@ -67,6 +71,7 @@ from pytest_kabul.project.python.settings.layers import (
     holding_layer,
     layers_of,
 )
+from pytest_kabul.project.python.settings.notices import notice_test
 from pytest_kabul.project.python.settings.platform import platform_reason
 from pytest_kabul.project.python.settings.writes import defaults_of, handoff_sites, save_restore
 from pytest_kabul.registry import Check, Evaluation
@@ -259,7 +264,7 @@ def _documented(project: Project, app: PythonApp) -> set[str]:
 
 @check.evaluator
 def evaluate(project: Project) -> Evaluation:
-    apps = python_apps(project)
+    apps = runtime_apps(project)
     if not apps:
         return Evaluation.skip("no Python app found")
     classes_by_app: dict[str, list[SettingsClass]] = defaultdict(list)
@@ -278,6 +283,8 @@ def evaluate(project: Project) -> Evaluation:
             continue
         if holding_layer(layer_map.get(read.app, ()), read) is not None:
             continue
+        if not read.via and notice_test(project, read.path, read.line) is not None:
+            continue  # tested only to tell the user something, never used as a setting
         if not read.resolved:
             unresolved[read.app].append(read)
         for name in read.names:

@@ -15,9 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pytest_kabul.project.core import Project, facet
+from pytest_kabul.project.deploy.programs import runtime_apps
 from pytest_kabul.project.docker.dockerfiles import dockerfiles
 from pytest_kabul.project.docker.installs import ImageInstall, app_manifests, production_install
-from pytest_kabul.project.python.apps import PythonApp, python_apps
+from pytest_kabul.project.python.apps import PythonApp
 from pytest_kabul.project.python.distributions import (
     NAMESPACES,
     Resolution,
@@ -351,8 +352,9 @@ def app_usages(project: Project, app: PythonApp) -> AppUsages:
 
 @facet
 def app_usage_sets(project: Project) -> tuple[AppUsages, ...]:
-    """Per app: its usages, unreadable runtime files and lockfile, sorted by app."""
-    return tuple(app_usages(project, app) for app in python_apps(project))
+    """Per app: its usages, unreadable runtime files and lockfile, sorted by app. File roles come
+    from the runtime model (:func:`~pytest_kabul.project.deploy.programs.runtime_apps`)."""
+    return tuple(app_usages(project, app) for app in runtime_apps(project))
 
 
 @facet

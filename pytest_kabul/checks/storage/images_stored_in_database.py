@@ -74,6 +74,27 @@ def _targets(write: Write, models: dict[str, list[Model]]) -> list[Column]:
     return [c for c in cols if c.kind.holds_payloads and not _EXCLUDED_NAME.search(c.attr)]
 
 
+def _payload_columns(models: tuple[Model, ...]) -> list[str]:
+    return sorted(
+        {
+            c.subject
+            for m in models
+            for c in m.columns
+            if c.kind.holds_payloads and not _EXCLUDED_NAME.search(c.attr)
+        }
+    )
+
+
+@check.subject_lister
+def list_columns(project: Project) -> Evaluation:
+    """The columns that could hold a payload (the models only): the write scan of every
+    source file runs when the check's first item runs."""
+    models = sqla_models(project)
+    if not models:
+        return Evaluation.skip("no SQLAlchemy/SQLModel model classes found")
+    return Evaluation.build(subjects=_payload_columns(models))
+
+
 @check.evaluator
 def evaluate(project: Project) -> Evaluation:
     models = sqla_models(project)
@@ -82,14 +103,7 @@ def evaluate(project: Project) -> Evaluation:
     by_name: dict[str, list[Model]] = {}
     for model in models:
         by_name.setdefault(model.name, []).append(model)
-    subjects = sorted(
-        {
-            c.subject
-            for m in models
-            for c in m.columns
-            if c.kind.holds_payloads and not _EXCLUDED_NAME.search(c.attr)
-        }
-    )
+    subjects = _payload_columns(models)
     findings: list[Finding] = []
     sources = python_sources(project)
     index: CalleeIndex | None = None

@@ -22,6 +22,47 @@ Example
     ``backend/app/api/routes/images.py:39 ProcessedImage.original_url receives a data:image
     base64 URL``
 
+Before
+    ``requirements.txt``::
+
+        fastapi
+        sqlalchemy
+
+    ``app/models.py``::
+
+        from sqlalchemy import Column, Integer, Text
+        from sqlalchemy.orm import declarative_base
+
+        Base = declarative_base()
+
+
+        class Photo(Base):
+            __tablename__ = "photos"
+            id = Column(Integer, primary_key=True)
+            image = Column(Text)
+
+    ``app/routes.py``::
+
+        import base64
+
+        from app.models import Photo
+
+
+        def save(session, upload: bytes):
+            data = base64.b64encode(upload).decode()
+            session.add(Photo(image=f"data:image/png;base64,{data}"))
+
+After
+    ``app/routes.py``::
+
+        from app.models import Photo
+        from app.storage import put_object
+
+
+        def save(session, upload: bytes):
+            key = put_object(upload, content_type="image/png")  # S3/MinIO
+            session.add(Photo(image=key))
+
 Fix
     Upload the bytes to object storage (S3, GCS, R2, MinIO) and store only the object key or URL
     in the column.

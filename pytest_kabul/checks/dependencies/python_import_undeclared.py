@@ -39,6 +39,36 @@ Example
     in backend/pyproject.toml, the manifest backend/Dockerfile installs; the import is guarded by
     an except clause, so the failure is silent``
 
+Before
+    ``Dockerfile``::
+
+        FROM python:3.12-slim
+        WORKDIR /app
+        COPY requirements.txt .
+        RUN pip install -r requirements.txt
+        COPY . .
+        CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
+
+    ``requirements.txt``::
+
+        fastapi
+        uvicorn
+
+    ``app/main.py``::
+
+        import redis
+        from fastapi import FastAPI
+
+        app = FastAPI()
+        cache = redis.Redis(host="redis")
+
+After
+    ``requirements.txt``::
+
+        fastapi
+        uvicorn
+        redis
+
 Fix
     Add the distribution to the manifest the image installs (``"sentry-sdk"`` in
     ``[project].dependencies``), test-only packages to the test/dev group; when the import name

@@ -33,6 +33,48 @@ Example
     ``docker-compose.yml:27 no TLS-terminating reverse proxy, and api, frontend, admin publish
     their ports to the host (8000, 3000, 3001)``
 
+Before
+    ``docker-compose.yml``::
+
+        services:
+          api:
+            build: .
+            command: uvicorn app.main:app --host 0.0.0.0
+            ports:
+              - "8000:8000"
+
+    ``Dockerfile``::
+
+        FROM python:3.12-slim
+        WORKDIR /app
+        COPY requirements.txt .
+        RUN pip install -r requirements.txt
+        COPY . .
+        CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
+
+After
+    ``docker-compose.yml``::
+
+        services:
+          caddy:
+            image: caddy:2
+            ports:
+              - "80:80"
+              - "443:443"
+            volumes:
+              - ./Caddyfile:/etc/caddy/Caddyfile:ro
+          api:
+            build: .
+            command: uvicorn app.main:app --host 0.0.0.0
+            expose:
+              - "8000"
+
+    ``Caddyfile``::
+
+        shop.example.com {
+            reverse_proxy api:8000
+        }
+
 Fix
     Add a Traefik/Caddy/nginx service that publishes only 80/443 and terminates TLS (ACME), route
     the apps through it, and remove the apps' ``ports:`` (or bind them to ``127.0.0.1``).

@@ -30,6 +30,65 @@ Example
     ``docker-compose.yml:14 docker-compose.yml:backend starts uvicorn app.main:app without
     alembic upgrade running before it``
 
+Before
+    ``docker-compose.yml``::
+
+        services:
+          api:
+            build: .
+            command: uvicorn app.main:app --host 0.0.0.0
+
+    ``Dockerfile``::
+
+        FROM python:3.12-slim
+        WORKDIR /app
+        COPY requirements.txt .
+        RUN pip install -r requirements.txt
+        COPY . .
+        CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
+
+    ``requirements.txt``::
+
+        fastapi
+        sqlalchemy
+        alembic
+
+    ``alembic.ini``::
+
+        [alembic]
+        script_location = alembic
+
+    ``alembic/env.py``::
+
+        from alembic import context
+
+    ``alembic/versions/1a2b_users.py``::
+
+        revision = "1a2b"
+        down_revision = None
+
+    ``app/db.py``::
+
+        from sqlalchemy import create_engine
+
+        engine = create_engine("postgresql://app@db/app")
+
+    ``app/main.py``::
+
+        from fastapi import FastAPI
+
+        from app.db import engine
+
+        app = FastAPI()
+
+After
+    ``docker-compose.yml``::
+
+        services:
+          api:
+            build: .
+            command: sh -c "alembic upgrade head && uvicorn app.main:app --host 0.0.0.0"
+
 Fix
     Run ``alembic upgrade head`` before the server in that path: a prestart script
     (``alembic upgrade head && exec uvicorn …``), a release phase, or a one-shot ``migrate``

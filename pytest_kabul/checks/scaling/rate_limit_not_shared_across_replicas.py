@@ -20,6 +20,28 @@ Example
     ``KAB451[backend:app.main:app] two replicas accepted 40 requests where one accepted 20
     (GET /api/v1/__kabul_probe__, 200 per burst): the rate limit is counted per process``
 
+Before
+    ``app/main.py``::
+
+        from fastapi import FastAPI
+        from slowapi import Limiter
+        from slowapi.util import get_remote_address
+
+        limiter = Limiter(key_func=get_remote_address)  # memory:// in each process
+        app = FastAPI()
+
+After
+    ``app/main.py``::
+
+        import os
+
+        from fastapi import FastAPI
+        from slowapi import Limiter
+        from slowapi.util import get_remote_address
+
+        limiter = Limiter(key_func=get_remote_address, storage_uri=os.environ["REDIS_URL"])
+        app = FastAPI()
+
 Fix
     Store the limiter's counters in Redis (see KAB401) and re-run the check.
 """

@@ -18,6 +18,25 @@ Example
     ``KAB251[backend:app.main:app] started with APP_ENV=production and without
     MAILGUN_DOMAIN, SMTP_HOST, the app served GET /health (200)``
 
+Before
+    ``app/config.py``::
+
+        import os
+
+        SMTP_HOST = os.environ.get("SMTP_HOST")  # None in production: mail silently off
+
+After
+    ``app/config.py``::
+
+        from pydantic_settings import BaseSettings
+
+
+        class Settings(BaseSettings):
+            smtp_host: str  # the app refuses to start without it
+
+
+        settings = Settings()
+
 Fix
     Declare the variables as required fields of the Settings class (no default), or check them
     in the app's lifespan when running in production, so start-up fails and names them.

@@ -44,6 +44,58 @@ Example
     but is not declared by Settings in backend/app/core/config.py (pydantic-settings class), so
     it is not validated at startup``
 
+
+Before
+    ``requirements.txt``::
+
+        fastapi
+        pydantic-settings
+
+    ``app/config.py``::
+
+        from pydantic_settings import BaseSettings
+
+
+        class Settings(BaseSettings):
+            database_url: str
+
+
+        settings = Settings()
+
+    ``app/email.py``::
+
+        import os
+
+        SMTP_HOST = os.getenv("SMTP_HOST", "localhost")
+
+    ``app/main.py``::
+
+        from fastapi import FastAPI
+
+        from app import email
+        from app.config import settings
+
+        app = FastAPI()
+
+After
+    ``app/config.py``::
+
+        from pydantic_settings import BaseSettings
+
+
+        class Settings(BaseSettings):
+            database_url: str
+            smtp_host: str
+
+
+        settings = Settings()
+
+    ``app/email.py``::
+
+        from app.config import settings
+
+        SMTP_HOST = settings.smtp_host
+
 Fix
     Add a typed field to the app's Settings class (``smtp_host: str``) and read
     ``settings.smtp_host``; when the field already exists, replace the direct read with it.

@@ -17,9 +17,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pytest_kabul.errors import CheckSkipped, ReplicaStartError
 from pytest_kabul.live.appenv import interpreter, replica_env
+from pytest_kabul.live.pyversion import newer_syntax_reason, relative_site, syntax_error
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.deploy.asgi import AsgiApp, asgi_apps, probe_path
 from pytest_kabul.services.redis import RedisService
@@ -30,9 +32,12 @@ _ERROR_LINE = re.compile(r"^(?:[\w.]+\.)?\w*(?:Error|Exception|Exit)\b.*$", re.M
 _MISSING_MODULE = re.compile(r"(ModuleNotFoundError|ImportError): No module named '([\w.]+)'")
 
 
-def start_failure(exc: ReplicaStartError) -> str | None:
+def start_failure(
+    exc: ReplicaStartError, *, root: Path | None = None, python: str | None = None
+) -> str | None:
     """Why the app could not start *here* (the environment, not the project), if it says so:
-    a module missing from the interpreter, code the interpreter cannot parse."""
+    a module missing from the interpreter, code the interpreter cannot parse (named relative
+    to ``root``, with ``python``'s version)."""
     found = _MISSING_MODULE.search(exc.log_tail)
     fix = (
         "install the app's dependencies into a virtualenv and name its interpreter in"
@@ -42,9 +47,11 @@ def start_failure(exc: ReplicaStartError) -> str | None:
         return (
             f"the app could not be loaded here: module {found.group(2)!r} is not importable; {fix}"
         )
-    if "SyntaxError" in exc.log_tail:
-        return (
-            f"the app's code does not parse with this interpreter (it needs a newer Python); {fix}"
+    syntax = syntax_error(exc.log_tail)
+    if syntax is not None:
+        site, message = syntax
+        return newer_syntax_reason(
+            relative_site(site, root) if site else None, message, python=python
         )
     missing = _MISSING_FILE.findall(exc.log_tail)
     if missing:
@@ -120,6 +127,12 @@ class ReplicaFactory:
         self.started.append(replicas)
         replicas.__enter__()
         return replicas
+
+    def could_not_start(self, exc: ReplicaStartError) -> str | None:
+        """:func:`start_failure` with this project's root and interpreter."""
+        return start_failure(
+            exc, root=self.project.root, python=self.python or interpreter(self.project)
+        )
 
     def stop_all(self) -> None:
         for replicas in self.started:

@@ -39,13 +39,20 @@ def result(report: dict[str, Any], code: str, subject: str) -> dict[str, Any]:
     return found
 
 
-def session(tmp_path: Path, name: str, *args: str) -> tuple[Path, dict[str, Any]]:
+def _session_proc(
+    tmp_path: Path, name: str, *args: str
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     before = kabul_databases()
     root = copy_project(name, tmp_path)
-    _proc, report = run_kabul(root, "--kabul-postgres-url", MACHINE_URL, *args, timeout=300)
+    proc, report = run_kabul(root, "--kabul-postgres-url", MACHINE_URL, *args, timeout=300)
     assert processes_under(tmp_path) == []
     assert kabul_databases() - before == set()
-    return root, report
+    return proc, report
+
+
+def session(tmp_path: Path, name: str, *args: str) -> tuple[Path, dict[str, Any]]:
+    _proc, report = _session_proc(tmp_path, name, *args)
+    return tmp_path / name, report
 
 
 def test_a_module_missing_from_the_interpreter_is_a_skip_naming_it(tmp_path: Path) -> None:
@@ -58,6 +65,57 @@ def test_a_module_missing_from_the_interpreter_is_a_skip_naming_it(tmp_path: Pat
         assert "module 'kabul_absent_dependency' is not importable" in item["reason"]
         assert "[tool.kabul.live] python" in item["reason"]
     assert report["gate"]["headline"] == "Ready — 2 live checks could not run"
+
+
+NEWER_SYNTAX = (
+    "the project's code does not parse with Python {version} ({python}):"
+    " backend/app/compat.py:7 (SyntaxError: multiple exception types must be parenthesized);"
+    " it needs a newer Python: install the app's dependencies into a virtualenv of a Python"
+    " that runs it and name that interpreter in [tool.kabul.live] python"
+)
+
+
+def _newer_syntax_reason() -> str:
+    import sys
+
+    version = ".".join(map(str, sys.version_info[:3]))
+    return NEWER_SYNTAX.format(version=version, python=sys.executable)
+
+
+@pytest.mark.skipif(
+    __import__("sys").version_info >= (3, 14), reason="PEP 758 syntax parses from 3.14 on"
+)
+def test_code_newer_than_the_interpreter_is_a_skip_naming_file_version_and_setting(
+    tmp_path: Path,
+) -> None:
+    """``except A, B:`` (PEP 758, Python 3.14) in a module env.py and the app import: every
+    live item is "could not run here", never a KAB351 finding."""
+    codes = ("KAB251", "KAB351", "KAB352", "KAB353", "KAB451")
+    _root, report = session(tmp_path, "live_newer_syntax", "--kabul-select", ",".join(codes))
+    assert report["findings"] == []
+    subjects = {"KAB251": "backend:app.main:app", "KAB451": "backend:app.main:app"}
+    for code in codes:
+        item = result(report, code, subjects.get(code, "backend/alembic.ini"))
+        assert item["outcome"] == "skipped", item
+        assert item["not_run"] is True
+        assert item["reason"] == _newer_syntax_reason()
+    assert report["gate"]["headline"] == "Ready — 5 live checks could not run"
+
+
+@pytest.mark.skipif(
+    __import__("sys").version_info >= (3, 14), reason="PEP 758 syntax parses from 3.14 on"
+)
+def test_code_newer_than_the_interpreter_is_an_error_under_require_live(tmp_path: Path) -> None:
+    proc, report = _session_proc(
+        tmp_path, "live_newer_syntax", "--kabul-select", "KAB351,KAB451", "--kabul-require-live"
+    )
+    assert proc.returncode == 1, proc.stdout
+    assert report["findings"] == []
+    for code, subject in (("KAB351", "backend/alembic.ini"), ("KAB451", "backend:app.main:app")):
+        item = result(report, code, subject)
+        assert item["outcome"] == "failed", item
+        assert item["reason"] == f"{code}: could not run here: {_newer_syntax_reason()}"
+    assert report["gate"]["verdict"] == "Incomplete"
 
 
 def test_alembic_runs_where_the_deploy_workflow_runs_it(tmp_path: Path) -> None:

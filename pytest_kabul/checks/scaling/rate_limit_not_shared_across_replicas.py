@@ -147,7 +147,7 @@ def run(project: Project, subject: str, services: Mapping[str, Any]) -> list[Fin
             if result.verdict is not Verdict.NO_LIMIT:
                 break
     finally:
-        replicas.stop()
+        services["kabul_replicas"].stop(replicas)
     last = results[-1]
     transcript = Evidence(title="probe", text="\n\n".join(r.summary() for r in results))
     logs = Evidence(title="replica log tails", text=replicas.log_tails(lines=10))

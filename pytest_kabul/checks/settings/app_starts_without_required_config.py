@@ -200,7 +200,7 @@ def run(project: Project, subject: str, services: Mapping[str, Any]) -> LiveResu
         status = http_status(replicas.replicas[0].port, path, timeout=5.0)
         tails = replicas.log_tails(lines=10)
     finally:
-        replicas.stop()
+        services["kabul_replicas"].stop(replicas)
     if status == 404:
         raise CheckSkipped(
             f"could not probe: GET {path} answered 404; set [tool.kabul.live] health_path"

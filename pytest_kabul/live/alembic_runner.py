@@ -54,6 +54,8 @@ class Plan:
     extra_env: Mapping[str, str] = field(default_factory=dict)
     python: str = sys.executable  # [tool.kabul.live] python, else the interpreter running pytest
     root: Path | None = None  # the project root (messages name files relative to it)
+    # Folders put on sys.path after ``cwd`` (see :func:`import_roots`).
+    sys_path: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -219,7 +221,7 @@ _MANIFESTS = frozenset(
 
 def plan_for(project: Project, env: AlembicEnv, *, cwd_rel: str | None = None) -> Plan:
     """How to run ``env`` the way the deploy does (see the module docstring)."""
-    from pytest_kabul.live.deploy_dir import deploy_dir
+    from pytest_kabul.live.deploy_dir import deploy_dir, import_roots
     from pytest_kabul.project.deploy.startpaths import start_paths
 
     app_dir = cwd_rel or project.config.live.migrations_dir  # [tool.kabul.live] override
@@ -269,6 +271,9 @@ def plan_for(project: Project, env: AlembicEnv, *, cwd_rel: str | None = None) -
     return Plan(
         python=python,
         root=project.root,
+        sys_path=tuple(
+            project.root / r if r else project.root for r in import_roots(project, env, app_dir)
+        ),
         cwd=project.root / app_dir if app_dir else project.root,
         config=config,
         name=env.ini_name,
@@ -310,8 +315,7 @@ def environment(plan: Plan, db: Database) -> dict[str, str]:
         for var in variables:
             env[var] = values[part]
     env.update(PGHOST=db.host, PGPORT=str(db.port), PGUSER=db.user, PGDATABASE=db.name)
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(plan.cwd), env.get("PYTHONPATH", "")) if p)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # the deploy folder goes on sys.path in the helper
     return env
 
 
@@ -337,6 +341,7 @@ def run(
         "exclude_tables": list(exclude_tables),
         "heads": sorted(heads),
         "revisions": revisions,
+        "sys_path": [str(plan.cwd), *map(str, plan.sys_path)],
     }
     done = _run(
         [plan.python, str(HELPER), json.dumps(payload)],

@@ -192,9 +192,11 @@ def run(project: Project, subject: str, services: Mapping[str, Any]) -> LiveResu
         named = [name for name in missing if name in exc.log_tail]
         if named:  # refused to start and said why: what we want
             return LiveResult(observed=f"refused to start: log names {', '.join(named)}")
+        from pytest_kabul.live.launch import last_error
+
         raise CheckSkipped(
             f"the app did not start without {', '.join(missing)}, but its output names none"
-            " of them; judge it by hand"
+            f" of them (last error: {last_error(exc.log_tail)}); judge it by hand"
         ) from None
     try:
         status = http_status(replicas.replicas[0].port, path, timeout=5.0)

@@ -13,7 +13,10 @@ is interrupted, and at interpreter exit (or SIGTERM/SIGHUP) as a last resort.
 
 from __future__ import annotations
 
+import functools
 import os
+import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -65,10 +68,30 @@ def base_env() -> dict[str, str]:
     return env
 
 
+@functools.cache
+def uvicorn_options(python: str) -> frozenset[str]:
+    """The options ``python -m uvicorn`` accepts (from its ``--help``); empty when it does not
+    answer (then nothing is left out: the start fails and says why)."""
+    try:
+        done = subprocess.run(
+            [python, "-m", "uvicorn", "--help"], capture_output=True, text=True, timeout=60,
+            check=False, stdin=subprocess.DEVNULL, env=base_env(),
+        )  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return frozenset()
+    return frozenset(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", done.stdout))
+
+
 def uvicorn_argv(python: str, app: AppTarget, port: int) -> list[str]:
+    """The uvicorn command line; options the project's uvicorn does not know (an old release
+    has no ``--timeout-graceful-shutdown``) are left out rather than failing the start."""
+    known = uvicorn_options(python)
     argv = [python, "-m", "uvicorn", app.target, "--host", "127.0.0.1", "--port", str(port)]
-    argv += ["--app-dir", str(app.app_dir), "--no-access-log", "--log-level", "info"]
-    argv += ["--timeout-graceful-shutdown", "2"]
+    optional = [("--app-dir", str(app.app_dir)), ("--no-access-log",), ("--log-level", "info")]
+    optional.append(("--timeout-graceful-shutdown", "2"))
+    for option in optional:
+        if not known or option[0] in known:
+            argv += option
     if app.factory:
         argv.append("--factory")
     return argv

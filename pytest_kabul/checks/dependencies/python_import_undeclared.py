@@ -401,6 +401,26 @@ def _incomplete(found: AppUsages) -> list[Finding]:
     ]
 
 
+def _unread_manifests(project: Project, found: AppUsages) -> list[Finding]:
+    """A manifest of the app that could not be read completely (a ``tool = "x"`` pyproject,
+    invalid INI, a URL requirement that names no package): what it declares is unknown."""
+    paths = {*found.app.manifests, *(m.path for m in app_manifests(project, found.app))}
+    bad = sorted({p.path for p in project.problems if p.path in paths})
+    return [
+        Finding(
+            code=check.code,
+            severity=Severity.ERROR,
+            subject=f"{found.app.name}:{path}",
+            message=f"{path} could not be read completely, so what it declares is unknown and"
+            f" KAB101 is incomplete for {found.app.name} (see KAB001 for why)",
+            remediation=f"Fix {path} so pip and pytest-kabul can read every declaration (a URL"
+            " requirement needs a name: `name @ git+https://…`).",
+            location=Location(path),
+        )
+        for path in bad
+    ]
+
+
 @check.evaluator
 def evaluate(project: Project) -> Evaluation:
     sets = app_usage_sets(project)
@@ -418,4 +438,7 @@ def evaluate(project: Project) -> Evaluation:
                 findings.extend(_judge_script(project, usage))
             else:
                 findings.extend(_judge(project, usage, ctx))
+        unread = _unread_manifests(project, found)  # after the judging read every manifest
+        findings.extend(unread)
+        subjects.extend(f.subject for f in unread)
     return Evaluation.build(subjects=sorted(set(subjects)), findings=findings)

@@ -102,8 +102,9 @@ def run(project: Project, subject: str, services: Mapping[str, Any]) -> LiveResu
     trusted = trusted_proxy_facts(project)
     env = {"FORWARDED_ALLOW_IPS": "*"} if trusted else {}
     n = project.config.live.burst
+    factory = services["kabul_replicas"]
     try:
-        replicas = services["kabul_replicas"].start(n=1, app=app, env=env)
+        replicas = factory.start(n=1, app=app, env=env)
     except ReplicaStartError as exc:
         reason = start_failure(exc) or (
             f"the app did not start ({exc.args[0]}): {last_error(exc.log_tail)}; give missing"
@@ -119,7 +120,7 @@ def run(project: Project, subject: str, services: Mapping[str, Any]) -> LiveResu
             if results[-1].limit_seen:
                 break
     finally:
-        replicas.stop()
+        factory.stop(replicas)
     transcript = "\n\n".join(r.summary() for r in results)
     last = results[-1] if results else None
     if last is None or not last.limit_seen:

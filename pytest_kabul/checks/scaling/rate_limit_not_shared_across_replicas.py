@@ -152,9 +152,9 @@ def run(project: Project, subject: str, services: Mapping[str, Any]) -> list[Fin
     try:
         replicas = services["kabul_replicas"].start(n=2, app=app)
     except ReplicaStartError as exc:
-        from pytest_kabul.live.launch import last_error, start_failure
+        from pytest_kabul.live.launch import last_error
 
-        reason = start_failure(exc) or (
+        reason = services["kabul_replicas"].could_not_start(exc) or (
             f"the app did not start ({exc.args[0]}): {last_error(exc.log_tail)}; give missing"
             " values in [tool.kabul.live.env]"
         )
@@ -169,7 +169,7 @@ def run(project: Project, subject: str, services: Mapping[str, Any]) -> list[Fin
             if result.verdict is not Verdict.NO_LIMIT:
                 break
     finally:
-        replicas.stop()
+        services["kabul_replicas"].stop(replicas)
     last = results[-1]
     transcript = Evidence(title="probe", text="\n\n".join(r.summary() for r in results))
     logs = Evidence(title="replica log tails", text=replicas.log_tails(lines=10))

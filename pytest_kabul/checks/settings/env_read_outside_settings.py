@@ -126,6 +126,7 @@ from pytest_kabul.project.python.settings.layers import (
 from pytest_kabul.project.python.settings.notices import notice_test
 from pytest_kabul.project.python.settings.platform import platform_reason
 from pytest_kabul.project.python.settings.writes import defaults_of, handoff_sites, save_restore
+from pytest_kabul.project.python.usages import app_usage_sets
 from pytest_kabul.registry import Check, Evaluation
 
 check = Check(
@@ -400,6 +401,22 @@ def evaluate(project: Project) -> Evaluation:
         if not layers and not reads_by_app[app.name] and not unresolved[app.name]:
             subjects.append(f"{app.name}:*")
             notes[f"{app.name}:*"] = f"{app.name} reads no environment variable outside Settings"
+    for found in app_usage_sets(project):  # runtime files no parser could read
+        for path in found.unreadable:
+            subject = f"{found.app.name}:{path}"
+            subjects.append(subject)
+            findings.append(
+                Finding(
+                    code=check.code,
+                    severity=Severity.ERROR,
+                    subject=subject,
+                    message=f"the environment reads of {path} could not be read by any Python"
+                    f" parser, so KAB201 is incomplete for {found.app.name} (see KAB001)",
+                    remediation=f"Fix the syntax of {path} (or exclude it with [tool.kabul]"
+                    " exclude if it is not code production runs).",
+                    location=Location(path),
+                )
+            )
     failing = {f.subject for f in findings}
     return Evaluation.build(
         subjects=subjects,

@@ -182,7 +182,7 @@ def run(project: Project, subject: str, services: Mapping[str, Any]) -> LiveResu
             during = [http_get(port, path, timeout=10.0) for _ in range(PROBES)]
         tails = replicas.log_tails(lines=15)
     finally:
-        replicas.stop()
+        factory.stop(replicas)
     return _judge(project, app, path, before.status, during, ended, replicas.redact, tails)
 
 

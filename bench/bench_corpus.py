@@ -9,6 +9,11 @@ neutral folder (so the tree's own pytest configuration is ignored), writes the J
 ``bench/_work/corpus/<tree>.json`` and scores it: a blocking finding (error/critical) whose
 subject matches a ``must_fail`` pattern is a true positive, one matching ``may_fail`` is
 debatable, any other is a false positive; recall counts the ``must_fail`` patterns hit.
+``--warnings`` scores warning findings of every code too.
+
+A code named in full in ``--codes`` (``--codes KAB103,KAB206``) is also selected with
+``--kabul-select``, so opt-in checks run, and its findings are scored at every severity (a
+WARNING-level check is otherwise never measured).
 
 A measurement, not a test: the trees are not part of this repository. Figures only.
 """
@@ -61,8 +66,10 @@ def score(
     expected: dict[str, dict[str, list[str]]],
     findings: list[dict[str, object]],
     prefixes: tuple[str, ...],
+    levels: tuple[str, ...] = BLOCKING,
 ) -> dict[str, Score]:
-    blocking = [f for f in findings if f["severity"] in BLOCKING]
+    exact = {p for p in prefixes if len(p) == 6}
+    blocking = [f for f in findings if f["severity"] in levels or f["code"] in exact]
     out: dict[str, Score] = {}
     for code in sorted(set(expected) | {str(f["code"]) for f in blocking}):
         if prefixes and not code.startswith(prefixes):
@@ -89,7 +96,7 @@ def score(
     return out
 
 
-def run_tree(tree: Path, report: Path) -> float:
+def run_tree(tree: Path, report: Path, select: tuple[str, ...] = ()) -> float:
     with tempfile.TemporaryDirectory() as neutral:
         Path(neutral, "pytest.ini").write_text("[pytest]\n")
         cmd = [
@@ -97,6 +104,8 @@ def run_tree(tree: Path, report: Path) -> float:
             "--kabul-only", f"--kabul-root={tree}", "-m", "kabul and not kabul_live",
             f"--kabul-json={report}", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
         ]  # fmt: skip
+        if select:  # every check, plus the opt-in ones named by their full code
+            cmd += ["--kabul-select", ",".join(("KAB", *select))]
         start = time.perf_counter()
         proc = subprocess.run(cmd, cwd=neutral, capture_output=True, text=True)
         elapsed = time.perf_counter() - start
@@ -112,6 +121,7 @@ def main() -> int:
     parser.add_argument("--codes", default="", help="code prefixes to score, e.g. KAB1,KAB2")
     parser.add_argument("--reuse", action="store_true", help="score existing reports only")
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--warnings", action="store_true", help="score warning findings too")
     args = parser.parse_args()
     prefixes = tuple(p.strip() for p in args.codes.split(",") if p.strip())
     work = HERE / "_work" / "corpus"
@@ -129,9 +139,10 @@ def main() -> int:
         elapsed = 0.0
         if not args.reuse:
             report.unlink(missing_ok=True)
-            elapsed = run_tree(tree, report)
+            elapsed = run_tree(tree, report, tuple(p for p in prefixes if len(p) == 6))
         findings = json.loads(report.read_text())["findings"]
-        scores = score(expected.get("codes", {}), findings, prefixes)
+        levels = ("warning", *BLOCKING) if args.warnings else BLOCKING
+        scores = score(expected.get("codes", {}), findings, prefixes, levels)
         tree_score = Score()
         for code, s in scores.items():
             tree_score.add(s)

@@ -66,10 +66,38 @@ def render_findings(
 
 
 class KabulCollector(pytest.Collector):
-    """The parent of every readiness item, so their ids read ``kabul::KAB101[backend:x]``."""
+    """The parent of every readiness item, so their ids read ``kabul::KAB101[backend:x]``.
+
+    Its children are one :class:`KabulCheckCollector` per selected check, collected by pytest's
+    own ``genitems``: every item is counted in ``collected N items`` and ``--co``, and the
+    terminal's "collecting ..." counter moves check by check.
+    """
+
+    factory: ItemFactory
+    checks: tuple[Check, ...] = ()
 
     def collect(self) -> list[pytest.Item | pytest.Collector]:
-        return []  # items are built from check evaluations, see ItemFactory
+        return [KabulCheckCollector.from_check(self, check, self.factory) for check in self.checks]
+
+
+class KabulCheckCollector(pytest.Collector):
+    """The items of one check. It shares the ``kabul`` node id with its parent, so an item id
+    stays ``kabul::KAB101[backend:x]`` (what FAILED lines, ``--lf`` and reruns name)."""
+
+    kabul_check: Check
+    factory: ItemFactory
+
+    @classmethod
+    def from_check(
+        cls, parent: KabulCollector, check: Check, factory: ItemFactory
+    ) -> KabulCheckCollector:
+        node = cls.from_parent(parent, name=check.code, nodeid=parent.nodeid)
+        node.kabul_check = check
+        node.factory = factory
+        return node
+
+    def collect(self) -> list[pytest.Item | pytest.Collector]:
+        return list(self.factory.items_for(self.kabul_check, self))
 
 
 class KabulItem(pytest.Function):
@@ -112,6 +140,22 @@ def _structure_id(item: pytest.Item) -> None:
     item._id = coerce_node_id(str(item._id))
 
 
+_PATHLIKE = re.compile(r"[\w.@+/-]*[\w@+-]\.[\w.-]*\w|[\w.@+-]+/[\w.@+/-]+")
+
+
+def skip_location(project: Project, subject: str | None, reason: str) -> str | None:
+    """The project file a skip reason is about: the last file it names (reasons read "<what>
+    ...: <file> sets ..."), else the file the subject names (``docker-compose.yml:db``), else
+    ``None`` (the whole project: no compose file at all)."""
+    files = project.files
+    tokens = (str(token).removeprefix("./").rstrip(".") for token in _PATHLIKE.findall(reason))
+    named = [token for token in tokens if token in files]
+    if named:
+        return named[-1]
+    head = (subject or "").split(":", 1)[0]
+    return head if head in files else None
+
+
 def item_name(check: Check, subject: str | None) -> str:
     if subject is None:
         return check.code
@@ -127,41 +171,72 @@ class ItemFactory:
 
     def __init__(
         self,
-        parent: pytest.Collector,
         project: Project,
         *,
         gate: Callable[[Check, str | None, tuple[Finding, ...]], Decision],
         require_live: bool,
     ) -> None:
-        self.parent = parent
         self.project = project
         self.gate = gate
         self.require_live = require_live
+        # Deferred evaluations (``Check.deferred``), once per process: the first item of a
+        # check to run pays for it, its siblings read the cache.
+        self._evaluations: dict[str, Evaluation | KabulInternalError] = {}
 
-    def items_for(self, check: Check) -> list[pytest.Item]:
+    def _internal_error(self, check: Check) -> KabulInternalError:
+        detail = traceback.format_exc(limit=-6)
+        return KabulInternalError(
+            f"internal error in {check.code} {check.name} (a bug in pytest-kabul; the other"
+            f" checks are unaffected):\n{detail}"
+        )
+
+    def evaluated(self, check: Check) -> Evaluation:
+        """The check's evaluation, computed at most once per process (call phase)."""
+        cached = self._evaluations.get(check.code)
+        if cached is None:
+            try:
+                cached = check.evaluate(self.project)
+            except Exception:
+                cached = self._internal_error(check)
+            self._evaluations[check.code] = cached
+        if isinstance(cached, KabulInternalError):
+            raise KabulInternalError(str(cached))
+        return cached
+
+    def items_for(self, check: Check, parent: pytest.Collector) -> list[pytest.Item]:
+        deferred = check.deferred
         try:
-            evaluation = check.evaluate(self.project)
-        except Exception:
-            detail = traceback.format_exc(limit=-6)
-            message = (
-                f"internal error in {check.code} {check.name} (a bug in pytest-kabul; the other"
-                f" checks are unaffected):\n{detail}"
+            listing = (
+                check.list_subjects(self.project) if deferred else check.evaluate(self.project)
             )
-            error = KabulInternalError(message)
-            return [self._make(check, None, self._raiser(check, error))]
-        if evaluation.not_applicable is not None:
-            return [self._make(check, None, self._skipper(check, None, evaluation.not_applicable))]
+        except Exception:
+            error = self._internal_error(check)
+            return [self._make(parent, check, None, self._raiser(check, error))]
+        if listing.not_applicable is not None:
+            skipper = self._skipper(check, None, listing.not_applicable)
+            return [self._make(parent, check, None, skipper)]
+        judge: Callable[[], Evaluation] = (
+            (lambda: self.evaluated(check)) if deferred else (lambda: listing)
+        )
+        # A deferred evaluation's findings for subjects the listing missed go to the first
+        # judged item (never lost); a complete listing leaves it none.
+        listed = frozenset(listing.subjects)
+        first = listing.subjects[0] if listing.subjects else None
         items: list[pytest.Item] = []
-        for subject in evaluation.subjects:
-            items.append(self._make(check, subject, self._body(check, subject, evaluation)))
-        for subject, reason in evaluation.skipped.items():
-            items.append(self._make(check, subject, self._skipper(check, subject, reason)))
+        for subject in listing.subjects:
+            extra = listed if deferred and subject == first else None
+            body = self._body(check, subject, judge, unlisted_of=extra)
+            items.append(self._make(parent, check, subject, body))
+        for subject, reason in listing.skipped.items():
+            items.append(self._make(parent, check, subject, self._skipper(check, subject, reason)))
         if not items:
-            items.append(self._make(check, None, self._body(check, None, evaluation)))
+            items.append(self._make(parent, check, None, self._body(check, None, judge)))
         return sorted(items, key=lambda i: i.name)
 
-    def _make(self, check: Check, subject: str | None, fn: Callable[..., None]) -> pytest.Item:
-        item = KabulItem.from_parent(self.parent, name=item_name(check, subject), callobj=fn)
+    def _make(
+        self, parent: pytest.Collector, check: Check, subject: str | None, fn: Callable[..., None]
+    ) -> pytest.Item:
+        item = KabulItem.from_parent(parent, name=item_name(check, subject), callobj=fn)
         _structure_id(item)
         item.kabul_check = check
         item.kabul_subject = subject
@@ -190,15 +265,35 @@ class ItemFactory:
         return kabul_check
 
     def _body(
-        self, check: Check, subject: str | None, evaluation: Evaluation
+        self,
+        check: Check,
+        subject: str | None,
+        judge: Callable[[], Evaluation],
+        *,
+        unlisted_of: frozenset[str] | None = None,
     ) -> Callable[..., None]:
         def kabul_check(request: pytest.FixtureRequest) -> None:
             item = request.node
             observed: str | None = None
+            try:
+                evaluation = judge()
+            except KabulInternalError as exc:
+                record(item, ItemPayload(code=check.code, subject=subject, area=check.area,
+                                         error=redact(str(exc))))  # fmt: skip
+                raise KabulInternalError(redact(str(exc))) from None
+            reason = evaluation.not_applicable or evaluation.skipped.get(subject or "")
+            if reason is not None:  # a deferred evaluation found this subject cannot be judged
+                self._skipper(check, subject, reason)(request)
             if check.live and subject is not None:
                 findings, observed = self._run_live(request, check, subject)
+            elif subject is None:
+                findings = evaluation.findings
             else:
-                findings = evaluation.findings_for(subject) if subject else evaluation.findings
+                findings = evaluation.findings_for(subject)
+                if unlisted_of is not None:
+                    findings += tuple(
+                        f for f in evaluation.findings if f.subject not in unlisted_of
+                    )
             findings = REDACTOR.findings(findings)  # every writer reads these: mask secrets once
             note = evaluation.notes.get(subject or "")
             note = redact(note) if note else note

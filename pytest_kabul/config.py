@@ -296,9 +296,9 @@ def load_config(root: Path, explicit: Path | None = None) -> KabulConfig:
             raise ConfigError(f"{where}: invalid TOML: {reason}") from None
         tool = parsed.get("tool")
         if tool is not None and not isinstance(tool, dict):
-            if path.name == "kabul.toml" or explicit is not None:
-                raise _bad(f"{where}: tool", "a table", tool)
-            continue  # a broken [tool] in a project manifest that has no kabul table
+            # Whether [tool.kabul] is there cannot be told; pytest itself crashes on such a
+            # root pyproject.toml when run from the project (see README, Limitations).
+            raise _bad(f"{path}: tool", "a table", tool)
         table = tool.get("kabul") if tool else None
         if path.name == "kabul.toml" or (explicit is not None and table is None):
             table = parsed if table is None else table

@@ -6,8 +6,7 @@ nothing at start-up.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,7 +15,6 @@ import pytest
 if TYPE_CHECKING:
     from pytest_kabul.live.launch import ReplicaFactory
     from pytest_kabul.project.core import Project
-    from pytest_kabul.project.deploy.asgi import AsgiApp
     from pytest_kabul.services.postgres import PostgresService
     from pytest_kabul.services.redis import RedisService
 
@@ -65,36 +63,20 @@ def kabul_replicas(
     request: pytest.FixtureRequest, kabul_project: Project, kabul_redis: RedisService
 ) -> Iterator[ReplicaFactory]:
     """A factory: ``kabul_replicas.start(n=2, env={...})`` starts real uvicorn replicas of the
-    discovered app (separate process groups, free loopback ports), all stopped on teardown."""
+    discovered app (separate process groups, free loopback ports), each start with a fresh
+    ``kabul_<random>`` database from ``kabul_postgres`` when the app reads one; all stopped,
+    checked to have used only those (a safety error otherwise) and dropped on teardown."""
     from pytest_kabul.live.launch import ReplicaFactory
 
-    with contextlib.ExitStack() as stack:
-        factory = ReplicaFactory(
-            kabul_project, redis=kabul_redis, database_url=_database_provider(request, stack)
-        )
-        try:
-            yield factory
-        finally:
-            factory.stop_all()
+    def postgres() -> PostgresService:
+        service: PostgresService = request.getfixturevalue("kabul_postgres")
+        return service
 
-
-def _database_provider(
-    request: pytest.FixtureRequest, stack: contextlib.ExitStack
-) -> Callable[[AsgiApp], str | None]:
-    """A fresh ``kabul_<random>`` database (the project's driver) from ``kabul_postgres`` per
-    app start, dropped when the ``kabul_replicas`` fixture ends."""
-
-    def provide(app: AsgiApp) -> str | None:
-        from pytest_kabul.live.appenv import database_scheme
-
-        postgres = request.getfixturevalue("kabul_postgres")
-        database = stack.enter_context(postgres.database())
-        scheme = database_scheme(request.getfixturevalue("kabul_project"), app)
-        driver = scheme.split("+", 1)[1] if "+" in scheme else None
-        url: str = database.url(driver)
-        return url
-
-    return provide
+    factory = ReplicaFactory(kabul_project, redis=kabul_redis, postgres=postgres)
+    try:
+        yield factory
+    finally:
+        factory.stop_all()
 
 
 @pytest.fixture(scope="session")

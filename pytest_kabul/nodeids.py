@@ -6,8 +6,6 @@ from dataclasses import dataclass
 
 import pytest
 
-ID_PREFIX = "kabul::"
-
 
 @dataclass(frozen=True, kw_only=True)
 class NodeSelection:

@@ -11,9 +11,9 @@ import sys
 
 import pytest
 
-from pytest_kabul.nodeids import ID_PREFIX, NODE_IDS, NodeSelection
-
 SEVERITIES = ("info", "warning", "error", "critical")
+# Readiness item ids start with this; ``nodeids`` is imported only when one is given.
+ID_PREFIX = "kabul::"
 # Options whose value is a path: pytest decides rootdir before this plugin is loaded, so in the
 # space-separated form (``--kabul-json out.json``) it takes an existing value for a test path.
 PATH_OPTIONS = (
@@ -115,6 +115,8 @@ def pytest_load_initial_conftests(
     # run it is a checks-only run.
     ids = tuple(arg for arg in args if arg.startswith(ID_PREFIX))
     if ids:
+        from pytest_kabul.nodeids import NODE_IDS, NodeSelection
+
         args[:] = [arg for arg in args if not arg.startswith(ID_PREFIX)]
         others = [a for a in getattr(namespace, "file_or_dir", None) or [] if a not in ids]
         early_config.stash[NODE_IDS] = NodeSelection(ids=ids, only=not others)

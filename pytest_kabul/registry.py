@@ -13,6 +13,13 @@ findings; the pytest layer turns each subject into one test item. A live check a
 ``@check.live_runner(fixtures=(...))``: its evaluator only lists subjects (cheap, no services),
 and the runner is called per subject at test time with the requested fixtures.
 
+A static check whose subjects are cheaper to list than to judge also declares
+``@check.subject_lister``: collection then only lists (``Evaluation.build(subjects=...)``,
+``skipped``, or ``Evaluation.skip``), and the evaluator runs in the call phase of the check's
+first item, once per process (so ``--durations`` and JUnit times show the check's real cost).
+The evaluator must judge exactly the listed subjects; a finding for a subject it did not list
+is still reported, by the check's first item.
+
 This module never imports pytest.
 """
 
@@ -117,6 +124,7 @@ class Check:
         self.fixtures: tuple[str, ...] = ()
         self._evaluator: Evaluator | None = None
         self._runner: LiveRunner | None = None
+        self._lister: Evaluator | None = None
         REGISTRY[code] = self
 
     def __repr__(self) -> str:
@@ -135,6 +143,20 @@ class Check:
     def evaluator(self, fn: Evaluator) -> Evaluator:
         self._evaluator = fn
         return fn
+
+    def subject_lister(self, fn: Evaluator) -> Evaluator:
+        self._lister = fn
+        return fn
+
+    @property
+    def deferred(self) -> bool:
+        """Collection lists this static check's subjects; its evaluator runs at call time."""
+        return self._lister is not None and not self.live
+
+    def list_subjects(self, project: Project) -> Evaluation:
+        if self._lister is None:
+            raise RuntimeError(f"{self.code} has no subject lister")
+        return self._lister(project)
 
     def live_runner(self, *, fixtures: Sequence[str]) -> Callable[[LiveRunner], LiveRunner]:
         def register(fn: LiveRunner) -> LiveRunner:

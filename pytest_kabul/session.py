@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pytest_kabul.collect import ItemFactory, KabulCollector
+from pytest_kabul.collect import ItemFactory, KabulCollector, skip_location
 from pytest_kabul.config import KabulConfig, load_config
 from pytest_kabul.errors import BaselineError, ConfigError
 from pytest_kabul.gate import Decision, Gate
@@ -169,24 +169,36 @@ class KabulPlugin:
             return True
         return None
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_make_collect_report(
+        self, collector: pytest.Collector
+    ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+        """Hang the ``kabul`` collector under the session, beside the project's own tests, so
+        pytest's own collection counts, reports and shows its items."""
+        report = yield
+        if isinstance(collector, pytest.Session) and report.passed:
+            nothing = nothing_to_audit(self.project)
+            if nothing:
+                raise pytest.UsageError(f"pytest-kabul: {nothing}")
+            factory = ItemFactory(
+                self.project,
+                gate=self.gate,
+                require_live=bool(self.config.getoption("kabul_require_live")),
+            )
+            parent = KabulCollector.from_parent(
+                collector, name="kabul", nodeid="kabul", path=self.root
+            )
+            parent.factory = factory
+            # KAB001 (unreadable input) must see every other check's problems: collected last.
+            parent.checks = tuple(sorted(self.checks, key=lambda c: (c.code == "KAB001", c.code)))
+            report.result.append(parent)
+        return report
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(
         self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
-        nothing = nothing_to_audit(self.project)
-        if nothing:
-            raise pytest.UsageError(f"pytest-kabul: {nothing}")
-        parent = KabulCollector.from_parent(session, name="kabul", nodeid="kabul", path=self.root)
-        factory = ItemFactory(
-            parent,
-            self.project,
-            gate=self.gate,
-            require_live=bool(config.getoption("kabul_require_live")),
-        )
-        ours: list[pytest.Item] = []
-        # KAB001 (unreadable input) sorts first but must see every other check's problems.
-        for check in sorted(self.checks, key=lambda c: (c.code == "KAB001", c.code)):
-            ours.extend(factory.items_for(check))
+        ours = [i for i in items if getattr(i, "kabul_check", None) is not None]
         if not ours:
             raise pytest.UsageError(
                 "pytest-kabul: --kabul-readiness is on but no readiness check was collected"
@@ -195,10 +207,28 @@ class KabulPlugin:
             )
         self.collected = len(ours)
         self._learn_secrets()
-        items.extend(sorted(ours, key=lambda i: i.name))
+        mine = set(map(id, ours))
+        items[:] = [i for i in items if id(i) not in mine] + sorted(ours, key=lambda i: i.name)
         selection = config.stash.get(NODE_IDS, None)
         if selection is not None:
             self._keep_node_ids(config, items, selection)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        """A skipped readiness item is placed at the project file its reason is about, not at
+        the plugin line that raised the skip."""
+        report = yield
+        if report.skipped and isinstance(report.longrepr, tuple):
+            subject = getattr(item, "kabul_subject", None)
+            if getattr(item, "kabul_check", None) is not None:
+                message = report.longrepr[2]
+                rel = skip_location(self.project, subject, message)
+                where = str(self.root / rel) if rel else str(self.root)
+                # pytest prints ``path: reason`` for a skip without a line number.
+                report.longrepr = (where, None, message)  # type: ignore[assignment]
+        return report
 
     @staticmethod
     def _keep_node_ids(
@@ -359,6 +389,12 @@ class KabulPlugin:
         terminalreporter.write_line(f"audited root: {self.root}")
         if self.root_note:
             terminalreporter.write_line(f"WARNING {self.root_note}", yellow=True)
+        if self.config.getoption("collectonly"):
+            terminalreporter.write_line(
+                f"{self.collected} readiness items collected from {len(self.checks)} checks"
+                " (--collect-only: none ran)"
+            )
+            return
         area_of = {c.code: c.area.value for c in self.checks}
         card = self.scorecard()
         for line in summary_lines(self.results, card, area_of, self.kabul_config.source):

@@ -79,3 +79,11 @@ def test_broken_project_pyproject_is_not_a_usage_error(tmp_path: Path) -> None:
     # An unreadable pyproject.toml is the project's problem (KAB001), not a config error.
     (tmp_path / "pyproject.toml").write_text("[project\n")
     assert load_config(tmp_path) == KabulConfig()
+
+
+def test_a_root_pyproject_whose_tool_is_not_a_table_is_a_usage_error(tmp_path: Path) -> None:
+    """pytest itself crashes on it when run from the project (README, Limitations); run with
+    --kabul-root from elsewhere, the gate names the file and the key instead of passing."""
+    (tmp_path / "pyproject.toml").write_text('tool = "x"\n')
+    with pytest.raises(ConfigError, match=r"/pyproject\.toml: tool must be a table, got string$"):
+        load_config(tmp_path)

@@ -16,11 +16,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
-from pytest_kabul.docs import COMMAND, parse_doc, render_check
+from pytest_kabul.config import load_config
+from pytest_kabul.docs import COMMAND, example, parse_doc, render_check
 from pytest_kabul.model import Area, Severity, Tier
-from pytest_kabul.registry import Check
+from pytest_kabul.project.core import Project
+from pytest_kabul.registry import REGISTRY, Check, all_checks
+from tests.helpers import build_project
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW = ROOT / "docs" / "ci" / "kabul-readiness.yml"
@@ -218,3 +222,32 @@ def test_private_repository_workflow_needs_no_code_scanning(pytester: Any) -> No
     assert [o for o in options if o not in out] == []
     setup = next(s for s in steps if s.get("uses", "").startswith("actions/setup-python"))
     assert setup["with"]["python-version-file"] == "backend/pyproject.toml"
+
+
+def test_every_check_has_a_before_after_example() -> None:
+    """Each check's docstring carries "Before" and "After" sections (``path``:: blocks), see
+    ``pytest_kabul/docs.py``. A new check fails here until it has one."""
+    missing = [c.code for c in all_checks() if example(c) is None]
+    assert missing == [], (
+        f"checks without a Before/After example in their module docstring: {missing}"
+        " (add 'Before' and 'After' sections, see pytest_kabul/docs.py)"
+    )
+
+
+@pytest.mark.parametrize("code", [c.code for c in all_checks() if not c.live])
+def test_static_example_shows_the_problem_and_its_fix(code: str, tmp_path: Path) -> None:
+    """The documented example is real: "Before" gives a finding of the check, "After" none."""
+    check = REGISTRY[code]
+    pair = example(check)
+    if pair is None:
+        pytest.skip(f"{code} has no example yet (test_every_check_has_a_before_after_example)")
+    before, after = pair
+    for label, files in (("before", before), ("after", after)):
+        build_project(tmp_path / label, files)
+        project = Project(tmp_path / label, load_config(tmp_path / label, None))
+        evaluation = check.evaluate(project)
+        own = [f for f in evaluation.findings if f.code == code]
+        if label == "before":
+            assert own, f"{code}: 'Before' gives no finding ({evaluation})"
+        else:
+            assert not own, f"{code}: 'After' still gives {[f.message for f in own]}"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import sys
 import traceback
@@ -51,6 +52,9 @@ def _describe(diff: Any) -> str:
     if not isinstance(diff, tuple) or not diff:
         return repr(diff)[:200]
     kind, rest = diff[0], diff[1:]
+    if str(kind).startswith("modify_") and len(rest) >= 6:  # (schema, table, column, kw, db, model)
+        _schema, table, column, _kw, database, model = rest[:6]
+        return f"{kind} {table}.{column}: {database!r} in the database, {model!r} in the models"
     parts: list[str] = []
     for item in rest:
         table = getattr(item, "table", None)
@@ -142,7 +146,30 @@ def _script_location_from_ini(cfg: Any, config_path: str) -> None:
         cfg.set_main_option("script_location", beside.replace("%", "%%"))
 
 
+def _isolate_from_plugin() -> None:
+    """``python alembic_helper.py`` put this file's folder first on ``sys.path``: it holds
+    modules named ``redis``, ``postgres``, ``safety`` … that must not shadow the project's."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != here]
+
+
+def _compare(command: Any, cfg: Any) -> None:
+    """``alembic check`` (Alembic >= 1.9); older Alembic: an autogenerate revision whose
+    directives are dropped, so no file is written (the diffs are captured by the caller)."""
+    if hasattr(command, "check"):
+        command.check(cfg)
+        return
+
+    def discard(_context: Any, _revision: Any, directives: list[Any]) -> None:
+        for script in directives:
+            script.upgrade_ops.as_diffs()  # what `check` reports
+        directives[:] = []
+
+    command.revision(cfg, autogenerate=True, process_revision_directives=discard)
+
+
 def main() -> int:
+    _isolate_from_plugin()
     args = json.loads(sys.argv[1])
     result: dict[str, Any] = {"ok": True, "heads": args.get("heads") or []}
     steps = _StepLog()
@@ -151,6 +178,11 @@ def main() -> int:
         from alembic import command
         from alembic.config import Config
         from alembic.runtime import migration
+
+        # The deploy's folder goes on sys.path only now (as `prepend_sys_path = .` would):
+        # a migrations package named `alembic` in it must not shadow the library.
+        for folder in reversed(args.get("sys_path") or []):
+            sys.path.insert(0, folder)
 
         _no_dotenv_override()
         migration.log = steps  # type: ignore[assignment]
@@ -192,7 +224,7 @@ def main() -> int:
             ops.UpgradeOps.as_diffs = as_diffs  # type: ignore[method-assign]
             exclude = set(args.get("exclude_tables") or ())
             try:
-                command.check(cfg)
+                _compare(command, cfg)
             except Exception as exc:
                 if "DiffsDetected" not in type(exc).__name__:
                     raise

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pytest_kabul.live.pyversion import newer_syntax_reason, relative_site
 from pytest_kabul.live.safety import DATABASE, PART_NAMES, env_file_parts, url_bindings
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.migrations.alembic_envs import AlembicEnv
@@ -52,6 +53,9 @@ class Plan:
     driver: str | None
     extra_env: Mapping[str, str] = field(default_factory=dict)
     python: str = sys.executable  # [tool.kabul.live] python, else the interpreter running pytest
+    root: Path | None = None  # the project root (messages name files relative to it)
+    # Folders put on sys.path after ``cwd`` (see :func:`import_roots`).
+    sys_path: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,8 +71,9 @@ class Outcome:
     error_type: str | None = None
     in_revision: bool = False  # the error was raised while a revision's upgrade/downgrade ran
     missing_module: str | None = None
-    syntax_at: str | None = None
-    python: str | None = None
+    syntax_at: str | None = None  # file:line (project-relative when under the root)
+    python: str | None = None  # the interpreter's version, "3.11.7"
+    interpreter: str | None = None  # the interpreter's path
 
     def could_not_run(self, setting_hint: str = "") -> str | None:
         """Why this environment could not run the project here, or None when the failure is
@@ -88,11 +93,9 @@ class Outcome:
                 f"the project could not be loaded here: {what} is not importable with"
                 f" {python} ({last}); {fix_python}"
             )
-        if kind == "SyntaxError":
-            at = f" at {self.syntax_at}" if self.syntax_at else ""
-            return (
-                f"the project's code does not parse with {python}{at} (it needs a newer"
-                f" Python); {fix_python}"
+        if kind in ("SyntaxError", "IndentationError", "TabError"):
+            return newer_syntax_reason(
+                self.syntax_at, last, python=self.interpreter, version=self.python
             )
         if self.stage in ("start", "load"):
             return f"Alembic could not start here ({last}); {fix_python}"
@@ -218,7 +221,7 @@ _MANIFESTS = frozenset(
 
 def plan_for(project: Project, env: AlembicEnv, *, cwd_rel: str | None = None) -> Plan:
     """How to run ``env`` the way the deploy does (see the module docstring)."""
-    from pytest_kabul.live.deploy_dir import deploy_dir
+    from pytest_kabul.live.deploy_dir import deploy_dir, import_roots
     from pytest_kabul.project.deploy.startpaths import start_paths
 
     app_dir = cwd_rel or project.config.live.migrations_dir  # [tool.kabul.live] override
@@ -267,6 +270,10 @@ def plan_for(project: Project, env: AlembicEnv, *, cwd_rel: str | None = None) -
     python = interpreter(project)
     return Plan(
         python=python,
+        root=project.root,
+        sys_path=tuple(
+            project.root / r if r else project.root for r in import_roots(project, env, app_dir)
+        ),
         cwd=project.root / app_dir if app_dir else project.root,
         config=config,
         name=env.ini_name,
@@ -308,8 +315,7 @@ def environment(plan: Plan, db: Database) -> dict[str, str]:
         for var in variables:
             env[var] = values[part]
     env.update(PGHOST=db.host, PGPORT=str(db.port), PGUSER=db.user, PGDATABASE=db.name)
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(plan.cwd), env.get("PYTHONPATH", "")) if p)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # the deploy folder goes on sys.path in the helper
     return env
 
 
@@ -335,6 +341,7 @@ def run(
         "exclude_tables": list(exclude_tables),
         "heads": sorted(heads),
         "revisions": revisions,
+        "sys_path": [str(plan.cwd), *map(str, plan.sys_path)],
     }
     done = _run(
         [plan.python, str(HELPER), json.dumps(payload)],
@@ -350,8 +357,9 @@ def run(
     if marker is None:
         text = scrub((done[1] + "\n" + done[2]).strip(), secrets)
         return Outcome(
-            False, tuple(sorted(heads)), (), (), (), "start", text[-6000:] or "no output", done[0]
-        )
+            False, tuple(sorted(heads)), (), (), (), "start", text[-6000:] or "no output", done[0],
+            interpreter=plan.python,
+        )  # fmt: skip
     data = json.loads(marker[len("KABUL-RESULT ") :])
     error = data.get("error")
     if error is not None:
@@ -368,8 +376,9 @@ def run(
         error_type=data.get("error_type"),
         in_revision=bool(data.get("in_revision")),
         missing_module=data.get("missing_module"),
-        syntax_at=data.get("syntax_at"),
+        syntax_at=relative_site(data["syntax_at"], plan.root) if data.get("syntax_at") else None,
         python=data.get("python"),
+        interpreter=plan.python,
     )
 
 

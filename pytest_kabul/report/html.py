@@ -16,11 +16,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from pytest_html import extras as html_extras
 
-from pytest_kabul.gate import State
 from pytest_kabul.links import check_url
-from pytest_kabul.model import Finding
 from pytest_kabul.payload import ItemPayload
-from pytest_kabul.redact import REDACTOR
+from pytest_kabul.report.html_findings import findings_sections_html, row_links_html
 from pytest_kabul.report.results import ItemResult
 from pytest_kabul.report.scorecard import Scorecard, Verdict, WaiverStatus
 
@@ -33,20 +31,12 @@ _VERDICT_COLOURS = {
     Verdict.READY_WITH_WARNINGS: "#a05a00",
     Verdict.READY: "#1b7f3b",
 }
-_STATE_LABEL = {
-    State.BLOCKING: "blocking",
-    State.BELOW_LEVEL: "below fail-level (not failing)",
-    State.KNOWN: "known in baseline (not failing)",
-    State.WAIVED: "waived",
-}
 _STYLE = """<style>
 #kabul-scorecard { margin: 8px 0 16px; }
 #kabul-scorecard table { border-collapse: collapse; margin-top: 6px; }
 #kabul-scorecard th, #kabul-scorecard td { border: 1px solid #ccc; padding: 3px 8px; }
 #kabul-scorecard td.num { text-align: right; }
 #kabul-scorecard .verdict { font-weight: bold; font-size: 1.3em; }
-.kabul-finding { margin: 4px 0 10px; }
-.kabul-finding pre { white-space: pre-wrap; background: #f6f6f6; padding: 4px; }
 </style>"""
 
 
@@ -54,7 +44,10 @@ def _payload(report: Any) -> ItemPayload | None:
     return ItemPayload.find(getattr(report, "user_properties", ()))
 
 
-def scorecard_html(card: Scorecard, root: str | None = None) -> str:
+def scorecard_html(
+    card: Scorecard, root: str | None = None, linked: frozenset[str] = frozenset()
+) -> str:
+    """The verdict and per-area counts; an area in ``linked`` links to its findings."""
     colour = _VERDICT_COLOURS[card.verdict]
     head = (
         "<tr><th>Area</th><th>Passed</th><th>Failed</th><th>Skipped</th><th>Waived</th>"
@@ -64,8 +57,11 @@ def scorecard_html(card: Scorecard, root: str | None = None) -> str:
     for row in card.rows:
         cells = [row.passed, row.failed, row.skipped, row.waived, row.known, row.below_level]
         worst = row.worst.label if row.worst else ("none" if row.items else "not checked")
+        name = escape(row.area)
+        if row.area in linked:
+            name = f'<a class="kabul-area-link" href="#kabul-area-{name}">{name}</a>'
         body.append(
-            f'<tr class="kabul-area" data-area="{escape(row.area)}"><td>{escape(row.area)}</td>'
+            f'<tr class="kabul-area" data-area="{escape(row.area)}"><td>{name}</td>'
             + "".join(f'<td class="num">{n}</td>' for n in cells)
             + f"<td>{escape(worst)}</td></tr>"
         )
@@ -93,12 +89,16 @@ def scorecard_html(card: Scorecard, root: str | None = None) -> str:
     )
 
 
-def findings_html(result: ItemResult, docs_url: str | None = None) -> str:
+def item_log_html(result: ItemResult) -> str:
+    """What an item's row shows when expanded: what it observed, why it did not run, its
+    waiver, and a link to each of its findings (rendered once, in the summary)."""
     parts = []
     if result.observed:
         parts.append(f'<p class="kabul-observed">Observed: {escape(result.observed)}</p>')
     if result.not_run and result.reason:
         parts.append(f'<p class="kabul-not-run">Could not run here: {escape(result.reason)}</p>')
+    elif result.outcome == "skipped" and result.reason and not result.waived:
+        parts.append(f'<p class="kabul-skip-reason">Skipped: {escape(result.reason)}</p>')
     if result.waiver:
         state = "expired" if result.waiver.get("expired") else "applied"
         parts.append(
@@ -106,26 +106,9 @@ def findings_html(result: ItemResult, docs_url: str | None = None) -> str:
             f" {escape(str(result.waiver.get('reason', '')))}"
             f" (until {escape(str(result.waiver.get('until') or 'no date'))})</p>"
         )
-    for index, finding in enumerate(REDACTOR.findings(result.findings)):
-        parts.append(_finding_html(finding, result.state_of(index), docs_url))
-    return '<div class="kabul-findings">' + "".join(parts) + "</div>"
-
-
-def _finding_html(finding: Finding, state: State, docs_url: str | None) -> str:
-    where = str(finding.location) if finding.location else "(no location)"
-    evidence = "".join(
-        f"<p><b>{escape(block.title)}</b></p><pre>{escape(block.text.rstrip())}</pre>"
-        for block in finding.evidence
-    )
-    return (
-        f'<div class="kabul-finding" data-state="{escape(state.value)}">'
-        f"<p><b>{escape(finding.code)}</b> <code>{escape(where)}</code>"
-        f" [{escape(finding.severity.label)}; {escape(_STATE_LABEL[state])}]"
-        f" {escape(finding.message)}</p>"
-        f"<p>Fix: {escape(finding.remediation)}"
-        f' (<a class="kabul-docs" href="{escape(check_url(finding.code, docs_url))}">'
-        f"{escape(finding.code)} documentation</a>)</p>{evidence}</div>"
-    )
+    if result.findings:
+        parts.append(f'<p class="kabul-finding-links">{row_links_html(result)}</p>')
+    return '<div class="kabul-item-log">' + "".join(parts) + "</div>"
 
 
 class KabulHtml:
@@ -144,7 +127,16 @@ class KabulHtml:
     def pytest_html_results_summary(
         self, prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session
     ) -> None:
-        prefix.append(scorecard_html(self.plugin.scorecard(), str(self.plugin.root)))
+        plugin = self.plugin
+        results = plugin.results
+        linked = frozenset(
+            self.area_of.get(r.code, "") for r in results.items.values() if r.findings
+        )
+        prefix.append(scorecard_html(plugin.scorecard(), str(plugin.root), linked))
+        names = {c.code: c.name for c in plugin.checks}
+        prefix.append(
+            findings_sections_html(results, self.area_of, names, plugin.kabul_config.docs_url)
+        )
 
     def pytest_html_results_table_header(self, cells: list[str]) -> None:
         cells[2:2] = [
@@ -172,18 +164,27 @@ class KabulHtml:
             f'<td class="col-area">{escape(area)}</td>',
         ]
 
+    def pytest_html_results_table_html(self, report: Any, data: list[str]) -> None:
+        """A readiness item's log: links to its findings and its reason, instead of the
+        plain-text rendering (findings appear once, in the summary) or a skip tuple."""
+        payload = _payload(report)
+        if payload is None or not self.active:
+            return
+        result = ItemResult.from_report(report, payload)
+        # pytest-html puts the longrepr text first; captured output sections follow it.
+        rest = data[1:] if getattr(report, "longreprtext", "") else data
+        rest = [chunk for chunk in rest if chunk != "No log output captured."]
+        data[:] = [item_log_html(result), *rest]
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if not self.active or report.when != "call":
             return
         payload = _payload(report)
-        if payload is None or not (payload.findings or payload.observed or payload.not_run):
+        if payload is None or not payload.findings:
             return
-        docs_url = self.plugin.kabul_config.docs_url
-        result = ItemResult.from_report(report, payload)
-        added = [
-            html_extras.html(findings_html(result, docs_url)),
-            # pytest-html lists url extras in its "Links" column.
-            html_extras.url(check_url(payload.code, docs_url), name=f"{payload.code} docs"),
-        ]
-        report.extras = [*getattr(report, "extras", []), *added]  # type: ignore[attr-defined]
+        # pytest-html lists url extras in its "Links" column: the check's page.
+        link = html_extras.url(
+            check_url(payload.code, self.plugin.kabul_config.docs_url), name=f"{payload.code} docs"
+        )
+        report.extras = [*getattr(report, "extras", []), link]  # type: ignore[attr-defined]

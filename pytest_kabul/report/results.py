@@ -30,7 +30,7 @@ class ItemResult:
 
     @classmethod
     def from_report(cls, report: Any, payload: ItemPayload) -> ItemResult:
-        reason = payload.skipped or (payload.error if payload.not_run else None)
+        reason = payload.skipped or payload.error  # a crashed or unsafe item says why
         if reason is None and report.skipped and isinstance(report.longrepr, tuple):
             reason = str(report.longrepr[2]).removeprefix("Skipped: ")
         return cls(

@@ -35,7 +35,12 @@ _ENTRIES: dict[int, dict[str, Any]] = {}
 
 def state_root() -> Path:
     """The fixed folder every run writes its state file into (``/tmp`` on POSIX, whatever
-    ``TMPDIR`` says: a run with another ``TMPDIR`` must still find the leftovers)."""
+    ``TMPDIR`` says: a run with another ``TMPDIR`` must still find the leftovers).
+    ``KABUL_STATE_DIR`` replaces it, for runs that must not reap, or be reaped by, the other
+    runs on a shared machine (the plugin's own tests)."""
+    override = os.environ.get("KABUL_STATE_DIR")
+    if override:
+        return Path(override)
     base = Path("/tmp") if Path("/tmp").is_dir() else Path(tempfile.gettempdir())
     return base / "pytest-kabul-state"
 

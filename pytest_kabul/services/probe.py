@@ -21,7 +21,7 @@ import enum
 import http.client
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -99,12 +99,15 @@ def judge(single: Burst, alternating: Burst) -> Verdict:
     return Verdict.PER_PROCESS if a2 - a1 > gap / 2 else Verdict.SHARED
 
 
-def request(port: int, path: str, source: str, timeout: float) -> int:
+def request(
+    port: int, path: str, source: str, timeout: float, headers: Mapping[str, str] | None = None
+) -> int:
     conn = http.client.HTTPConnection(
         "127.0.0.1", port, timeout=timeout, source_address=(source, 0)
     )
+    sent = {"Connection": "close", "User-Agent": "pytest-kabul", **(headers or {})}
     try:
-        conn.request("GET", path, headers={"Connection": "close", "User-Agent": "pytest-kabul"})
+        conn.request("GET", path, headers=sent)
         response = conn.getresponse()
         response.read()
         return response.status
@@ -114,7 +117,7 @@ def request(port: int, path: str, source: str, timeout: float) -> int:
         conn.close()
 
 
-def _second_boundary() -> None:
+def second_boundary() -> None:
     """Sleep until just after the next whole second (fixed windows reset there)."""
     now = time.time()
     fraction = now - int(now)
@@ -133,7 +136,7 @@ def burst(
 ) -> Burst:
     """N concurrent GETs from ``source``, request i going to ``ports[i % len(ports)]``."""
     order = tuple(ports[i % len(ports)] for i in range(n))
-    _second_boundary()
+    second_boundary()
     started = time.monotonic()
     statuses = tuple(pool.map(lambda port: request(port, path, source, timeout), order))
     return Burst(source, order, path, statuses, time.monotonic() - started)

@@ -13,7 +13,10 @@ is interrupted, and at interpreter exit (or SIGTERM/SIGHUP) as a last resort.
 
 from __future__ import annotations
 
+import functools
 import os
+import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -65,10 +68,30 @@ def base_env() -> dict[str, str]:
     return env
 
 
+@functools.cache
+def uvicorn_options(python: str) -> frozenset[str]:
+    """The options ``python -m uvicorn`` accepts (from its ``--help``); empty when it does not
+    answer (then nothing is left out: the start fails and says why)."""
+    try:
+        done = subprocess.run(
+            [python, "-m", "uvicorn", "--help"], capture_output=True, text=True, timeout=60,
+            check=False, stdin=subprocess.DEVNULL, env=base_env(),
+        )  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return frozenset()
+    return frozenset(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", done.stdout))
+
+
 def uvicorn_argv(python: str, app: AppTarget, port: int) -> list[str]:
+    """The uvicorn command line; options the project's uvicorn does not know (an old release
+    has no ``--timeout-graceful-shutdown``) are left out rather than failing the start."""
+    known = uvicorn_options(python)
     argv = [python, "-m", "uvicorn", app.target, "--host", "127.0.0.1", "--port", str(port)]
-    argv += ["--app-dir", str(app.app_dir), "--no-access-log", "--log-level", "info"]
-    argv += ["--timeout-graceful-shutdown", "2"]
+    optional = [("--app-dir", str(app.app_dir)), ("--no-access-log",), ("--log-level", "info")]
+    optional.append(("--timeout-graceful-shutdown", "2"))
+    for option in optional:
+        if not known or option[0] in known:
+            argv += option
     if app.factory:
         argv.append("--factory")
     return argv
@@ -92,6 +115,28 @@ def http_status(port: int, path: str, timeout: float = 1.0) -> int | None:
         except requests.RequestException:
             return None
         return response.status_code
+
+
+@dataclass(frozen=True)
+class HttpAnswer:
+    status: int
+    body: str  # the first ``limit`` characters, decoded leniently
+
+
+def http_get(port: int, path: str, timeout: float = 1.0, limit: int = 4000) -> HttpAnswer | None:
+    """GET ``path`` on a loopback port like :func:`http_status`, keeping the start of the body."""
+    with requests.Session() as session:
+        session.trust_env = False
+        try:
+            response = session.get(
+                f"http://127.0.0.1:{port}{path}",
+                headers={"Connection": "close"},
+                timeout=timeout,
+                allow_redirects=False,
+            )
+        except requests.RequestException:
+            return None
+        return HttpAnswer(response.status_code, response.content[:limit].decode("utf-8", "replace"))
 
 
 @dataclass
@@ -206,6 +251,10 @@ class AppReplicas:
         for value in sorted({v for v in self.env.values() if len(v) >= 8}, key=len, reverse=True):
             text = text.replace(value, "***")
         return text
+
+    def redact(self, text: str) -> str:
+        """``text`` with every value this replica set was given in its environment masked."""
+        return self._redact(text)
 
     def log_tails(self, lines: int = 40) -> str:
         blocks = []

@@ -187,3 +187,49 @@ def test_an_env_py_that_migrates_another_database_is_a_safety_error(
         with pytest.raises(SafetyError, match="saw no migration: it migrated some other"):
             kab351.run_live(Project(root), "backend/alembic.ini", {"kabul_postgres": embedded})
         assert embedded.execute("SELECT count(*) FROM alembic_version", dbname=other.name) == [(1,)]
+
+
+def test_env_py_packages_above_the_run_folder_go_on_sys_path(make_project: MakeProject) -> None:
+    """A second ``alembic.ini`` inside the app package (``backend/app/alembic.ini``, run from
+    ``backend/app``) whose ``env.py`` imports ``app``: ``backend`` goes on ``sys.path``."""
+    env_py = "from alembic import context\nimport sqlalchemy\nfrom app.db import Base\n"
+    project = make_project(
+        {
+            "backend/app/alembic.ini": "[alembic]\nscript_location = alembic\n",
+            "backend/app/__init__.py": "",
+            "backend/app/db.py": "Base = None\n",
+            "backend/app/alembic/__init__.py": "",
+            "backend/app/alembic/env.py": env_py,
+            "backend/app/alembic/versions/a.py": "revision = 'a'\ndown_revision = None\n",
+        }
+    )
+    plan = plan_for(project, alembic_envs(project)[0])
+    assert plan.cwd == project.root / "backend/app"
+    assert plan.sys_path == (project.root / "backend",)  # not for alembic (found in cwd)
+
+
+@pytest.mark.live
+def test_a_migrations_package_named_alembic_and_plugin_modules_shadow_nothing(
+    embedded: PostgresService, tmp_path: Path
+) -> None:
+    """``backend/alembic/__init__.py`` makes the migrations folder a package named ``alembic``
+    (the library must still load), and env.py importing ``redis`` gets the library, not the
+    plugin's own ``live/redis.py`` next to the helper script."""
+    from pytest_kabul.checks.migrations.migrations_fail_from_empty_db import check as kab351
+
+    root = tmp_path / "p"
+    shutil.copytree(PROJECTS / "migrations_healthy", root)
+    (root / "backend/alembic/__init__.py").write_text("")
+    env_py = root / "backend/alembic/env.py"
+    env_py.write_text("import redis\n\nassert hasattr(redis, 'Redis')\n" + env_py.read_text())
+    result = kab351.run_live(Project(root), "backend/alembic.ini", {"kabul_postgres": embedded})
+    assert result.findings == ()
+
+
+def test_a_changed_column_names_its_table_and_column() -> None:
+    from pytest_kabul.live.alembic_helper import _describe
+
+    diff = ("modify_nullable", None, "user", "is_active", {"existing_type": "BOOLEAN"}, False, True)
+    assert _describe([diff]) == (
+        "modify_nullable user.is_active: False in the database, True in the models"
+    )

@@ -13,6 +13,8 @@ database of a dead owner is left.
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -39,13 +41,20 @@ def result(report: dict[str, Any], code: str, subject: str) -> dict[str, Any]:
     return found
 
 
-def session(tmp_path: Path, name: str, *args: str) -> tuple[Path, dict[str, Any]]:
+def _session_proc(
+    tmp_path: Path, name: str, *args: str
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     before = kabul_databases()
     root = copy_project(name, tmp_path)
-    _proc, report = run_kabul(root, "--kabul-postgres-url", MACHINE_URL, *args, timeout=300)
+    proc, report = run_kabul(root, "--kabul-postgres-url", MACHINE_URL, *args, timeout=300)
     assert processes_under(tmp_path) == []
     assert kabul_databases() - before == set()
-    return root, report
+    return proc, report
+
+
+def session(tmp_path: Path, name: str, *args: str) -> tuple[Path, dict[str, Any]]:
+    _proc, report = _session_proc(tmp_path, name, *args)
+    return tmp_path / name, report
 
 
 def test_a_module_missing_from_the_interpreter_is_a_skip_naming_it(tmp_path: Path) -> None:
@@ -58,6 +67,57 @@ def test_a_module_missing_from_the_interpreter_is_a_skip_naming_it(tmp_path: Pat
         assert "module 'kabul_absent_dependency' is not importable" in item["reason"]
         assert "[tool.kabul.live] python" in item["reason"]
     assert report["gate"]["headline"] == "Ready — 2 live checks could not run"
+
+
+NEWER_SYNTAX = (
+    "the project's code does not parse with Python {version} ({python}):"
+    " backend/app/compat.py:7 (SyntaxError: multiple exception types must be parenthesized);"
+    " it needs a newer Python: install the app's dependencies into a virtualenv of a Python"
+    " that runs it and name that interpreter in [tool.kabul.live] python"
+)
+
+
+def _newer_syntax_reason() -> str:
+    import sys
+
+    version = ".".join(map(str, sys.version_info[:3]))
+    return NEWER_SYNTAX.format(version=version, python=sys.executable)
+
+
+@pytest.mark.skipif(
+    __import__("sys").version_info >= (3, 14), reason="PEP 758 syntax parses from 3.14 on"
+)
+def test_code_newer_than_the_interpreter_is_a_skip_naming_file_version_and_setting(
+    tmp_path: Path,
+) -> None:
+    """``except A, B:`` (PEP 758, Python 3.14) in a module env.py and the app import: every
+    live item is "could not run here", never a KAB351 finding."""
+    codes = ("KAB251", "KAB351", "KAB352", "KAB353", "KAB451")
+    _root, report = session(tmp_path, "live_newer_syntax", "--kabul-select", ",".join(codes))
+    assert report["findings"] == []
+    subjects = {"KAB251": "backend:app.main:app", "KAB451": "backend:app.main:app"}
+    for code in codes:
+        item = result(report, code, subjects.get(code, "backend/alembic.ini"))
+        assert item["outcome"] == "skipped", item
+        assert item["not_run"] is True
+        assert item["reason"] == _newer_syntax_reason()
+    assert report["gate"]["headline"] == "Ready — 5 live checks could not run"
+
+
+@pytest.mark.skipif(
+    __import__("sys").version_info >= (3, 14), reason="PEP 758 syntax parses from 3.14 on"
+)
+def test_code_newer_than_the_interpreter_is_an_error_under_require_live(tmp_path: Path) -> None:
+    proc, report = _session_proc(
+        tmp_path, "live_newer_syntax", "--kabul-select", "KAB351,KAB451", "--kabul-require-live"
+    )
+    assert proc.returncode == 1, proc.stdout
+    assert report["findings"] == []
+    for code, subject in (("KAB351", "backend/alembic.ini"), ("KAB451", "backend:app.main:app")):
+        item = result(report, code, subject)
+        assert item["outcome"] == "failed", item
+        assert item["reason"] == f"{code}: could not run here: {_newer_syntax_reason()}"
+    assert report["gate"]["verdict"] == "Incomplete"
 
 
 def test_alembic_runs_where_the_deploy_workflow_runs_it(tmp_path: Path) -> None:
@@ -183,10 +243,11 @@ def test_a_sigkilled_live_run_is_cleaned_up_by_the_next_run(
     import sys
     import time
 
-    from pytest_kabul.services.owners import state_root
-
     root = copy_project("live_db_conn", tmp_path)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "KABUL_"))}
+    # A private state root: another kabul run on this machine would otherwise reap the
+    # victim's leftovers before the next run below gets to them.
+    env["KABUL_STATE_DIR"] = str(private_tmp / "state")
     argv = [
         sys.executable, "-m", "pytest", "--kabul-readiness", "--kabul-only",
         "-p", "no:cacheprovider", "-p", "no:randomly", f"--rootdir={root}",
@@ -210,7 +271,7 @@ def test_a_sigkilled_live_run_is_cleaned_up_by_the_next_run(
             pytest.fail("the replicas never started")
         os.kill(victim.pid, signal.SIGKILL)
         victim.wait(timeout=30)
-        assert (state_root() / f"{victim.pid}-").parent.is_dir()
+        assert list((private_tmp / "state").glob(f"{victim.pid}-*.json"))
         left = [args for _pid, args in _ours(folders)]
         assert any("uvicorn" in a for a in left), left  # SIGKILL did leave them behind
         assert sorted(p.name[:9] for p in private_tmp.glob("kabul-*")) != []
@@ -225,10 +286,75 @@ def test_a_sigkilled_live_run_is_cleaned_up_by_the_next_run(
             time.sleep(0.2)
         assert _ours(folders) == []
         assert list(private_tmp.glob("kabul-*")) == []
-        assert list(state_root().glob(f"{victim.pid}-*.json")) == []
+        assert list((private_tmp / "state").glob(f"{victim.pid}-*.json")) == []
     finally:
         if victim.poll() is None:
             victim.kill()
         for pid, _args in _ours(folders):  # only what this test started
             with __import__("contextlib").suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
+
+
+SAFETY_NO_SESSION = re.compile(
+    r"^KAB451: SAFETY: app\.main:app started and answered \(its start-up builds the schema:"
+    r" backend/app/main\.py:11\), but the throwaway database kabul_[0-9a-f]{12} pytest-kabul"
+    r" created saw no session, no transaction and has no table: the app used some other"
+    r" database\. "
+)
+
+
+def test_an_app_whose_engine_escapes_the_throwaway_url_is_a_safety_error(tmp_path: Path) -> None:
+    """The engine hard-codes a SQLite URL, ignoring ``DATABASE_URL``: the replicas start and
+    answer, the throwaway database sees nothing. A safety error, never a pass."""
+    proc, report = _session_proc(tmp_path, "live_elsewhere", "--kabul-select", "KAB451")
+    assert proc.returncode == 1, proc.stdout
+    item = result(report, "KAB451", "backend:app.main:app")
+    assert item["outcome"] == "failed", item
+    assert SAFETY_NO_SESSION.match(item["reason"]), item["reason"]
+    assert report["gate"]["verdict"] == "Not ready"
+    assert (tmp_path / "live_elsewhere/backend/kabul_elsewhere.db").is_file()  # where it went
+
+
+def test_an_app_logging_another_database_is_a_safety_error_and_the_sentinel_is_named(
+    tmp_path: Path,
+) -> None:
+    """The engine's URL names a Postgres database this test created (a developer's database
+    stand-in) and the app logs it: the error names that database, without credentials."""
+    import secrets
+
+    from pytest_kabul.services.postgres import PostgresService
+
+    sentinel = f"sentinel_{secrets.token_hex(4)}"
+    root = copy_project("live_elsewhere", tmp_path)
+    db_py = root / "backend/app/db.py"
+    url = f"postgresql+psycopg://postgres:not-a-real-password@127.0.0.1:5432/{sentinel}"
+    db_py.write_text(
+        db_py.read_text().replace("sqlite:///./kabul_elsewhere.db", url)
+        + "\nprint('reporting store:', ENGINE_URL, flush=True)\n"
+    )
+    with PostgresService.from_url(MACHINE_URL) as server:
+        server.execute(f'CREATE DATABASE "{sentinel}"')
+        try:
+            before = kabul_databases()
+            proc, report = run_kabul(
+                root, "--kabul-select", "KAB451", "--kabul-postgres-url", MACHINE_URL,
+                timeout=300,
+            )  # fmt: skip
+            assert processes_under(tmp_path) == []
+            assert kabul_databases() - before == set()
+            tables = server.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'", dbname=sentinel
+            )
+            assert tables == [("orders",)]  # it did reach the sentinel: found after the fact
+        finally:
+            server.execute(f'DROP DATABASE IF EXISTS "{sentinel}" WITH (FORCE)')
+    assert proc.returncode == 1, proc.stdout
+    item = result(report, "KAB451", "backend:app.main:app")
+    assert item["outcome"] == "failed", item
+    assert item["reason"].startswith(
+        "KAB451: SAFETY: the log of app.main:app names"
+        f" postgresql+psycopg://127.0.0.1:5432/{sentinel}, not a database or Redis pytest-kabul"
+        " provided"
+    ), item["reason"]
+    assert "not-a-real-password" not in json.dumps(report)
+    assert "not-a-real-password" not in proc.stdout

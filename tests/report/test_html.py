@@ -10,6 +10,7 @@ from html import escape
 
 import pytest
 
+from pytest_kabul.report.html_findings import finding_anchor
 from tests import gate_demo
 from tests.gate_demo import run, write_pyproject
 from tests.html_parse import ReportParser, parse_report
@@ -83,29 +84,73 @@ def test_results_table_has_code_severity_and_area_columns(gate_project: pytest.P
     ]
 
 
-def test_failing_items_carry_findings_remediation_and_live_evidence_escaped(
+def test_each_finding_is_rendered_once_and_its_row_links_to_it(
     gate_project: pytest.Pytester,
 ) -> None:
     report, text = _html(gate_project)
     tests = report.blob["tests"]
-    (extra, link) = tests["kabul::KAB981[db:head]"][0]["extras"]
-    assert extra["format_type"] == "html"
+    (link,) = tests["kabul::KAB981[db:head]"][0]["extras"]
     assert (link["format_type"], link["name"]) == ("url", "KAB981 docs")
     assert (
         link["content"]
         == "https://github.com/pytest-kabul/pytest-kabul/blob/main/docs/checks/KAB981.md"
     )
-    assert f'href="{link["content"]}"' in extra["content"]
-    content = extra["content"]
-    assert "<code>alembic/versions/0001_init.py:12</code>" in content
-    assert "Fix: Fix the migration in alembic/versions/0001_init.py." in content
-    assert "<b>alembic error tail</b>" in content
-    assert escape('ProgrammingError: <script>x</script>\nrelation "users"') in content
-    assert "<script>x</script>" not in content
+    # One rendering: remediation and evidence appear once in the whole page (the row's log
+    # links to it instead of repeating the plain-text longrepr).
+    assert text.count(escape("Fix: Fix the migration in alembic/versions/0001_init.py.")) == 1
+    assert text.count("<b>alembic error tail</b>") == 1
+    assert "fix: Fix the migration" not in text  # the terminal rendering is not in the log
+    log = tests["kabul::KAB981[db:head]"][0]["log"]
+    anchor = finding_anchor("kabul::KAB981[db:head]", 0)
+    assert f'href="#{anchor}"' in log
+    section = _between(text, '<section class="kabul-section" id="kabul-blocking">', "</section>")
+    assert f'id="{anchor}"' in section
+    assert "<code>alembic/versions/0001_init.py:12</code>" in section
+    assert (
+        'href="https://github.com/pytest-kabul/pytest-kabul/blob/main/docs/checks/KAB981.md"'
+        in (section)
+    )
+    assert escape('ProgrammingError: <script>x</script>\nrelation "users"') in section
     assert "<script>x</script>" not in text
-    (below, _link) = tests["kabul::KAB980[app:leftpad]"][0]["extras"]
-    assert 'data-state="below-level"' in below["content"]
     assert tests["kabul::KAB980[app:ok]"][0]["extras"] == []
+
+
+def _between(text: str, start: str, end: str) -> str:
+    head = text.index(start)
+    return text[head : text.index(end, head)]
+
+
+def test_findings_are_grouped_by_area_and_code_with_warnings_in_their_own_section(
+    gate_project: pytest.Pytester,
+) -> None:
+    _, text = _html(gate_project)
+    blocking = _between(text, 'id="kabul-blocking"', "</section>")
+    below = _between(text, 'id="kabul-below-level"', "</section>")
+    assert "requests is marked bad" in blocking
+    assert "leftpad is marked bad" not in blocking
+    assert "leftpad is marked bad" in below
+    assert 'data-state="below-level"' in below
+    # Area groups in scorecard order, each with its code groups.
+    assert blocking.index('data-area="dependencies"') < blocking.index('data-area="migrations"')
+    assert '<div class="kabul-code-group" data-area="dependencies" data-code="KAB980">' in blocking
+    # The scorecard's area rows link to their area's first group; areas without findings don't.
+    card = _between(text, 'id="kabul-scorecard"', "</table>")
+    assert '<a class="kabul-area-link" href="#kabul-area-dependencies">dependencies</a>' in card
+    assert 'href="#kabul-area-frontend"' not in card
+    assert 'id="kabul-area-dependencies"' in blocking
+    assert text.count('id="kabul-area-dependencies"') == 1
+    assert '<select id="kabul-filter-code"><option value="">all</option>' in text
+
+
+def test_skipped_rows_show_the_reason_not_a_tuple(gate_project: pytest.Pytester) -> None:
+    report, _ = _html(gate_project, "--kabul-select=KAB701", "--kabul-ignore=KAB98")
+    ((test_id, (row,)),) = report.blob["tests"].items()
+    assert test_id.startswith("kabul::KAB701")
+    assert row["result"] == "Skipped"
+    assert row["log"].startswith('<div class="kabul-item-log"><p class="kabul-skip-reason">')
+    assert "Skipped: no Next.js app" in row["log"]
+    assert "(&#x27;" not in row["log"]
+    assert "('" not in row["log"]
 
 
 def test_everything_inserted_is_escaped(gate_project: pytest.Pytester) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from pytest_kabul.report.html_findings import finding_anchor
 from tests import gate_demo
 from tests.gate_demo import run
 from tests.html_parse import parse_report
@@ -85,3 +86,30 @@ def test_scorecard_is_visible_in_headless_chromium(
     assert "alembic error tail" in dom.stdout
     assert "&lt;script&gt;x&lt;/script&gt;" in dom.stdout
     assert dom.stdout.index('id="kabul-scorecard"') < dom.stdout.index('id="results-table"')
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+def test_findings_filter_by_code_and_links_in_headless_chromium(
+    gate_project: pytest.Pytester, tmp_path: Path
+) -> None:
+    """The report opened filtered (``#kabul-filter=code:KAB981``): the script hides every
+    other code group and the areas left empty; rows and scorecard link to the findings."""
+    run(gate_project, "--html=readiness.html", "--self-contained-html")
+    url = (gate_project.path / "readiness.html").as_uri() + "#kabul-filter=code:KAB981"
+    dom = _chromium(tmp_path / "profile-filter", "--dump-dom", url)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    html = dom.stdout
+    shown = '<div class="kabul-code-group" data-area="migrations" data-code="KAB981">'
+    hidden = '<div class="kabul-code-group" data-area="dependencies" data-code="KAB980" hidden="">'
+    assert shown in html
+    assert hidden in html
+    area = '<div class="kabul-area-group" id="kabul-area-dependencies" data-area="dependencies"'
+    assert f'{area} hidden=""><h4>dependencies' in html
+    assert (
+        '<div class="kabul-area-group" id="kabul-area-migrations" data-area="migrations"><h4>'
+        in html
+    )
+    anchor = finding_anchor("kabul::KAB981[db:head]", 0)
+    assert f'<a class="kabul-finding-link" href="#{anchor}">' in html  # the row's log
+    assert f'<div class="kabul-finding" id="{anchor}"' in html  # its one rendering
+    assert 'href="#kabul-area-migrations">migrations</a>' in html  # the scorecard row

@@ -158,3 +158,23 @@ def test_killed_session_leaves_no_replica(tmp_path: Path, signum: signal.Signals
         driver.send_signal(signum)
         driver.wait(timeout=30)
     assert wait_for(lambda: all(gone(p) and not group_alive(p) for p in pids), 10.0)
+
+
+def test_options_the_projects_uvicorn_does_not_know_are_left_out(tmp_path: Path) -> None:
+    """uvicorn 0.12 (a pinned old release) has no --timeout-graceful-shutdown: asking for it
+    made every replica exit with a usage error."""
+    from pytest_kabul.services.replicas import uvicorn_argv, uvicorn_options
+
+    old = tmp_path / "old-python"
+    old.write_text(
+        "#!/bin/sh\necho 'Usage: uvicorn [OPTIONS] APP'\n"
+        "echo '  --host TEXT  --port INTEGER  --app-dir TEXT  --no-access-log  --log-level'\n"
+    )
+    old.chmod(0o755)
+    app = AppTarget("app.main:app", tmp_path)
+    assert "--timeout-graceful-shutdown" not in uvicorn_argv(str(old), app, 8000)
+    assert uvicorn_argv(str(old), app, 8000)[-2:] == ["--log-level", "info"]
+    assert "--timeout-graceful-shutdown" in uvicorn_options(sys.executable)
+    assert "--timeout-graceful-shutdown" in uvicorn_argv(sys.executable, app, 8000)
+    assert uvicorn_options(str(tmp_path / "missing")) == frozenset()
+    assert "--app-dir" in uvicorn_argv(str(tmp_path / "missing"), app, 8000)  # unknown: kept

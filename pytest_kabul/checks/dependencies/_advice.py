@@ -5,6 +5,7 @@ from __future__ import annotations
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.docker.installs import ImageInstall, app_manifests
 from pytest_kabul.project.python.apps import PythonApp
+from pytest_kabul.project.python.library_code import Library, libraries
 from pytest_kabul.project.python.manifests.model import (
     Declared,
     DepKind,
@@ -13,6 +14,7 @@ from pytest_kabul.project.python.manifests.model import (
     is_dev_name,
 )
 from pytest_kabul.project.python.manifests.reader import manifest
+from pytest_kabul.project.python.usages import Site
 
 
 def describe(d: Declared) -> str:
@@ -50,6 +52,17 @@ def add_to(m: Manifest, dist: str) -> str:
     return f'Add "{dist}" to [project].dependencies in {m.path}'
 
 
+def _compiled_source(project: Project, m: Manifest) -> str | None:
+    """The input a compiled requirements file is generated from (``.in``, else pyproject)."""
+    if m.kind is not ManifestKind.REQUIREMENTS or not m.lock_like:
+        return None
+    folder = m.path.rsplit("/", 1)[0] + "/" if "/" in m.path else ""
+    for candidate in (m.path.removesuffix(".txt") + ".in", f"{folder}pyproject.toml"):
+        if candidate in project.files:
+            return candidate
+    return None
+
+
 def add_advice(project: Project, app: PythonApp, install: ImageInstall, dist: str) -> str:
     targets = [m for m in (manifest(project, p) for p in install.manifests) if m is not None]
     if not targets:
@@ -60,6 +73,9 @@ def add_advice(project: Project, app: PythonApp, install: ImageInstall, dist: st
     if not targets:
         return f'Declare "{dist}" in {app.path("pyproject.toml")} under [project].dependencies'
     text = add_to(targets[0], dist) + ", with the version range you deploy"
+    compiled = _compiled_source(project, targets[0])
+    if compiled is not None:
+        text = f'Add "{dist}" to {compiled} and recompile {targets[0].path}'
     if install.dockerfile:
         text += f" ({install.dockerfile} installs this manifest)"
     return text + "."
@@ -99,3 +115,36 @@ def test_advice(project: Project, app: PythonApp, dist: str) -> str:
         if m.kind is ManifestKind.PYPROJECT and extras:
             return f'Add "{dist}" to [project.optional-dependencies].{extras[0]} in {m.path}'
     return f'Add "{dist}" to [dependency-groups].dev in {app.path("pyproject.toml")}'
+
+
+def library_of(project: Project, sites: tuple[Site, ...]) -> Library | None:
+    """The in-repository library whose code holds every one of ``sites`` (else None)."""
+    names = {s.library for s in sites}
+    if len(names) != 1 or "" in names:
+        return None
+    name = names.pop()
+    return next((lib for lib in libraries(project) if lib.name == name), None)
+
+
+def library_head(lib: Library, first: Site, dist: str, app: str, install: ImageInstall) -> str:
+    how = f"{install.dockerfile} installs" if install.dockerfile else f"{app} depends on"
+    return (
+        f"'{first.name}' is imported by {first.path}, code of {lib.name} ({lib.manifest}) that"
+        f" {how} and {app} imports, but '{dist}' is neither a main dependency of"
+        f" {lib.name} nor declared in {install.label}"
+    )
+
+
+def library_advice(
+    project: Project, app: PythonApp, install: ImageInstall, lib: Library, dist: str
+) -> str:
+    extras = [extra for extra, names in lib.extras if dist in names]
+    if extras:
+        return (
+            f"Install {lib.name} with its extra '{extras[0]}' ({lib.name}[{extras[0]}]) in the"
+            f" image, or: {add_advice(project, app, install, dist)}"
+        )
+    return (
+        f'Make "{dist}" a main dependency of {lib.name} ([project].dependencies in'
+        f" {lib.manifest}), or: {add_advice(project, app, install, dist)}"
+    )

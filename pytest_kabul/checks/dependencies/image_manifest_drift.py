@@ -20,6 +20,42 @@ Example
     ``backend/pyproject.toml:14 'redis' is declared in backend/pyproject.toml but
     backend/requirements.txt, the manifest backend/Dockerfile installs, lacks it``
 
+Before
+    ``Dockerfile``::
+
+        FROM python:3.12-slim
+        WORKDIR /app
+        COPY requirements.txt .
+        RUN pip install -r requirements.txt
+        COPY . .
+        CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
+
+    ``pyproject.toml``::
+
+        [project]
+        name = "shop"
+        version = "0.1.0"
+        dependencies = ["fastapi", "uvicorn", "redis"]
+
+    ``requirements.txt``::
+
+        fastapi
+        uvicorn
+
+    ``app/main.py``::
+
+        import redis
+        from fastapi import FastAPI
+
+        app = FastAPI()
+
+After
+    ``requirements.txt``::
+
+        fastapi
+        uvicorn
+        redis
+
 Fix
     Install the project manifest itself in the image (``pip install .``, ``uv sync --no-dev``,
     ``poetry install --only main``) or regenerate the requirements file from it

@@ -17,9 +17,16 @@ What it checks
     the app, dev/test groups included. One subject per (app, distribution): ``backend:sentry-sdk``.
     A framework whose public API is another distribution declares it too (``fastapi`` →
     ``pydantic``, ``starlette``; ``flask`` → ``werkzeug``, ``jinja2``); anything else that the
-    app's lockfile (uv.lock, poetry.lock, pdm.lock, pylock.toml) installs through a declared
+    app's lockfile (uv.lock, poetry.lock, pdm.lock, pylock.toml, or the compiled requirements
+    file the image installs: ``# via`` annotations) installs through a declared
     distribution is a WARNING. Without a lockfile that cannot be known, and the ERROR says so.
     A runtime file that no parser can read makes the verdict for its app incomplete: ERROR.
+    When the image installs a library whose source is in the repository (``mem0ai`` from PyPI
+    with ``mem0/`` at the root, ``pip install ../sdk``), the library modules the app imports
+    -- and what they import, provider registries only for the keys the app names -- are the
+    app's runtime code too, judged against the library's main dependencies (plus the extras
+    the install names) and what the image installs; the library's own optional imports
+    (``try``/``except ImportError``) stay warnings.
 
 Why it matters
     An import that is not installed crashes the request, worker or startup that reaches it — or,
@@ -32,15 +39,48 @@ Example
     in backend/pyproject.toml, the manifest backend/Dockerfile installs; the import is guarded by
     an except clause, so the failure is silent``
 
+Before
+    ``Dockerfile``::
+
+        FROM python:3.12-slim
+        WORKDIR /app
+        COPY requirements.txt .
+        RUN pip install -r requirements.txt
+        COPY . .
+        CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
+
+    ``requirements.txt``::
+
+        fastapi
+        uvicorn
+
+    ``app/main.py``::
+
+        import redis
+        from fastapi import FastAPI
+
+        app = FastAPI()
+        cache = redis.Redis(host="redis")
+
+After
+    ``requirements.txt``::
+
+        fastapi
+        uvicorn
+        redis
+
 Fix
     Add the distribution to the manifest the image installs (``"sentry-sdk"`` in
     ``[project].dependencies``), test-only packages to the test/dev group; when the import name
     maps to a distribution the plugin cannot guess, add ``[tool.kabul.import-map]``. Severity:
     ERROR for runtime code, including a guarded import whose handler only logs a warning (the
     feature is silently lost); WARNING when the package is only installed transitively, only
-    tests import it, the name only resembles a declared distribution, or every import is an
+    tests import it, the name only resembles a declared distribution, every import is an
     explicit optional one (the handler re-raises with advice, falls back quietly, or the code
-    installs the package on demand).
+    installs the package on demand), or the app declares it only for development (a dev/test/docs
+    group, ``requirements-dev.txt``) and imports it only inside functions (a development command
+    such as ``def dev_start(): import watchfiles``: only that code path fails in production; a
+    module-level import of it stays an ERROR).
 """
 
 from __future__ import annotations
@@ -48,6 +88,9 @@ from __future__ import annotations
 from pytest_kabul.checks.dependencies._advice import (
     add_advice,
     describe,
+    library_advice,
+    library_head,
+    library_of,
     optional_advice,
     optional_declaration,
     test_advice,
@@ -56,10 +99,12 @@ from pytest_kabul.checks.dependencies._advice import (
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.docker.installs import ImageInstall, app_manifests, production_install
+from pytest_kabul.project.python.apps import PythonApp
 from pytest_kabul.project.python.distributions import guaranteed_by
+from pytest_kabul.project.python.import_scope import enclosing_function
 from pytest_kabul.project.python.imports import Guard
 from pytest_kabul.project.python.locks import Lock
-from pytest_kabul.project.python.manifests.model import Declared, DepKind
+from pytest_kabul.project.python.manifests.model import DEV_WORDS, Declared, DepKind
 from pytest_kabul.project.python.scripts import inline_script
 from pytest_kabul.project.python.usages import AppUsages, Site, Usage, app_usage_sets
 from pytest_kabul.registry import Check, Evaluation
@@ -91,7 +136,9 @@ def _evidence(sites: tuple[Site, ...]) -> tuple[Evidence, ...]:
 
 def _weight(sites: tuple[Site, ...]) -> tuple[Severity, str]:
     """ERROR unless every site is an explicit optional import; the message's guard note."""
-    kinds = {s.guard for s in sites}
+    # A library's own handler (re-raise with advice, a warning and a fallback) is its author's
+    # explicit optional feature, not the service's silent failure.
+    kinds = {Guard.QUIET if s.library and s.guard == Guard.WARNS else s.guard for s in sites}
     if Guard.NONE in kinds:
         return Severity.ERROR, ""
     if Guard.WARNS in kinds:
@@ -199,8 +246,23 @@ def _judge(project: Project, usage: Usage, ctx: _Context) -> list[Finding]:
             return []  # e.g. pydantic through fastapi: part of the framework's public API
         first = runtime[0]
         head = f"'{first.name}' is imported but '{usage.key}' is not declared in {install.label}"
+        library = library_of(project, runtime)
+        if library is not None:
+            head = library_head(library, first, usage.key, app.name, install)
         closure = ctx.runtime()
         via = next((closure[c] for c in cands if c in closure), None)
+        if library is not None and all(s.via for s in runtime) and via is None:
+            return [
+                Finding(
+                    code=check.code,
+                    severity=Severity.WARNING,
+                    subject=usage.subject,
+                    message=f"{head}; it is only installed as a dependency of {first.via}",
+                    remediation=library_advice(project, app, install, library, usage.key),
+                    location=Location(first.path, first.line),
+                    evidence=_evidence(runtime),
+                )
+            ]
         if via is not None and ctx.lock is not None:
             return [
                 Finding(
@@ -219,6 +281,9 @@ def _judge(project: Project, usage: Usage, ctx: _Context) -> list[Finding]:
         if ambiguous is not None:
             return [ambiguous]
         severity, note = _weight(runtime)
+        lazy = _lazy_dev_note(project, app, cands, runtime) if severity is Severity.ERROR else ""
+        if lazy:
+            severity, note = Severity.WARNING, lazy
         decls = [d for m in app_manifests(project, app) for d in m.deps if d.name in cands]
         optional = optional_declaration(install, decls) if install.dockerfile else None
         if optional is not None:
@@ -247,13 +312,18 @@ def _judge(project: Project, usage: Usage, ctx: _Context) -> list[Finding]:
             message += (
                 f"; no lockfile: whether '{usage.key}' arrives transitively cannot be known here"
             )
+        advice = (
+            library_advice(project, app, install, library, usage.key)
+            if library is not None
+            else add_advice(project, app, install, usage.key)
+        )
         return [
             Finding(
                 code=check.code,
                 severity=severity,
                 subject=usage.subject,
                 message=message + note,
-                remediation=add_advice(project, app, install, usage.key),
+                remediation=advice,
                 location=Location(first.path, first.line),
                 evidence=_evidence(usage.sites),
             )
@@ -282,6 +352,39 @@ def _judge(project: Project, usage: Usage, ctx: _Context) -> list[Finding]:
     ]
 
 
+def _lazy_dev_note(
+    project: Project, app: PythonApp, cands: tuple[str, ...], sites: tuple[Site, ...]
+) -> str:
+    """The note for a distribution the app declares only for development and imports only
+    inside functions (``def dev_start(): import watchfiles``): a deliberate development feature
+    whose one code path fails in production, not a crash at import; "" otherwise."""
+    decls = [d for m in app_manifests(project, app) for d in m.deps if d.name in cands]
+    if not decls or not all(_dev_declaration(d) for d in decls):
+        return ""
+    functions = [enclosing_function(project, s.path, s.line) for s in sites]
+    if not functions or any(f is None for f in functions):
+        return ""
+    where = ", ".join(
+        sorted({f"{s.path}:{s.line} in {f}()" for s, f in zip(sites, functions, strict=True)})
+    )
+    group = sorted({d.group or d.source for d in decls})[0]
+    return (
+        f"; it is declared only for development ({group}) and imported only inside functions"
+        f" ({where}), so only those code paths fail in production"
+    )
+
+
+def _dev_declaration(decl: Declared) -> bool:
+    name = decl.source.rsplit("/", 1)[-1].lower()
+    if decl.kind is DepKind.GROUP:
+        return any(w in decl.group.lower() for w in DEV_WORDS) or decl.group == ""
+    return (
+        decl.kind is DepKind.RUNTIME
+        and name.startswith("requirements")
+        and any(w in name for w in DEV_WORDS)
+    )
+
+
 def _incomplete(found: AppUsages) -> list[Finding]:
     return [
         Finding(
@@ -295,6 +398,26 @@ def _incomplete(found: AppUsages) -> list[Finding]:
             location=Location(path),
         )
         for path in found.unreadable
+    ]
+
+
+def _unread_manifests(project: Project, found: AppUsages) -> list[Finding]:
+    """A manifest of the app that could not be read completely (a ``tool = "x"`` pyproject,
+    invalid INI, a URL requirement that names no package): what it declares is unknown."""
+    paths = {*found.app.manifests, *(m.path for m in app_manifests(project, found.app))}
+    bad = sorted({p.path for p in project.problems if p.path in paths})
+    return [
+        Finding(
+            code=check.code,
+            severity=Severity.ERROR,
+            subject=f"{found.app.name}:{path}",
+            message=f"{path} could not be read completely, so what it declares is unknown and"
+            f" KAB101 is incomplete for {found.app.name} (see KAB001 for why)",
+            remediation=f"Fix {path} so pip and pytest-kabul can read every declaration (a URL"
+            " requirement needs a name: `name @ git+https://…`).",
+            location=Location(path),
+        )
+        for path in bad
     ]
 
 
@@ -315,4 +438,7 @@ def evaluate(project: Project) -> Evaluation:
                 findings.extend(_judge_script(project, usage))
             else:
                 findings.extend(_judge(project, usage, ctx))
+        unread = _unread_manifests(project, found)  # after the judging read every manifest
+        findings.extend(unread)
+        subjects.extend(f.subject for f in unread)
     return Evaluation.build(subjects=sorted(set(subjects)), findings=findings)

@@ -20,6 +20,24 @@ Why it matters
 Example
     ``docker-compose.yml:9 db (postgres) publishes 5432:5432 on all interfaces``
 
+Before
+    ``docker-compose.yml``::
+
+        services:
+          db:
+            image: postgres:16
+            ports:
+              - "5432:5432"
+
+After
+    ``docker-compose.yml``::
+
+        services:
+          db:
+            image: postgres:16
+            ports:
+              - "127.0.0.1:5432:5432"
+
 Fix
     Remove the service's ``ports:`` (other services reach it as ``db:5432`` on the compose
     network), or bind it to loopback: ``"127.0.0.1:5432:5432"``.

@@ -29,6 +29,36 @@ Example
     ``backend/Dockerfile:9 COPY . . ships backend/.env (environment file): no .dockerignore
     entry excludes it``
 
+Before
+    ``Dockerfile``::
+
+        FROM python:3.12-slim
+        WORKDIR /app
+        COPY requirements.txt .
+        RUN pip install -r requirements.txt
+        COPY . .
+        CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
+
+    ``requirements.txt``::
+
+        fastapi
+
+    ``.env``::
+
+        SECRET_KEY=change-me
+
+    ``app/main.py``::
+
+        from fastapi import FastAPI
+
+        app = FastAPI()
+
+After
+    ``.dockerignore``::
+
+        .env
+        .env.*
+
 Fix
     Add a ``.dockerignore`` to the build context with ``**/.env``, ``**/.env.*``,
     ``!**/.env.example``, ``**/*.pem``, ``**/*.key``, ``**/credentials*.json`` (or copy only

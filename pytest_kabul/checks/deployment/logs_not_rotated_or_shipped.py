@@ -20,6 +20,25 @@ Why it matters
 Example
     ``docker-compose.yml:24 api logs to Docker's default json-file driver without max-size``
 
+Before
+    ``docker-compose.yml``::
+
+        services:
+          api:
+            image: ghcr.io/acme/api:1.4
+
+After
+    ``docker-compose.yml``::
+
+        services:
+          api:
+            image: ghcr.io/acme/api:1.4
+            logging:
+              driver: json-file
+              options:
+                max-size: "10m"
+                max-file: "5"
+
 Fix
     Add ``logging: {driver: json-file, options: {max-size: "10m", max-file: "5"}}`` (an
     ``x-logging`` anchor shared by every service), or a shipping driver (``loki``, ``awslogs``,

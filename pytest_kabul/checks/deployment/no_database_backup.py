@@ -24,6 +24,35 @@ Why it matters
 Example
     ``docker-compose.yml:2 nothing backs up the Postgres service db``
 
+Before
+    ``docker-compose.yml``::
+
+        services:
+          db:
+            image: postgres:16
+            volumes:
+              - pgdata:/var/lib/postgresql/data
+        volumes:
+          pgdata: {}
+
+After
+    ``docker-compose.yml``::
+
+        services:
+          db:
+            image: postgres:16
+            volumes:
+              - pgdata:/var/lib/postgresql/data
+          backup:
+            image: prodrigestivill/postgres-backup-local:16
+            environment:
+              POSTGRES_HOST: db
+              SCHEDULE: "@daily"
+            volumes:
+              - ./backups:/backups
+        volumes:
+          pgdata: {}
+
 Fix
     Add a scheduled backup service (e.g. ``prodrigestivill/postgres-backup-local`` or
     ``eeshugerman/postgres-backup-s3``) to the production compose file, copying dumps off the

@@ -8,8 +8,9 @@ What it checks
     image of its Dockerfile) with evidence that it terminates TLS (it publishes 443, Traefik
     entrypoints/cert resolvers/router ``tls`` labels, a Caddyfile site address, nginx
     ``listen 443 ssl``, HAProxy ``bind :443 ssl``, certbot/ACME companions)? And do app services
-    (uvicorn/gunicorn/Next.js/node, or anything built from the project's source) publish their
-    ports on a non-loopback address?
+    (uvicorn/gunicorn/Next.js/node, anything built from the project's source, or a service whose
+    start path runs an ASGI/WSGI server, also through supervisord or a Procfile runner) publish
+    their ports on a non-loopback address?
 
     - no TLS-terminating proxy while apps publish their ports: ERROR;
     - a TLS-terminating proxy, but apps are still published directly: WARNING (bypasses TLS
@@ -32,6 +33,48 @@ Example
     ``docker-compose.yml:27 no TLS-terminating reverse proxy, and api, frontend, admin publish
     their ports to the host (8000, 3000, 3001)``
 
+Before
+    ``docker-compose.yml``::
+
+        services:
+          api:
+            build: .
+            command: uvicorn app.main:app --host 0.0.0.0
+            ports:
+              - "8000:8000"
+
+    ``Dockerfile``::
+
+        FROM python:3.12-slim
+        WORKDIR /app
+        COPY requirements.txt .
+        RUN pip install -r requirements.txt
+        COPY . .
+        CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
+
+After
+    ``docker-compose.yml``::
+
+        services:
+          caddy:
+            image: caddy:2
+            ports:
+              - "80:80"
+              - "443:443"
+            volumes:
+              - ./Caddyfile:/etc/caddy/Caddyfile:ro
+          api:
+            build: .
+            command: uvicorn app.main:app --host 0.0.0.0
+            expose:
+              - "8000"
+
+    ``Caddyfile``::
+
+        shop.example.com {
+            reverse_proxy api:8000
+        }
+
 Fix
     Add a Traefik/Caddy/nginx service that publishes only 80/443 and terminates TLS (ACME), route
     the apps through it, and remove the apps' ``ports:`` (or bind them to ``127.0.0.1``).
@@ -46,6 +89,7 @@ from pytest_kabul.project.compose.load import compose_models
 from pytest_kabul.project.compose.model import ComposeModel, ComposeService, PortMapping
 from pytest_kabul.project.compose.roles import dev_reason, is_app, proxy_kind, public_ports
 from pytest_kabul.project.core import Project
+from pytest_kabul.project.deploy.startpaths import start_paths
 from pytest_kabul.project.deploy.tls_configs import host_proxy_configs
 from pytest_kabul.registry import Check, Evaluation
 
@@ -72,7 +116,12 @@ def judge(project: Project, model: ComposeModel) -> tuple[list[Finding], str]:
     """The findings for one model and a note explaining a pass."""
     started = model.started
     proxies = [s for s in started if proxy_kind(project, s)]
-    exposed = [(s, public_ports(s)) for s in started if is_app(project, s) and public_ports(s)]
+    servers = {p.subject for p in start_paths(project) if p.server is not None}
+    exposed = [
+        (s, public_ports(s))
+        for s in started
+        if (is_app(project, s) or f"{model.subject}:{s.name}" in servers) and public_ports(s)
+    ]
     exposed.sort(key=lambda item: (item[0].where("ports")[0], item[0].where("ports")[1] or 0))
     subject = model.subject
     lines = "\n".join(

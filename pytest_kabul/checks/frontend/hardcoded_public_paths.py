@@ -14,6 +14,44 @@ Why it matters
 Example
     ``admin/middleware.ts:5 4 paths listed inline in publicPaths``
 
+Before
+    ``package.json``::
+
+        {"dependencies": {"next": "16.0.0"}}
+
+    ``middleware.ts``::
+
+        const publicPaths = ['/', '/login', '/register'];
+
+        export function middleware(req) {
+          return publicPaths.includes(req.nextUrl.pathname);
+        }
+
+    ``app/page.tsx``::
+
+        export default function P() { return null; }
+
+    ``app/login/page.tsx``::
+
+        export default function P() { return null; }
+
+    ``app/register/page.tsx``::
+
+        export default function P() { return null; }
+
+After
+    ``middleware.ts``::
+
+        import { PUBLIC_PATHS } from './config/routes';
+
+        export function middleware(req) {
+          return PUBLIC_PATHS.includes(req.nextUrl.pathname);
+        }
+
+    ``config/routes.ts``::
+
+        export const PUBLIC_PATHS = ['/', '/login', '/register'] as const;
+
 Fix
     Move the lists to one routes module (``lib/routes.ts``) that pages and links also use, and
     import it in the middleware. ``config.matcher`` must stay a literal (Next reads it at build

@@ -28,6 +28,32 @@ Why it matters
 Example
     ``frontend/package.json: Next 14.2.15 with output: 'standalone' and sharp not declared``
 
+Before
+    ``frontend/package.json``::
+
+        {
+          "dependencies": {"next": "14.2.15", "react": "18.3.1"}
+        }
+
+    ``frontend/next.config.js``::
+
+        module.exports = { output: 'standalone' };
+
+    ``frontend/app/page.tsx``::
+
+        import Image from 'next/image';
+
+        export default function Home() {
+          return <Image src="/hero.png" alt="" width={800} height={400} />;
+        }
+
+After
+    ``frontend/package.json``::
+
+        {
+          "dependencies": {"next": "14.2.15", "react": "18.3.1", "sharp": "0.33.5"}
+        }
+
 Fix
     Next < 15: ``npm install sharp`` (a production dependency). Next >= 15: regenerate the
     lockfile so it contains the Linux binaries (``npm install --os=linux --libc=musl --cpu=x64

@@ -21,6 +21,36 @@ Why it matters
 Example
     ``admin/middleware.ts:8 /auth/password-reset matches no route under app/ or pages/``
 
+Before
+    ``package.json``::
+
+        {"dependencies": {"next": "16.0.0"}}
+
+    ``middleware.ts``::
+
+        import { PUBLIC } from './config/routes';
+
+        export function middleware(req) {
+          return PUBLIC.includes(req.nextUrl.pathname);
+        }
+
+    ``config/routes.ts``::
+
+        export const PUBLIC = ['/', '/auth/password-reset'] as const;
+
+    ``app/page.tsx``::
+
+        export default function P() { return null; }
+
+    ``app/auth/reset-password/page.tsx``::
+
+        export default function P() { return null; }
+
+After
+    ``config/routes.ts``::
+
+        export const PUBLIC = ['/', '/auth/reset-password'] as const;
+
 Fix
     Update or remove the entry; better, derive the list from one routes module (KAB701).
 """

@@ -15,6 +15,7 @@ from pytest_kabul.project.migrations.alembic_envs import (
     graph,
 )
 from pytest_kabul.registry import Evaluation
+from pytest_kabul.services.pgstats import user_tables
 from pytest_kabul.services.postgres import Database, PostgresService
 
 FIXTURE = "kabul_postgres"
@@ -105,22 +106,13 @@ def _assert_ours(env: AlembicEnv, pg: PostgresService, db: Database, outcome: Ou
     """Alembic reported the heads, yet the throwaway database is empty: env.py migrated
     another database (a URL it builds itself, a .env it loads with override=True)."""
     reached_head = upgraded(outcome) and set(outcome.current) == set(outcome.heads)
-    if reached_head and outcome.heads and not _user_tables(pg, db.name):
+    if reached_head and outcome.heads and not user_tables(pg, db.name):
         raise SafetyError(
             f"{env.env_py or 'env.py'} reported `alembic upgrade head` done, but the"
             " throwaway database pytest-kabul created saw no migration: it migrated some other"
             " database. Stop and check which database it reached; name the variable env.py"
             " reads in [tool.kabul.live] database_env"
         )
-
-
-def _user_tables(pg: PostgresService, dbname: str) -> int:
-    rows = pg.execute(
-        "SELECT count(*) FROM pg_tables"
-        " WHERE schemaname NOT IN ('pg_catalog', 'information_schema')",
-        dbname=dbname,
-    )
-    return int(str(rows[0][0])) if rows else 0
 
 
 def judge(outcome: Outcome) -> Outcome:

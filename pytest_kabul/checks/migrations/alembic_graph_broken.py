@@ -21,6 +21,38 @@ Why it matters
 Example
     ``backend/alembic.ini:3 2 heads (1a2b, 3c4d): `alembic upgrade head` fails``
 
+Before
+    ``alembic.ini``::
+
+        [alembic]
+        script_location = alembic
+
+    ``alembic/env.py``::
+
+        from alembic import context
+
+    ``alembic/versions/1a2b_users.py``::
+
+        revision = "1a2b"
+        down_revision = None
+
+    ``alembic/versions/3c4d_orders.py``::
+
+        revision = "3c4d"
+        down_revision = "1a2b"
+
+    ``alembic/versions/5e6f_tags.py``::
+
+        revision = "5e6f"
+        down_revision = "1a2b"
+
+After
+    ``alembic/versions/7a8b_merge.py``::
+
+        # alembic merge heads
+        revision = "7a8b"
+        down_revision = ("3c4d", "5e6f")
+
 Fix
     Merge the heads (``alembic merge -m "merge heads" <a> <b>``), point the dangling
     ``down_revision`` at the real parent, give duplicate revisions fresh ids, or generate the

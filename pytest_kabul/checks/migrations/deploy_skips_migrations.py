@@ -16,7 +16,10 @@ What it checks
     ``create_all`` is skipped (citing that call); a ``create_all`` in a CLI command, a
     seed/reset script or an unused helper does not count. A server whose start-up reaches no
     SQLAlchemy, Alembic or SQL driver code is not a subject. A production image whose ``CMD``
-    runs ``--reload`` is still judged, and the finding says the reloader is a defect too.
+    runs ``--reload`` is still judged, and the finding says the reloader is a defect too. A
+    one-shot migration service the server depends on without ``service_completed_successfully``
+    (list form, ``service_started``) migrates on every deploy but races the server's start: a
+    WARNING.
 
 Why it matters
     With ``create_all`` skipped in production the schema exists only if Alembic ran. A path
@@ -26,6 +29,65 @@ Why it matters
 Example
     ``docker-compose.yml:14 docker-compose.yml:backend starts uvicorn app.main:app without
     alembic upgrade running before it``
+
+Before
+    ``docker-compose.yml``::
+
+        services:
+          api:
+            build: .
+            command: uvicorn app.main:app --host 0.0.0.0
+
+    ``Dockerfile``::
+
+        FROM python:3.12-slim
+        WORKDIR /app
+        COPY requirements.txt .
+        RUN pip install -r requirements.txt
+        COPY . .
+        CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
+
+    ``requirements.txt``::
+
+        fastapi
+        sqlalchemy
+        alembic
+
+    ``alembic.ini``::
+
+        [alembic]
+        script_location = alembic
+
+    ``alembic/env.py``::
+
+        from alembic import context
+
+    ``alembic/versions/1a2b_users.py``::
+
+        revision = "1a2b"
+        down_revision = None
+
+    ``app/db.py``::
+
+        from sqlalchemy import create_engine
+
+        engine = create_engine("postgresql://app@db/app")
+
+    ``app/main.py``::
+
+        from fastapi import FastAPI
+
+        from app.db import engine
+
+        app = FastAPI()
+
+After
+    ``docker-compose.yml``::
+
+        services:
+          api:
+            build: .
+            command: sh -c "alembic upgrade head && uvicorn app.main:app --host 0.0.0.0"
 
 Fix
     Run ``alembic upgrade head`` before the server in that path: a prestart script
@@ -71,6 +133,29 @@ def _remediation(path: StartPath) -> str:
     )
 
 
+def _race(path: StartPath) -> Finding:
+    """A one-shot migration service the server depends_on without waiting for it to finish."""
+    assert path.migration is not None
+    assert path.server is not None
+    m = path.migration
+    service = m.via.split()[1] if m.via.startswith("depends_on ") else m.via
+    return Finding(
+        code=check.code,
+        severity=Severity.WARNING,
+        subject=path.subject,
+        message=(
+            f"{path.subject} starts {path.server.program} while the one-shot service {service}"
+            f" runs `{m.description}` ({m.location}), but depends_on does not wait for it to"
+            " finish, so the server can serve requests before the schema is migrated"
+        ),
+        remediation=(
+            f"In {path.location.path}, make service {path.subject.rsplit(':', 1)[-1]} wait for"
+            f" it: depends_on: {{{service}: {{condition: service_completed_successfully}}}}."
+        ),
+        location=path.location,
+    )
+
+
 _RELOAD = (
     "; its start command also runs --reload, a development auto-reloader that restarts the"
     " server on file changes and must not run in production"
@@ -107,6 +192,9 @@ def evaluate(project: Project) -> Evaluation:
             continue
         subjects.append(path.subject)
         reload = _RELOAD if server.reload else ""
+        if path.migration is not None and not path.migration.awaited:
+            findings.append(_race(path))
+            continue
         if path.migration is not None:
             m = path.migration
             notes[path.subject] = f"migrates via {m.via}: {m.description} ({m.location}){reload}"

@@ -14,6 +14,34 @@ Example
     ``backend/alembic/versions/0001_initial.py migration round trip fails while downgrading at
     revision 1a2b3c4d5e6f``
 
+Before
+    ``alembic/versions/1a2b_initial.py``::
+
+        revision = "1a2b"
+        down_revision = None
+
+
+        def upgrade():
+            op.create_table("users", sa.Column("id", sa.Integer, primary_key=True))
+
+
+        def downgrade():
+            pass  # the table stays: upgrading again fails
+
+After
+    ``alembic/versions/1a2b_initial.py``::
+
+        revision = "1a2b"
+        down_revision = None
+
+
+        def upgrade():
+            op.create_table("users", sa.Column("id", sa.Integer, primary_key=True))
+
+
+        def downgrade():
+            op.drop_table("users")
+
 Fix
     Make each ``downgrade()`` the exact inverse of its ``upgrade()``: drop what it created,
     including enum types (``sa.Enum(name=...).drop(op.get_bind(), checkfirst=True)``).

@@ -15,6 +15,29 @@ Example
     ``backend/alembic/versions/3f2a_add_baker_role.py `alembic upgrade head` fails on an empty
     database at revision 3f2a9c1d4e5b: type "userrole" does not exist``
 
+Before
+    ``alembic/versions/3f2a_add_role.py``::
+
+        revision = "3f2a"
+        down_revision = "1a2b"
+
+
+        def upgrade():
+            # the enum type is never created on a fresh database
+            op.add_column("users", sa.Column("role", sa.Enum(name="userrole", create_type=False)))
+
+After
+    ``alembic/versions/3f2a_add_role.py``::
+
+        revision = "3f2a"
+        down_revision = "1a2b"
+
+
+        def upgrade():
+            role = sa.Enum("customer", "baker", name="userrole")
+            role.create(op.get_bind(), checkfirst=True)
+            op.add_column("users", sa.Column("role", role))
+
 Fix
     Make the chain self-contained: the revision that first uses a type, table or extension
     must create it (``sa.Enum(...).create(op.get_bind(), checkfirst=True)``), or add a new base

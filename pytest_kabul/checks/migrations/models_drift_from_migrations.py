@@ -16,6 +16,28 @@ Example
     ``backend/alembic.ini:2 the migrated database differs from the models: 1 difference``
     with the evidence ``add_column users.nickname VARCHAR(64)``.
 
+Before
+    ``app/models.py``::
+
+        class User(Base):
+            __tablename__ = "users"
+            id = Column(Integer, primary_key=True)
+            nickname = Column(String(64))  # no migration adds it
+
+After
+    ``alembic/versions/4b5c_add_nickname.py``::
+
+        revision = "4b5c"
+        down_revision = "3f2a"
+
+
+        def upgrade():
+            op.add_column("users", sa.Column("nickname", sa.String(64)))
+
+
+        def downgrade():
+            op.drop_column("users", "nickname")
+
 Fix
     Generate the missing migration (``alembic revision --autogenerate -m "..."``), review it,
     and commit it; or exclude tables that another system owns.

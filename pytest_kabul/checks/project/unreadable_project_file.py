@@ -15,6 +15,26 @@ Why it matters
 Example
     ``backend/pyproject.toml:3 invalid TOML: Expected '=' after a key``
 
+Before
+    ``pyproject.toml``::
+
+        [project]
+        name = "shop"
+        version "0.1.0"
+
+    ``app/main.py``::
+
+        from fastapi import FastAPI
+
+        app = FastAPI()
+
+After
+    ``pyproject.toml``::
+
+        [project]
+        name = "shop"
+        version = "0.1.0"
+
 Fix
     Repair the file, or exclude it with ``[tool.kabul] exclude = ["path/glob"]``.
 """

@@ -23,6 +23,32 @@ Example
     ``docker-compose.yml:31 redis: --maxmemory-policy allkeys-lru evicts the Celery broker of
     worker (CELERY_BROKER_URL)``
 
+Before
+    ``docker-compose.yml``::
+
+        services:
+          redis:
+            image: redis:7
+            command: redis-server --maxmemory 256mb --maxmemory-policy allkeys-lru
+          worker:
+            build: .
+            command: celery -A app.worker worker
+            environment:
+              CELERY_BROKER_URL: redis://redis:6379/0
+
+After
+    ``docker-compose.yml``::
+
+        services:
+          redis:
+            image: redis:7
+            command: redis-server --maxmemory 256mb --maxmemory-policy noeviction
+          worker:
+            build: .
+            command: celery -A app.worker worker
+            environment:
+              CELERY_BROKER_URL: redis://redis:6379/0
+
 Fix
     Use ``--maxmemory-policy noeviction`` for the Redis that holds queues, results, counters and
     tokens, and give caches their own Redis (or database) with an evicting policy.

@@ -18,6 +18,27 @@ Example
     ``backend/app/middleware/throttle.py:12 custom rate limiter IPThrottleMiddleware keeps its
     counters in process memory (self.requests (defaultdict)); 2 processes are configured``
 
+Before
+    ``requirements.txt``::
+
+        fastapi
+        slowapi
+
+    ``app/limits.py``::
+
+        from slowapi import Limiter
+        from slowapi.util import get_remote_address
+
+        limiter = Limiter(key_func=get_remote_address)
+
+After
+    ``app/limits.py``::
+
+        from slowapi import Limiter
+        from slowapi.util import get_remote_address
+
+        limiter = Limiter(key_func=get_remote_address, storage_uri="redis://redis:6379")
+
 Fix
     Keep the counters in Redis: slowapi ``Limiter(storage_uri=settings.REDIS_URL)``,
     fastapi-limiter with a Redis bucket, or ``INCR`` + ``EXPIRE`` in the middleware.

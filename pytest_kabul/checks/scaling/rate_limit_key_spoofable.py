@@ -15,6 +15,28 @@ Example
     ``backend/app/limits.py:9 slowapi rate limiter limiter keys clients by slowapi get_ipaddr
     ("X-Forwarded-For"), which the client controls``
 
+Before
+    ``requirements.txt``::
+
+        fastapi
+        slowapi
+
+    ``app/limits.py``::
+
+        from slowapi import Limiter
+        from slowapi.util import get_ipaddr
+
+        limiter = Limiter(key_func=get_ipaddr, storage_uri="redis://redis:6379")
+
+After
+    ``app/limits.py``::
+
+        from slowapi import Limiter
+        from slowapi.util import get_remote_address
+
+        # the proxy in front sets the client address (uvicorn --proxy-headers)
+        limiter = Limiter(key_func=get_remote_address, storage_uri="redis://redis:6379")
+
 Fix
     Key by the socket address (``request.client.host``, slowapi ``get_remote_address``) and let
     only a trusted reverse proxy set it (``--forwarded-allow-ips`` = the proxy's address).

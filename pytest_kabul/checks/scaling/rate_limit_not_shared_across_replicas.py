@@ -20,6 +20,28 @@ Example
     ``KAB451[backend:app.main:app] two replicas accepted 40 requests where one accepted 20
     (GET /api/v1/__kabul_probe__, 200 per burst): the rate limit is counted per process``
 
+Before
+    ``app/main.py``::
+
+        from fastapi import FastAPI
+        from slowapi import Limiter
+        from slowapi.util import get_remote_address
+
+        limiter = Limiter(key_func=get_remote_address)  # memory:// in each process
+        app = FastAPI()
+
+After
+    ``app/main.py``::
+
+        import os
+
+        from fastapi import FastAPI
+        from slowapi import Limiter
+        from slowapi.util import get_remote_address
+
+        limiter = Limiter(key_func=get_remote_address, storage_uri=os.environ["REDIS_URL"])
+        app = FastAPI()
+
 Fix
     Store the limiter's counters in Redis (see KAB401) and re-run the check.
 """
@@ -130,9 +152,9 @@ def run(project: Project, subject: str, services: Mapping[str, Any]) -> list[Fin
     try:
         replicas = services["kabul_replicas"].start(n=2, app=app)
     except ReplicaStartError as exc:
-        from pytest_kabul.live.launch import last_error, start_failure
+        from pytest_kabul.live.launch import last_error
 
-        reason = start_failure(exc) or (
+        reason = services["kabul_replicas"].could_not_start(exc) or (
             f"the app did not start ({exc.args[0]}): {last_error(exc.log_tail)}; give missing"
             " values in [tool.kabul.live.env]"
         )
@@ -147,7 +169,7 @@ def run(project: Project, subject: str, services: Mapping[str, Any]) -> list[Fin
             if result.verdict is not Verdict.NO_LIMIT:
                 break
     finally:
-        replicas.stop()
+        services["kabul_replicas"].stop(replicas)
     last = results[-1]
     transcript = Evidence(title="probe", text="\n\n".join(r.summary() for r in results))
     logs = Evidence(title="replica log tails", text=replicas.log_tails(lines=10))

@@ -13,6 +13,49 @@ Example
     ``backend/app/middleware/limit.py:31 custom rate limiter RedisRateLimit lets requests
     through when its storage fails``
 
+Before
+    ``requirements.txt``::
+
+        fastapi
+        redis
+
+    ``app/limit.py``::
+
+        import redis
+        from starlette.responses import Response
+
+        r = redis.Redis(host="redis")
+
+
+        class RateLimit:
+            async def dispatch(self, request, call_next):
+                try:
+                    n = r.incr(request.client.host)
+                except redis.RedisError:
+                    return await call_next(request)
+                if n > 5:
+                    return Response(status_code=429)
+                return await call_next(request)
+
+After
+    ``app/limit.py``::
+
+        import redis
+        from starlette.responses import Response
+
+        r = redis.Redis(host="redis")
+
+
+        class RateLimit:
+            async def dispatch(self, request, call_next):
+                try:
+                    n = r.incr(request.client.host)
+                except redis.RedisError:
+                    return Response(status_code=503)
+                if n > 5:
+                    return Response(status_code=429)
+                return await call_next(request)
+
 Fix
     Fail closed on storage errors (answer 503 or 429), or fall back to a local limit with an
     alert, and monitor the limiter's storage errors.

@@ -18,6 +18,25 @@ Example
     ``KAB251[backend:app.main:app] started with APP_ENV=production and without
     MAILGUN_DOMAIN, SMTP_HOST, the app served GET /health (200)``
 
+Before
+    ``app/config.py``::
+
+        import os
+
+        SMTP_HOST = os.environ.get("SMTP_HOST")  # None in production: mail silently off
+
+After
+    ``app/config.py``::
+
+        from pydantic_settings import BaseSettings
+
+
+        class Settings(BaseSettings):
+            smtp_host: str  # the app refuses to start without it
+
+
+        settings = Settings()
+
 Fix
     Declare the variables as required fields of the Settings class (no default), or check them
     in the app's lifespan when running in production, so start-up fails and names them.
@@ -167,7 +186,6 @@ def evaluate(project: Project) -> Evaluation:
 @check.live_runner(fixtures=("kabul_replicas",))
 def run(project: Project, subject: str, services: Mapping[str, Any]) -> LiveResult:
     from pytest_kabul.errors import ReplicaStartError
-    from pytest_kabul.live.launch import start_failure
     from pytest_kabul.services.replicas import http_status
 
     app = next(a for a in asgi_apps(project) if a.subject == subject)
@@ -187,21 +205,23 @@ def run(project: Project, subject: str, services: Mapping[str, Any]) -> LiveResu
             n=1, env=prod, app=app, unset=missing, health=path
         )
     except ReplicaStartError as exc:
+        cause = services["kabul_replicas"].could_not_start(exc)
+        if cause is not None:  # the environment, not the app: it never got to its config
+            raise ServiceUnavailable(cause) from None
         named = [name for name in missing if name in exc.log_tail]
         if named:  # refused to start and said why: what we want
             return LiveResult(observed=f"refused to start: log names {', '.join(named)}")
-        cause = start_failure(exc)
-        if cause is not None:
-            raise ServiceUnavailable(cause) from None
+        from pytest_kabul.live.launch import last_error
+
         raise CheckSkipped(
             f"the app did not start without {', '.join(missing)}, but its output names none"
-            " of them; judge it by hand"
+            f" of them (last error: {last_error(exc.log_tail)}); judge it by hand"
         ) from None
     try:
         status = http_status(replicas.replicas[0].port, path, timeout=5.0)
         tails = replicas.log_tails(lines=10)
     finally:
-        replicas.stop()
+        services["kabul_replicas"].stop(replicas)
     if status == 404:
         raise CheckSkipped(
             f"could not probe: GET {path} answered 404; set [tool.kabul.live] health_path"

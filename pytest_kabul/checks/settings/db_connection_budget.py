@@ -25,6 +25,55 @@ Example
     ``backend/app/db.py:7 api 2 replicas x 4 workers x (5 + 10) = 120 connections > 97 usable
     of max_connections 100``
 
+Before
+    ``docker-compose.yml``::
+
+        services:
+          db:
+            image: postgres:16
+            command: postgres -c max_connections=40
+          api:
+            build: .
+            command: gunicorn app.main:app -k uvicorn.workers.UvicornWorker -w 4
+            deploy:
+              replicas: 2
+
+    ``Dockerfile``::
+
+        FROM python:3.12-slim
+        WORKDIR /app
+        COPY requirements.txt .
+        RUN pip install -r requirements.txt
+        COPY . .
+        CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
+
+    ``requirements.txt``::
+
+        fastapi
+        sqlalchemy
+        gunicorn
+
+    ``app/db.py``::
+
+        from sqlalchemy import create_engine
+
+        engine = create_engine("postgresql://app@db/app", pool_size=5, max_overflow=10)
+
+    ``app/main.py``::
+
+        from fastapi import FastAPI
+
+        from app.db import engine
+
+        app = FastAPI()
+
+After
+    ``app/db.py``::
+
+        from sqlalchemy import create_engine
+
+        engine = create_engine("postgresql://app@db/app", pool_size=3, max_overflow=0)
+
 Fix
     Lower ``pool_size``/``max_overflow`` per process (the budget divided by the processes), raise
     ``max_connections`` (``command: postgres -c max_connections=300``, with the memory for it),

@@ -34,6 +34,58 @@ Why it matters
 Example
     ``docker-compose.yml:37 api is given LEGACY_CACHE_TTL, but no code of backend reads it``
 
+Before
+    ``docker-compose.yml``::
+
+        services:
+          api:
+            build: .
+            environment:
+              DATABASE_URL: postgresql://app@db/app
+              LEGACY_CACHE_TTL: "60"
+
+    ``Dockerfile``::
+
+        FROM python:3.12-slim
+        WORKDIR /app
+        COPY requirements.txt .
+        RUN pip install -r requirements.txt
+        COPY . .
+        CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
+
+    ``requirements.txt``::
+
+        fastapi
+        pydantic-settings
+
+    ``app/config.py``::
+
+        from pydantic_settings import BaseSettings
+
+
+        class Settings(BaseSettings):
+            database_url: str
+
+
+        settings = Settings()
+
+    ``app/main.py``::
+
+        from fastapi import FastAPI
+
+        from app.config import settings
+
+        app = FastAPI()
+
+After
+    ``docker-compose.yml``::
+
+        services:
+          api:
+            build: .
+            environment:
+              DATABASE_URL: postgresql://app@db/app
+
 Fix
     Remove the variable, or declare it in the Settings class (and read it from there); pass
     every required setting in the service's ``environment:``/``env_file``; keep

@@ -14,13 +14,16 @@ What it checks
     judged; ``alembic/env.py`` is runtime code.
 
     Not reads: writes (``setdefault``, ``os.environ[X] = …``, ``pop``, ``del``, ``putenv``,
-    ``update``), and a read in a function that also sets or removes the same variable (a
-    save/restore around a call). A ``setdefault`` giving a variable a default is shown in the
-    evidence of its reads. Skipped with the reason (``-rs``): names the platform, CI system, OS
-    or interpreter sets (``HOSTNAME``, ``KUBERNETES_SERVICE_HOST``, ``GITHUB_SHA``, ``PYTHON*``…)
-    and private hand-off variables the app sets itself for its child processes. A read only in
-    an ``except`` fallback, an ``if __name__ == "__main__":`` block or an Alembic revision /
-    data migration is a warning, with that reason in the message.
+    ``update``), a read in a function that also sets or removes the same variable (a
+    save/restore around a call), and a notice test: a value only tested in ``if`` statements
+    that tell the user something (``if os.environ.get("APP_PROFILE") == name: print(...)``) or
+    compare it with a value the program holds (an override check), never used as a setting. A
+    ``setdefault`` giving a variable a default is shown in the evidence of its reads. Skipped
+    with the reason (``-rs``): names the platform, CI system, OS or interpreter sets
+    (``HOSTNAME``, ``KUBERNETES_SERVICE_HOST``, ``GITHUB_SHA``, ``PYTHON*``…) and private hand-off
+    variables the app sets itself for its child processes. A read only in an ``except`` fallback,
+    an ``if __name__ == "__main__":`` block or an Alembic revision / data migration is a warning,
+    with that reason in the message.
 
     Subjects: one per (app, variable) read outside the layers — failing, one finding listing
     every read site — plus one per field of a typed layer under its env name, which passes when
@@ -41,6 +44,58 @@ Example
     but is not declared by Settings in backend/app/core/config.py (pydantic-settings class), so
     it is not validated at startup``
 
+
+Before
+    ``requirements.txt``::
+
+        fastapi
+        pydantic-settings
+
+    ``app/config.py``::
+
+        from pydantic_settings import BaseSettings
+
+
+        class Settings(BaseSettings):
+            database_url: str
+
+
+        settings = Settings()
+
+    ``app/email.py``::
+
+        import os
+
+        SMTP_HOST = os.getenv("SMTP_HOST", "localhost")
+
+    ``app/main.py``::
+
+        from fastapi import FastAPI
+
+        from app import email
+        from app.config import settings
+
+        app = FastAPI()
+
+After
+    ``app/config.py``::
+
+        from pydantic_settings import BaseSettings
+
+
+        class Settings(BaseSettings):
+            database_url: str
+            smtp_host: str
+
+
+        settings = Settings()
+
+    ``app/email.py``::
+
+        from app.config import settings
+
+        SMTP_HOST = settings.smtp_host
+
 Fix
     Add a typed field to the app's Settings class (``smtp_host: str``) and read
     ``settings.smtp_host``; when the field already exists, replace the direct read with it.
@@ -53,7 +108,8 @@ from collections import defaultdict
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity
 from pytest_kabul.project.compose.env_contract import EXAMPLE_NAMES, example_lines
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.python.apps import PythonApp, python_apps
+from pytest_kabul.project.deploy.programs import runtime_apps
+from pytest_kabul.project.python.apps import PythonApp
 from pytest_kabul.project.python.settings.classes import (
     SettingsClass,
     accepted_env,
@@ -67,8 +123,10 @@ from pytest_kabul.project.python.settings.layers import (
     holding_layer,
     layers_of,
 )
+from pytest_kabul.project.python.settings.notices import notice_test
 from pytest_kabul.project.python.settings.platform import platform_reason
 from pytest_kabul.project.python.settings.writes import defaults_of, handoff_sites, save_restore
+from pytest_kabul.project.python.usages import app_usage_sets
 from pytest_kabul.registry import Check, Evaluation
 
 check = Check(
@@ -259,7 +317,7 @@ def _documented(project: Project, app: PythonApp) -> set[str]:
 
 @check.evaluator
 def evaluate(project: Project) -> Evaluation:
-    apps = python_apps(project)
+    apps = runtime_apps(project)
     if not apps:
         return Evaluation.skip("no Python app found")
     classes_by_app: dict[str, list[SettingsClass]] = defaultdict(list)
@@ -278,6 +336,8 @@ def evaluate(project: Project) -> Evaluation:
             continue
         if holding_layer(layer_map.get(read.app, ()), read) is not None:
             continue
+        if not read.via and notice_test(project, read.path, read.line) is not None:
+            continue  # tested only to tell the user something, never used as a setting
         if not read.resolved:
             unresolved[read.app].append(read)
         for name in read.names:
@@ -341,6 +401,22 @@ def evaluate(project: Project) -> Evaluation:
         if not layers and not reads_by_app[app.name] and not unresolved[app.name]:
             subjects.append(f"{app.name}:*")
             notes[f"{app.name}:*"] = f"{app.name} reads no environment variable outside Settings"
+    for found in app_usage_sets(project):  # runtime files no parser could read
+        for path in found.unreadable:
+            subject = f"{found.app.name}:{path}"
+            subjects.append(subject)
+            findings.append(
+                Finding(
+                    code=check.code,
+                    severity=Severity.ERROR,
+                    subject=subject,
+                    message=f"the environment reads of {path} could not be read by any Python"
+                    f" parser, so KAB201 is incomplete for {found.app.name} (see KAB001)",
+                    remediation=f"Fix the syntax of {path} (or exclude it with [tool.kabul]"
+                    " exclude if it is not code production runs).",
+                    location=Location(path),
+                )
+            )
     failing = {f.subject for f in findings}
     return Evaluation.build(
         subjects=subjects,

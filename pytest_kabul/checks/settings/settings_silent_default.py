@@ -24,6 +24,46 @@ Example
     ``KAB202 backend/app/core/config.py:21 Settings.smtp_password (SMTP_PASSWORD) defaults to an
     empty string and no validator checks it``
 
+
+Before
+    ``requirements.txt``::
+
+        fastapi
+        pydantic-settings
+
+    ``app/config.py``::
+
+        from pydantic_settings import BaseSettings
+
+
+        class Settings(BaseSettings):
+            database_url: str
+            stripe_secret_key: str = ""
+
+
+        settings = Settings()
+
+    ``app/main.py``::
+
+        from fastapi import FastAPI
+
+        from app.config import settings
+
+        app = FastAPI()
+
+After
+    ``app/config.py``::
+
+        from pydantic_settings import BaseSettings
+
+
+        class Settings(BaseSettings):
+            database_url: str
+            stripe_secret_key: str  # required: startup fails without it
+
+
+        settings = Settings()
+
 Fix
     Make the field required (``smtp_password: SecretStr``), or add a validator that rejects the
     empty value when the integration is enabled.

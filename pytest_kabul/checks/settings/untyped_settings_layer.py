@@ -22,6 +22,56 @@ Example
     ``KAB204 backend/app/config.py:4 backend gathers its configuration in backend/app/config.py
     (starlette Config module), reading 14 variables without a typed, validated settings class``
 
+
+
+Before
+    ``requirements.txt``::
+
+        fastapi
+        starlette
+
+    ``app/config.py``::
+
+        from starlette.config import Config
+
+        config = Config(".env")
+        DATABASE_URL = config("DATABASE_URL")
+        SECRET_KEY = config("SECRET_KEY")
+
+    ``app/main.py``::
+
+        from fastapi import FastAPI
+
+        from app.config import DATABASE_URL
+
+        app = FastAPI()
+
+After
+    ``requirements.txt``::
+
+        fastapi
+        pydantic-settings
+
+    ``app/config.py``::
+
+        from pydantic_settings import BaseSettings
+
+
+        class Settings(BaseSettings):
+            database_url: str
+            secret_key: str
+
+
+        settings = Settings()
+
+    ``app/main.py``::
+
+        from fastapi import FastAPI
+
+        from app.config import settings
+
+        app = FastAPI()
+
 Fix
     Move the variables into a pydantic-settings ``BaseSettings`` class with typed fields
     (required values without a default), instantiate it once at start-up and read

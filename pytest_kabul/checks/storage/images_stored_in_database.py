@@ -22,6 +22,47 @@ Example
     ``backend/app/api/routes/images.py:39 ProcessedImage.original_url receives a data:image
     base64 URL``
 
+Before
+    ``requirements.txt``::
+
+        fastapi
+        sqlalchemy
+
+    ``app/models.py``::
+
+        from sqlalchemy import Column, Integer, Text
+        from sqlalchemy.orm import declarative_base
+
+        Base = declarative_base()
+
+
+        class Photo(Base):
+            __tablename__ = "photos"
+            id = Column(Integer, primary_key=True)
+            image = Column(Text)
+
+    ``app/routes.py``::
+
+        import base64
+
+        from app.models import Photo
+
+
+        def save(session, upload: bytes):
+            data = base64.b64encode(upload).decode()
+            session.add(Photo(image=f"data:image/png;base64,{data}"))
+
+After
+    ``app/routes.py``::
+
+        from app.models import Photo
+        from app.storage import put_object
+
+
+        def save(session, upload: bytes):
+            key = put_object(upload, content_type="image/png")  # S3/MinIO
+            session.add(Photo(image=key))
+
 Fix
     Upload the bytes to object storage (S3, GCS, R2, MinIO) and store only the object key or URL
     in the column.
@@ -74,6 +115,27 @@ def _targets(write: Write, models: dict[str, list[Model]]) -> list[Column]:
     return [c for c in cols if c.kind.holds_payloads and not _EXCLUDED_NAME.search(c.attr)]
 
 
+def _payload_columns(models: tuple[Model, ...]) -> list[str]:
+    return sorted(
+        {
+            c.subject
+            for m in models
+            for c in m.columns
+            if c.kind.holds_payloads and not _EXCLUDED_NAME.search(c.attr)
+        }
+    )
+
+
+@check.subject_lister
+def list_columns(project: Project) -> Evaluation:
+    """The columns that could hold a payload (the models only): the write scan of every
+    source file runs when the check's first item runs."""
+    models = sqla_models(project)
+    if not models:
+        return Evaluation.skip("no SQLAlchemy/SQLModel model classes found")
+    return Evaluation.build(subjects=_payload_columns(models))
+
+
 @check.evaluator
 def evaluate(project: Project) -> Evaluation:
     models = sqla_models(project)
@@ -82,14 +144,7 @@ def evaluate(project: Project) -> Evaluation:
     by_name: dict[str, list[Model]] = {}
     for model in models:
         by_name.setdefault(model.name, []).append(model)
-    subjects = sorted(
-        {
-            c.subject
-            for m in models
-            for c in m.columns
-            if c.kind.holds_payloads and not _EXCLUDED_NAME.search(c.attr)
-        }
-    )
+    subjects = _payload_columns(models)
     findings: list[Finding] = []
     sources = python_sources(project)
     index: CalleeIndex | None = None

@@ -121,6 +121,17 @@ class ComposeService:
     raw: Mapping[str, Any]
     key_lines: Mapping[str, tuple[str, int]] = field(default_factory=dict)
 
+    def build_args(self) -> dict[str, str]:
+        """``build.args`` (list or mapping form) as a mapping; values without ``=`` skipped."""
+        build = self.raw.get("build")
+        raw = build.get("args") if isinstance(build, dict) else None
+        if isinstance(raw, dict):
+            return {str(k): str(v) for k, v in raw.items() if v is not None}
+        if isinstance(raw, list):
+            pairs = [str(item).split("=", 1) for item in raw if "=" in str(item)]
+            return {k: v for k, v in pairs}
+        return {}
+
     def where(self, key: str | None = None) -> tuple[str, int | None]:
         """``(file, line)`` of a service key's last definition, else of the service itself."""
         if key is not None and key in self.key_lines:

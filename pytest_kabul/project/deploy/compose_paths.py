@@ -8,6 +8,7 @@ command, one-shot compose service, initContainer/Job, deploy workflow) already a
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from pytest_kabul.model import Location
 from pytest_kabul.project.compose.load import compose_models
@@ -44,23 +45,44 @@ def compose_paths(project: Project) -> list[StartPath]:
             if path is not None:
                 by_name[name] = path
         for name, path in sorted(by_name.items()):
-            deps = model.services[name].raw.get("depends_on")
-            if path.migration is None and path.server is not None and isinstance(deps, dict):
-                for dep, cond in sorted(deps.items()):
-                    other = by_name.get(str(dep))
-                    done = isinstance(cond, dict) and cond.get("condition") == (
-                        "service_completed_successfully"
-                    )
-                    if done and other is not None and other.server is None:
-                        path = release_applied(path, other, f"depends_on {dep}")
+            if path.migration is None and path.server is not None:
+                path = _one_shot_migration(
+                    path, model.services[name].raw.get("depends_on"), by_name
+                )
             out.append(path)
     return out
+
+
+def _one_shot_migration(path: StartPath, deps: object, by_name: dict[str, StartPath]) -> StartPath:
+    """The migration of a one-shot service the server ``depends_on``: awaited with ``condition:
+    service_completed_successfully``, else (list form, ``service_started``/``service_healthy``)
+    run beside the server, racing its start."""
+    conditions: dict[str, str] = {}
+    if isinstance(deps, dict):
+        for dep, cond in deps.items():
+            value = cond.get("condition") if isinstance(cond, dict) else None
+            conditions[str(dep)] = str(value or "service_started")
+    elif isinstance(deps, list):
+        conditions = {str(dep): "service_started" for dep in deps}
+    waiting: StartPath | None = None
+    for dep, condition in sorted(conditions.items()):
+        other = by_name.get(dep)
+        if other is None or other.server is not None or other.migration is None:
+            continue
+        if condition == "service_completed_successfully":
+            return release_applied(path, other, f"depends_on {dep}")
+        if waiting is None:
+            waiting = release_applied(path, other, f"depends_on {dep} ({condition}, not awaited)")
+    if waiting is not None and waiting.migration is not None:
+        return replace(waiting, migration=replace(waiting.migration, awaited=False))
+    return path
 
 
 def _compose_service(
     project: Project, subject: str, service: ComposeService, *, production: bool
 ) -> StartPath | None:
     image_argv: tuple[list[str], list[str]] = ([], [])
+    stage_name: str | None = None
     target = (
         service.raw.get("build", {}).get("target")
         if isinstance(service.raw.get("build"), dict)
@@ -69,11 +91,13 @@ def _compose_service(
     for dockerfile in dockerfiles(project):
         if service.dockerfile is not None and dockerfile.path == service.dockerfile:
             stage = next(
-                (s for s in dockerfile.stages if target and s.name == target), dockerfile.final
+                (s for s in dockerfile.stages if target and s.name == target),
+                dockerfile.final_for(service.build_args()),
             )
             entry = dockerfile.effective("ENTRYPOINT", stage)
             cmd = dockerfile.effective("CMD", stage)
             image_argv = (entry.argv() if entry else [], cmd.argv() if cmd else [])
+            stage_name = stage.name if stage is not None else None
     command = argv_of(
         list(service.command) if isinstance(service.command, tuple) else service.command
     )
@@ -110,6 +134,7 @@ def _compose_service(
         and (service.dockerfile is None or not_production_reason(service.dockerfile) is None),
         dockerfile=service.dockerfile,
         image=service.image if service.build_context is None else None,
+        build=(stage_name, "" if service.build_context == "." else service.build_context),
     )
 
 

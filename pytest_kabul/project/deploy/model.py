@@ -24,6 +24,7 @@ from typing import Any
 from pytest_kabul.model import Location
 from pytest_kabul.project import shell as sh
 from pytest_kabul.project.core import Project
+from pytest_kabul.project.deploy import process_managers as pm
 from pytest_kabul.project.docker.dockerfiles import Dockerfile
 from pytest_kabul.project.migrations.schema_bootstrap import scan_module
 
@@ -64,6 +65,9 @@ class Migration:
     description: str
     location: Location
     via: str  # "command", "release phase", "depends_on migrate", "initContainer", "lifespan" …
+    # False for a compose one-shot service the server depends_on without waiting for it to
+    # finish (``service_started``): it migrates on every deploy, but races the server's start
+    awaited: bool = True
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,9 @@ class _Ctx:
     args: tuple[str, ...] = ()  # what "$@" expands to
     depth: int = 0
     follow: ProgramUpgrade | None = None
+    # (Dockerfile, stage, build context) of the image the path starts, when it builds one: the
+    # files that build copies (a supervisord ``[include]`` of ``/etc/supervisor/conf.d/*.conf``)
+    build: tuple[str, str | None, str | None] | None = None
 
 
 def find_file(project: Project, path: str, base_dir: str, suffix: str = "") -> str | None:
@@ -217,6 +224,9 @@ def expand_argv(ctx: _Ctx, argv: list[str], where: Location) -> list[Step]:
     found_migration = sh.migration(args)
     if found_server or found_migration:
         return [Step(tuple(args), where, found_migration, found_server)]
+    managed = _managed_steps(ctx, args, where)
+    if managed is not None:
+        return managed
     script = sh.shell_script(args)
     if script is not None:
         rel = find_file(ctx.project, script, ctx.base_dir)
@@ -240,6 +250,19 @@ def expand_argv(ctx: _Ctx, argv: list[str], where: Location) -> list[Step]:
     if nested or _NESTED_MIGRATION.search(joined):  # ssh host "…", docker compose run … alembic
         return [Step(tuple(args), where, _NESTED_MIGRATION.search(nested or joined).group(0))]  # type: ignore[union-attr]
     return [Step(tuple(args), where)]
+
+
+def _managed_steps(ctx: _Ctx, args: list[str], where: Location) -> list[Step] | None:
+    """The programs a process manager starts (supervisord, honcho/foreman), each expanded; None
+    when ``args`` is no process manager or its configuration is not in the project."""
+    programs = pm.managed_programs(ctx.project, args, ctx.base_dir, ctx.build, find_file)
+    if not programs:
+        return None
+    inner = replace(ctx, depth=ctx.depth + 1)
+    steps = [Step(tuple(args), where)]
+    for program in programs:
+        steps.extend(expand_text(inner, program.command, Location(program.path, program.line)))
+    return steps
 
 
 def expand_text(ctx: _Ctx, text: str, where: Location) -> list[Step]:
@@ -274,11 +297,16 @@ def build_path(
     reload_is_dev: bool = True,
     image: str | None = None,
     follow: ProgramUpgrade | None = None,
+    build: tuple[str | None, str | None] | None = None,
 ) -> StartPath:
     """A start path; ``--reload`` makes it a development path unless ``reload_is_dev`` is False
     (the production image's own CMD: a reloading production server is a defect, not a dev
     stack)."""
-    steps = expand_argv(_Ctx(project, base_dir, follow=follow), argv, location)
+    built = None
+    if dockerfile is not None:
+        built = (dockerfile, build[0], build[1]) if build else (dockerfile, None, None)
+    ctx = _Ctx(project, base_dir, follow=follow, build=built)
+    steps = expand_argv(ctx, argv, location)
     own = _own_migration(steps)
     reloads = reload_is_dev and any(s.server and s.server.reload for s in steps)
     return StartPath(

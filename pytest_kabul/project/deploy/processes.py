@@ -23,6 +23,8 @@ from pytest_kabul.project.deploy.asgi import server_commands
 from pytest_kabul.project.docker.dockerfiles import dockerfiles
 from pytest_kabul.project.python.apps import python_apps
 
+GUNICORN_CONF = re.compile(r"^gunicorn(?:[._-]?conf(?:ig)?)?\.py$")
+
 
 @dataclass(frozen=True, order=True)
 class ProcessFact:
@@ -89,39 +91,64 @@ def process_facts(project: Project) -> tuple[ProcessFact, ...]:
         value = _int(env.get("WEB_CONCURRENCY"))
         if value is not None and value > 1:
             facts.add(ProcessFact(Location(file, line), value, f"WEB_CONCURRENCY={value}"))
-    for rel in project.files:
-        if rel.rsplit("/", 1)[-1] in {"gunicorn.conf.py", "gunicorn_conf.py"}:
-            tree = project.parse_python(rel)
-            for stmt in tree.body if tree else []:
-                if (
-                    isinstance(stmt, ast.Assign)
-                    and any(isinstance(t, ast.Name) and t.id == "workers" for t in stmt.targets)
-                    and isinstance(stmt.value, ast.Constant)
-                    and isinstance(stmt.value.value, int)
-                    and stmt.value.value > 1
-                ):
-                    count = stmt.value.value
-                    facts.add(ProcessFact(Location(rel, stmt.lineno), count, f"workers = {count}"))
+    for rel in gunicorn_configs(project):
+        tree = project.parse_python(rel)
+        for stmt in tree.body if tree else []:
+            if (
+                isinstance(stmt, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == "workers" for t in stmt.targets)
+                and isinstance(stmt.value, ast.Constant)
+                and isinstance(stmt.value.value, int)
+                and stmt.value.value > 1
+            ):
+                count = stmt.value.value
+                facts.add(ProcessFact(Location(rel, stmt.lineno), count, f"workers = {count}"))
     return tuple(sorted(facts))
+
+
+def gunicorn_configs(project: Project) -> list[str]:
+    """Python files named like a gunicorn config (``gunicorn.conf.py``, ``gunicorn_conf.py``,
+    ``gunicorn_config.py``, ``gunicorn.py``): read, never imported."""
+    return [rel for rel in project.files if GUNICORN_CONF.match(rel.rsplit("/", 1)[-1])]
+
+
+def _trusts_all(value: str | None) -> bool:
+    return "*" in {part.strip(" '\"") for part in (value or "").split(",")}
 
 
 @facet
 def trusted_proxy_facts(project: Project) -> tuple[tuple[Location, str], ...]:
+    """Every place the production server is told to trust ``X-Forwarded-For`` from any sender:
+    ``--forwarded-allow-ips '*'`` (uvicorn, gunicorn), ``FORWARDED_ALLOW_IPS=*`` (Dockerfile
+    ``ENV``, compose ``environment``), ``forwarded_allow_ips = "*"`` in a gunicorn config."""
     facts: set[tuple[Location, str]] = set()
     for found in server_commands(project):
-        if (found.command.forwarded_allow_ips or "").strip("'\"") == "*":
+        if _trusts_all(found.command.forwarded_allow_ips):
             facts.add((found.location, f"{found.command.program} --forwarded-allow-ips '*'"))
+    for rel in gunicorn_configs(project):
+        tree = project.parse_python(rel)
+        for stmt in tree.body if tree else []:
+            if (
+                isinstance(stmt, ast.Assign)
+                and any(
+                    isinstance(t, ast.Name) and t.id == "forwarded_allow_ips" for t in stmt.targets
+                )
+                and isinstance(stmt.value, ast.Constant)
+                and isinstance(stmt.value.value, str)
+                and _trusts_all(stmt.value.value)
+            ):
+                facts.add((Location(rel, stmt.lineno), 'gunicorn forwarded_allow_ips = "*"'))
     for dockerfile in dockerfiles(project):
         for stage in dockerfile.stage_chain():
             for instruction in stage.all("ENV"):
                 value = _env_assignments(instruction.value).get("FORWARDED_ALLOW_IPS")
-                if value is not None and value.strip("'\"") == "*":
+                if _trusts_all(value):
                     facts.add(
                         (Location(dockerfile.path, instruction.line), "FORWARDED_ALLOW_IPS=*")
                     )
     for _model, service in _services(project):
         env = service.environment
-        if (env.get("FORWARDED_ALLOW_IPS") or "").strip("'\"") == "*":
+        if _trusts_all(env.get("FORWARDED_ALLOW_IPS")):
             where = Location(service.file, service.line)
             facts.add((where, "FORWARDED_ALLOW_IPS=*"))
     return tuple(sorted(facts))

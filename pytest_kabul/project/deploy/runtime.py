@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from pytest_kabul.project.core import Project, facet
 from pytest_kabul.project.deploy.entries import app_for_path, entry_modules, reachable
+from pytest_kabul.project.deploy.programs import runtime_apps
 from pytest_kabul.project.deploy.startpaths import start_paths
 from pytest_kabul.project.docker.images import Image, images
 from pytest_kabul.project.python.apps import PythonApp, python_apps
@@ -92,7 +93,7 @@ def explain_lines(project: Project) -> list[str]:
         for entry in service.entries:
             lines.append(f"    entry: {entry}")
     lines.append("apps:")
-    for app in model.apps:
+    for app in runtime_apps(project):
         state = "production" if app.production else "not production"
         lines.append(f"  {app.name} ({app.root or '.'}): {state}: {app.role_reason}")
         reach = set(model.reachable.get(app.name, ()))

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pytest_kabul.project.core import Project, facet
 
 _FROM_RE = re.compile(r"^(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?\s*$", re.IGNORECASE)
+_VAR_RE = re.compile(r"\$\{(\w+)(?::?-([^}]*))?\}|\$(\w+)")
 
 
 @dataclass(frozen=True)
@@ -47,10 +49,11 @@ class Instruction:
 @dataclass(frozen=True)
 class Stage:
     index: int
-    base: str  # the FROM image (or an earlier stage's name)
+    base: str  # the FROM image (or an earlier stage's name), global ARG defaults substituted
     name: str | None
     line: int
     instructions: tuple[Instruction, ...]
+    base_arg: str | None = None  # ``FROM ${SERVER_TYPE}``: the build argument that picks the base
 
     def all(self, keyword: str) -> tuple[Instruction, ...]:
         return tuple(i for i in self.instructions if i.keyword == keyword)
@@ -64,6 +67,7 @@ class Stage:
 class Dockerfile:
     path: str  # relative to the project root
     stages: tuple[Stage, ...]
+    global_args: tuple[Instruction, ...] = ()  # ``ARG`` lines before the first ``FROM``
 
     @property
     def directory(self) -> str:
@@ -72,6 +76,15 @@ class Dockerfile:
     @property
     def final(self) -> Stage | None:
         return self.stages[-1] if self.stages else None
+
+    def final_for(self, args: Mapping[str, str]) -> Stage | None:
+        """The stage a build ends with when ``args`` are passed: ``FROM ${SERVER_TYPE}`` with
+        ``SERVER_TYPE=worker`` builds the ``worker`` stage."""
+        final = self.final
+        if final is None or final.base_arg is None or not args.get(final.base_arg):
+            return final
+        wanted = args[final.base_arg].lower()
+        return next((s for s in self.stages if (s.name or "").lower() == wanted), final)
 
     def stage_chain(self, stage: Stage | None = None) -> list[Stage]:
         """The stage and the earlier stages it is built ``FROM`` (CMD/ENTRYPOINT inherit)."""
@@ -134,23 +147,46 @@ def parse_dockerfile(path: str, text: str) -> Dockerfile:
 
     stages: list[Stage] = []
     current: list[Instruction] = []
-    header: tuple[str, str | None, int] | None = None
+    header: tuple[str, str | None, int, str | None] | None = None
+    global_args: list[Instruction] = []
+    arg_defaults: dict[str, str] = {}  # global ARG defaults: the only variables ``FROM`` can use
     for line, content in logical:
         keyword, _, value = content.partition(" ")
         keyword = keyword.upper()
+        if keyword == "ARG" and header is None:
+            global_args.append(Instruction(keyword, value.strip(), line))
+            for item in value.split():
+                key, eq, default = item.partition("=")
+                if eq:
+                    arg_defaults[key] = default.strip("\"'")
+            continue
         if keyword == "FROM":
             if header is not None:
-                stages.append(Stage(len(stages), header[0], header[1], header[2], tuple(current)))
+                stages.append(Stage(len(stages), *header[:3], tuple(current), header[3]))
             m = _FROM_RE.match(value.strip())
             base, name = (m.group(1), m.group(2)) if m else (value.strip(), None)
-            header = (base, name, line)
+            whole = _VAR_RE.fullmatch(base)
+            arg = (whole.group(1) or whole.group(3)) if whole else None
+            header = (_substitute(base, arg_defaults), name, line, arg)
             current = []
             continue
         if header is not None:
             current.append(Instruction(keyword, value.strip(), line))
     if header is not None:
-        stages.append(Stage(len(stages), header[0], header[1], header[2], tuple(current)))
-    return Dockerfile(path, tuple(stages))
+        stages.append(Stage(len(stages), *header[:3], tuple(current), header[3]))
+    return Dockerfile(path, tuple(stages), tuple(global_args))
+
+
+def _substitute(text: str, values: dict[str, str]) -> str:
+    """``${VAR}``/``$VAR``/``${VAR:-default}`` with the global ARG defaults (unknown: kept)."""
+
+    def one(m: re.Match[str]) -> str:
+        name = m.group(1) or m.group(3)
+        if values.get(name):
+            return values[name]
+        return m.group(2) if m.group(2) is not None else m.group(0)
+
+    return _VAR_RE.sub(one, text)
 
 
 def is_dockerfile(rel: str) -> bool:

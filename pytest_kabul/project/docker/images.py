@@ -284,6 +284,28 @@ def _not_production_reason(path: str) -> str | None:
     return None
 
 
+def _picked_by_args(project: Project, path: str, args: dict[str, str]) -> str | None:
+    dockerfile = next((d for d in dockerfiles(project) if d.path == path), None)
+    if dockerfile is None or not args:
+        return None
+    stage = dockerfile.final_for(args)
+    return stage.name if stage is not None and stage is not dockerfile.final else None
+
+
+def stage_copies(
+    project: Project, path: str, stage_name: str | None, context: str | None
+) -> tuple[Shipped, ...]:
+    """The repository files the build of one stage (``stage_name``, else the final one) copies,
+    with the stages it is built from and copies from; ``context`` defaults to the inferred one."""
+    dockerfile = next((d for d in dockerfiles(project) if d.path == path), None)
+    if dockerfile is None:
+        return ()
+    text = project.read_text(path) or ""
+    used = used_stages(dockerfile, final_stage(dockerfile, text, stage_name))
+    where = _infer_context(project, dockerfile) if context is None else context
+    return tuple(_shipped(dockerfile, used, "" if where == "." else where))
+
+
 def _stage_label(stage: Stage) -> str:
     return stage.name or f"#{stage.index}"
 
@@ -309,6 +331,9 @@ def images(project: Project) -> tuple[Image, ...]:
             target = build.get("target") if isinstance(build, dict) else None
             if isinstance(target, str):
                 targets.setdefault((service.dockerfile, context), set()).add(target)
+            picked = _picked_by_args(project, service.dockerfile, service.build_args())
+            if picked is not None:  # ``FROM ${SERVER_TYPE}`` with ``args: [SERVER_TYPE=worker]``
+                targets.setdefault((service.dockerfile, context), set()).add(picked)
     out: list[Image] = []
     for dockerfile in dockerfiles(project):
         contexts = sorted({c for (d, c) in builders if d == dockerfile.path}) or [

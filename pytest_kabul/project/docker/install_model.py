@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,9 @@ class InstallStep:
     without: tuple[str, ...] = ()
     no_deps: bool = False
     names: tuple[str, ...] = ()  # distributions installed by name (``pip install redis``)
+    specs: tuple[str, ...] = ()  # those requirements as written (``redis==5.0.1``)
+    tool: str = "pip"  # pip / uv-pip / uv / poetry / pdm / pipenv / pip-compile
+    argv: tuple[str, ...] = ()  # the install command's arguments (``--frozen``, ``-c c.txt``)
 
 
 @dataclass
@@ -26,3 +30,9 @@ class BuildState:
     workdir: str = "/"
     copies: tuple[tuple[str, str, bool], ...] = ()  # (image path, context path, is_dir)
     exports: tuple[tuple[str, InstallStep], ...] = ()  # image path -> the export's selection
+    # build-time variables: ARG (stage-local, replaced on each ARG) and ENV (inherited)
+    args: Mapping[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=dict)
+
+    def values(self) -> dict[str, str]:
+        return {**self.args, **self.env}  # ENV wins over ARG, as in Docker

@@ -9,12 +9,14 @@ named like dev/test (a ``builder`` stage whose site-packages is copied over).
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Mapping
 from dataclasses import replace
 
 from packaging.utils import canonicalize_name
 
 from pytest_kabul.project import shell
 from pytest_kabul.project.core import Project
+from pytest_kabul.project.docker.build_vars import declare_args, declare_env, expand
 from pytest_kabul.project.docker.dockerfiles import Dockerfile, Instruction
 from pytest_kabul.project.docker.install_model import BuildState, InstallStep
 from pytest_kabul.project.docker.tool_commands import tool_step
@@ -137,7 +139,7 @@ class _Reader:
     # -- commands ------------------------------------------------------------------------
     def run(self, state: BuildState, ins: Instruction) -> None:
         form = ins.exec_form()
-        text = " ".join(form) if form else ins.value
+        text = expand(" ".join(form) if form else ins.value, state.values())
         while text.startswith("--"):  # RUN --mount=... --network=... flags
             text = text.split(None, 1)[1] if " " in text.strip() else ""
         cwd = state.workdir
@@ -165,19 +167,22 @@ class _Reader:
             prog, rest = rest[1], rest[2:]
         if prog.startswith("pip") and prog not in ("pipenv", "pip-compile", "pip-sync"):
             if rest[:1] == ["install"]:
-                self.pip(state, rest[1:], line)
+                self.pip(state, rest[1:], line, "pip")
         elif prog == "uv" and rest[:2] in (["pip", "install"], ["pip", "sync"]):
             args = rest[2:]
-            self.pip(state, ["-r", *args] if rest[1] == "sync" else args, line)
+            self.pip(state, ["-r", *args] if rest[1] == "sync" else args, line, "uv-pip")
         elif prog == "pip-sync":
-            self.pip(state, [a for p in rest if not p.startswith("-") for a in ("-r", p)], line)
+            files = [a for p in rest if not p.startswith("-") for a in ("-r", p)]
+            self.pip(state, files, line, "pip-sync")
         elif prog in ("uv", "poetry", "pdm", "pipenv", "pip-compile"):
             found = tool_step(self.resolve, state, prog, rest, line)
             if found is not None:
                 self.steps.append(found)
 
-    def pip(self, state: BuildState, args: list[str], line: int) -> None:
+    def pip(self, state: BuildState, args: list[str], line: int, tool: str) -> None:
         names: list[str] = []
+        specs: list[str] = []
+        before = len(self.steps)
         no_deps = "--no-deps" in args
         extras = tuple(
             str(canonicalize_name(args[i + 1]))
@@ -205,8 +210,16 @@ class _Reader:
             if arg.startswith("-") or "$" in arg:
                 continue
             self.target(state, arg, line, no_deps, names)
+            if len(names) > len(specs):
+                specs.append(arg)
         if names:
-            self.steps.append(InstallStep(line, names=tuple(sorted(set(names)))))
+            self.steps.append(
+                InstallStep(line, names=tuple(sorted(set(names))), specs=tuple(sorted(specs)))
+            )
+        argv = tuple(args)
+        self.steps[before:] = [
+            s if s.argv else replace(s, tool=tool, argv=argv) for s in self.steps[before:]
+        ]
 
     def requirement_file(
         self, state: BuildState, value: str, line: int, extras: tuple[str, ...]
@@ -255,17 +268,29 @@ def _split(value: str) -> list[str]:
     return [t for c in commands for t in c]
 
 
-def install_steps(project: Project, df: Dockerfile, context: str) -> list[InstallStep]:
+def install_steps(
+    project: Project, df: Dockerfile, context: str, build_args: Mapping[str, str] | None = None
+) -> list[InstallStep]:
+    """The install steps of the stages that end up in the image; ``build_args`` are the
+    compose ``build.args`` of the service that builds it (they override ``ARG`` defaults)."""
     reader = _Reader(project, df, context)
+    given = dict(build_args or {})
+    globals_: dict[str, str] = {}
+    for ins in df.global_args:
+        globals_ = declare_args(ins.value, globals_, given, {})
     chain = {id(s) for s in df.stage_chain()}
     states: dict[str, BuildState] = {}
     for stage in df.stages:
         wanted = id(stage) in chain or not (stage.name and is_dev_name(stage.name))
         inherited = states.get(stage.base.lower())
-        state = replace(inherited) if inherited is not None else BuildState()
+        state = replace(inherited, args={}) if inherited is not None else BuildState()
         before = len(reader.steps)
         for ins in stage.instructions:
-            if ins.keyword == "WORKDIR":
+            if ins.keyword == "ARG":
+                state.args = declare_args(ins.value, state.args, given, globals_)
+            elif ins.keyword == "ENV":
+                state.env = declare_env(ins.value, state.env, state.values())
+            elif ins.keyword == "WORKDIR":
                 state.workdir = posixpath.normpath(posixpath.join(state.workdir, ins.value.strip()))
             elif ins.keyword in ("COPY", "ADD"):
                 reader.copy(state, ins)

@@ -6,7 +6,9 @@ are read for ``pip install .[extra]`` / ``-r file`` / ``-e``, ``uv sync`` (``--n
 ``--extra``, ``--group``), ``uv pip install|sync``, ``poetry install`` (``--only main``,
 ``--without``, ``--with``, ``--extras``), ``pipenv install|sync [--dev]``, ``pdm install
 [--prod]`` and ``poetry/uv/pdm export -o file`` feeding a later ``pip install -r file``. In-image
-paths are mapped back to the build context through ``COPY`` and ``WORKDIR``. The result is the
+paths are mapped back to the build context through ``COPY`` and ``WORKDIR``; ``$VARS`` in
+install commands take their ``ARG`` defaults, the compose ``build.args`` of the service that
+builds the image, or ``ENV`` (:mod:`.build_vars`). The result is the
 set of canonical distribution names the image installs and the manifests they come from. An app
 without such a Dockerfile falls back to its declared runtime dependencies (extras included: it
 is a library or an app installed some other way).
@@ -18,7 +20,9 @@ import posixpath
 from dataclasses import dataclass, replace
 
 from pytest_kabul.project.compose.load import compose_models
+from pytest_kabul.project.compose.model import ComposeKind
 from pytest_kabul.project.core import Project, facet
+from pytest_kabul.project.docker.build_vars import compose_build_args
 from pytest_kabul.project.docker.dockerfiles import Dockerfile, dockerfiles
 from pytest_kabul.project.docker.install_model import InstallStep
 from pytest_kabul.project.docker.install_steps import install_steps
@@ -27,6 +31,7 @@ from pytest_kabul.project.python.manifests.model import (
     Declared,
     DepKind,
     Manifest,
+    ManifestKind,
     is_dev_name,
     sorted_decls,
 )
@@ -43,6 +48,7 @@ class ImageInstall:
     names: frozenset[str]  # canonical names of every distribution installed directly
     installed: tuple[Declared, ...]  # the declarations behind ``names`` (for the closure)
     line: int | None = None  # the first install instruction's line in the Dockerfile
+    steps: tuple[InstallStep, ...] = ()  # the install steps, in Dockerfile order
 
     @property
     def label(self) -> str:
@@ -110,6 +116,17 @@ def _from_steps(
         if step.manifest is None:
             continue
         m = manifest(project, step.manifest)
+        if (
+            m is not None
+            and m.project_name
+            and m.kind is not ManifestKind.REQUIREMENTS
+            and m.path not in app.manifests
+        ):
+            # ``pip install ../sdk`` installs that distribution itself, with or without its deps
+            names.add(m.project_name)
+            installed.append(
+                Declared(m.project_name, df.path, step.line, DepKind.RUNTIME, "", m.project_name)
+            )
         if m is None or step.no_deps:
             continue
         manifests.append(m.path)
@@ -137,17 +154,21 @@ def _from_steps(
         frozenset(names),
         sorted_decls(installed),
         min((s.line for s in steps), default=None),
+        tuple(steps),
     )
 
 
-def _contexts(project: Project) -> dict[str, str]:
-    """Dockerfile → build context, from compose ``build:`` (else the Dockerfile's folder)."""
-    out: dict[str, str] = {}
+def _contexts(project: Project) -> dict[str, tuple[str, dict[str, str]]]:
+    """Dockerfile → (build context, ``build.args``) from compose ``build:``, production first
+    (else the Dockerfile's folder and no args)."""
+    out: dict[str, tuple[str, dict[str, str]]] = {}
     try:
-        for model in compose_models(project):
+        models = sorted(compose_models(project), key=lambda m: m.kind is not ComposeKind.PRODUCTION)
+        for model in models:
             for service in model.services.values():
                 if service.dockerfile and service.build_context is not None:
-                    out.setdefault(service.dockerfile, service.build_context)
+                    args = compose_build_args(service.raw.get("build"))
+                    out.setdefault(service.dockerfile, (service.build_context, args))
     except Exception:  # compose support is optional here: fall back to the folder
         pass
     return out
@@ -171,10 +192,10 @@ def image_installs(project: Project) -> tuple[ImageInstall, ...]:
     contexts = _contexts(project)
     out: list[ImageInstall] = []
     for df in dockerfiles(project):
-        context = contexts.get(df.path, df.directory)
+        context, args = contexts.get(df.path, (df.directory, {}))
         if "://" in context:
             continue
-        steps = install_steps(project, df, context)
+        steps = install_steps(project, df, context, args)
         if not steps:
             continue
         owner = _owner(roots, df.directory)

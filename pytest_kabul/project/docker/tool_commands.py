@@ -107,7 +107,9 @@ def tool_step(
             return None  # ``pipenv install pkg`` adds a package at build time
         rel = resolve(replace(state, workdir=cwd), "Pipfile")
         groups = ("dev",) if "--dev" in rest or "-d" in rest else ()
-        return InstallStep(line, manifest=rel, groups=groups) if rel else None
+        if rel is None:
+            return None
+        return InstallStep(line, manifest=rel, groups=groups, tool=prog, argv=tuple(args))
     if prog == "pip-compile" or (prog == "uv" and sub == "pip" and rest[:1] == ["compile"]):
         inputs = [
             a
@@ -125,6 +127,8 @@ def tool_step(
                 manifest=rel,
                 extras=_canon(_values(args, "--extra")),
                 all_extras="--all-extras" in args,
+                tool="pip-compile",
+                argv=tuple(args),
             )
             target = posixpath.normpath(posixpath.join(cwd, out))
             state.exports = (*state.exports, (target, compiled))
@@ -143,7 +147,7 @@ def tool_step(
         step = _pdm(rest, line)
     if step is None:
         return None
-    step = replace(step, manifest=pyproject)
+    step = replace(step, manifest=pyproject, tool=prog, argv=tuple(args))
     if sub == "export":
         out = _output(rest)
         if out is not None:

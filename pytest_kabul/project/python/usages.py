@@ -15,12 +15,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pytest_kabul.project.core import Project, facet
+from pytest_kabul.project.deploy.programs import runtime_apps
 from pytest_kabul.project.docker.dockerfiles import dockerfiles
-from pytest_kabul.project.docker.installs import app_manifests, production_install
-from pytest_kabul.project.python.apps import PythonApp, python_apps
-from pytest_kabul.project.python.distributions import NAMESPACES, Resolution, resolve, targets_of
+from pytest_kabul.project.docker.installs import ImageInstall, app_manifests, production_install
+from pytest_kabul.project.python.apps import PythonApp
+from pytest_kabul.project.python.distributions import (
+    NAMESPACES,
+    Resolution,
+    guaranteed_by,
+    resolve,
+    targets_of,
+)
 from pytest_kabul.project.python.imports import Import, imports_in, mentions_main
+from pytest_kabul.project.python.library_code import (
+    Library,
+    libraries,
+    library_imports,
+    reachable,
+    string_constants,
+)
 from pytest_kabul.project.python.locks import Lock, lock_for
+from pytest_kabul.project.python.manifests.compiled import compiled_lock
 from pytest_kabul.project.python.scripts import inline_script
 from pytest_kabul.project.python.stdlib import (
     image_version,
@@ -41,6 +56,8 @@ class Site:
     guarded: bool
     test: bool
     guard: str = ""  # imports.Guard: quiet / warns / raises / on-demand
+    library: str = ""  # an in-repository library the image installs whose code imports it
+    via: str = ""  # the library's lockfile installs it through this dependency (transitive)
 
 
 @dataclass(frozen=True)
@@ -162,11 +179,109 @@ def _merge(
     ]
 
 
+def _image_lock(project: Project, app: PythonApp) -> Lock | None:
+    """A compiled requirements file the production install uses: what production resolves."""
+    for path in production_install(project, app).manifests:
+        found = compiled_lock(project, path) if path.endswith(".txt") else None
+        if found is not None:
+            return found
+    return None
+
+
+class _LibContext:
+    """The in-repository libraries an app's image installs, and the imports of their code."""
+
+    def __init__(
+        self,
+        project: Project,
+        app: PythonApp,
+        known: frozenset[str],
+        mapping: Mapping[str, tuple[str, ...]],
+        stdlib: frozenset[str],
+        versions: tuple[tuple[int, int], ...],
+    ) -> None:
+        self.project = project
+        self.app = app
+        self.known = known
+        self.mapping = mapping
+        self.stdlib = stdlib
+        self.versions = versions
+
+    def _extras(self, lib: Library, install: ImageInstall) -> tuple[str, ...] | None:
+        """The extras the image installs ``lib`` with; None when it does not install it."""
+        if lib.manifest in install.manifests:
+            return install.extras
+        chosen = [d.extras for d in install.installed if d.name == lib.name]
+        return tuple(sorted({e for extras in chosen for e in extras})) if chosen else None
+
+    def library_sites(self, entries: list[Import]) -> list[tuple[Site, Resolution]]:
+        install = production_install(self.project, self.app)
+        out: list[tuple[Site, Resolution]] = []
+        keys: frozenset[str] | None = None
+        for lib in libraries(self.project):
+            extras = self._extras(lib, install)
+            if extras is None or lib.app.root == self.app.root:
+                continue
+            by_path = lib.manifest in install.manifests
+            starts = tuple(
+                sorted(
+                    {
+                        dotted
+                        for imp in entries
+                        if imp.top in lib.packages
+                        and (by_path or lib.name in resolve(imp.module, self.known).candidates)
+                        for dotted in imp.candidates()
+                    }
+                )
+            )
+            if not starts:
+                continue
+            if keys is None:
+                keys = string_constants(self.project, self.app.runtime_files)
+            files = reachable(self.project, lib, starts, keys)
+            out.extend(self._judge(lib, extras, install, files))
+        return out
+
+    def _judge(
+        self, lib: Library, extras: tuple[str, ...], install: ImageInstall, files: tuple[str, ...]
+    ) -> list[tuple[Site, Resolution]]:
+        provided = set(lib.provides(extras)) | set(install.names)
+        provided |= set(guaranteed_by(provided))
+        known = self.known | lib.declared
+        lock = lock_for(self.project, lib.app.root)
+        roots = [(lib.name, extras)] + [(n, ()) for n in sorted(lib.provides(extras))]
+        closure = lock.closure(roots) if lock is not None else {}
+        out: list[tuple[Site, Resolution]] = []
+        for path, imp in library_imports(self.project, files):
+            if imp.top in self.stdlib or imp.top in lib.app.local_modules:
+                continue
+            if imp.gate is not None and not any(imp.reached_on(v) for v in self.versions):
+                continue
+            for target in targets_of(imp.module, imp.names):
+                res = resolve(target, known, self.mapping)
+                if provided & set(res.candidates) or lib.name in res.candidates:
+                    continue
+                via = next((closure[c] for c in res.candidates if c in closure), None)
+                note = f"{via} ({lock.path})" if via is not None and lock is not None else ""
+                site = Site(
+                    path,
+                    imp.line,
+                    _display(target),
+                    imp.guarded,
+                    False,
+                    imp.guard,
+                    lib.name,
+                    note,
+                )
+                out.append((site, res))
+        return out
+
+
 def app_usages(project: Project, app: PythonApp) -> AppUsages:
     manifests = app_manifests(project, app)
     declared = {d.name for m in manifests for d in m.deps}
     own = {m.project_name for m in manifests if m.project_name}
-    lock = lock_for(project, app.root)
+    lock = _image_lock(project, app) or lock_for(project, app.root)
     known = frozenset(declared | set(lock.packages if lock else ()))
     mapping = import_map(project)
     versions = target_versions(project, app)
@@ -178,6 +293,7 @@ def app_usages(project: Project, app: PythonApp) -> AppUsages:
     unreadable: list[str] = []
     sites: dict[tuple[str, ...], list[Site]] = {}
     found: dict[tuple[str, ...], Resolution] = {}
+    entries: list[Import] = []  # runtime imports (the entry points into installed libraries)
     for path in app.python_files:
         imports = imports_in(project, path)
         if imports is None:
@@ -199,6 +315,8 @@ def app_usages(project: Project, app: PythonApp) -> AppUsages:
                 continue
             if imp.gate is not None and not any(imp.reached_on(v) for v in versions):
                 continue  # ``if sys.version_info < (3, 11): import tomli`` on a 3.12 target
+            if script is None and not test and not is_script:
+                entries.append(imp)
             if script is None and top in app.local_modules and _is_local(imp, weak, dotted):
                 continue
             for target in targets_of(imp.module, imp.names):
@@ -217,6 +335,11 @@ def app_usages(project: Project, app: PythonApp) -> AppUsages:
                 found[res.candidates] = res
         if script is not None:
             out.extend(_merge(app, script_sites, script_found, set(script.dependencies), path))
+    if app.production:
+        ctx = _LibContext(project, app, known, mapping, stdlib, versions)
+        for lib_site, res in ctx.library_sites(entries):
+            sites.setdefault(res.candidates, []).append(lib_site)
+            found.setdefault(res.candidates, res)
     out.extend(_merge(app, sites, found, declared))
     return AppUsages(
         app,
@@ -229,8 +352,9 @@ def app_usages(project: Project, app: PythonApp) -> AppUsages:
 
 @facet
 def app_usage_sets(project: Project) -> tuple[AppUsages, ...]:
-    """Per app: its usages, unreadable runtime files and lockfile, sorted by app."""
-    result = tuple(app_usages(project, app) for app in python_apps(project))
+    """Per app: its usages, unreadable runtime files and lockfile, sorted by app. File roles come
+    from the runtime model (:func:`~pytest_kabul.project.deploy.programs.runtime_apps`)."""
+    result = tuple(app_usages(project, app) for app in runtime_apps(project))
     project.records.save()  # the per-file import records, for the next run
     return result
 

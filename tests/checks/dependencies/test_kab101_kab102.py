@@ -292,3 +292,45 @@ def test_unparseable_and_too_deep_files_are_problems_not_crashes(tmp_path: Path)
         (f"{name}:svc/deep.py", Severity.ERROR),
     ]
     assert sorted(p.path for p in project.problems) == ["svc/deep.py"]
+
+
+DEV_PYPROJECT = """
+[project]
+name = "svc"
+dependencies = ["fastapi"]
+
+[dependency-groups]
+dev = ["watchfiles", "rich"]
+server = ["redis"]
+"""
+
+
+def test_dev_only_distribution_imported_lazily_is_a_warning(make_project: MakeProject) -> None:
+    project = make_project(
+        {
+            "pyproject.toml": DEV_PYPROJECT,
+            "uv.lock": "version = 1\n",
+            "Dockerfile": (
+                "FROM python:3.12\nCOPY . /app\nRUN uv sync --no-dev\n"
+                'CMD ["uvicorn", "svc.main:app"]\n'
+            ),
+            "svc/__init__.py": "",
+            "svc/main.py": "from fastapi import FastAPI\nimport rich\napp = FastAPI()\n",
+            "svc/cli.py": (
+                "def dev_start() -> None:\n    import watchfiles\n    watchfiles.run()\n\n\n"
+                "def cache() -> None:\n    import redis\n"
+            ),
+        }
+    )
+    evaluation = python_import_undeclared.check.evaluate(project)
+    found = {f.subject.split(":")[1]: f for f in evaluation.findings}
+    lazy = found["watchfiles"]
+    assert lazy.severity is Severity.WARNING
+    assert lazy.message.endswith(
+        "; it is declared only for development (dev) and imported only inside functions"
+        " (svc/cli.py:2 in dev_start()), so only those code paths fail in production"
+    )
+    # a dev-only distribution imported at module level crashes the app at import: still ERROR
+    assert found["rich"].severity is Severity.ERROR
+    # a lazy import of a non-dev group the image leaves out is a production bug: still ERROR
+    assert found["redis"].severity is Severity.ERROR

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from pytest_kabul.checks.migrations.deploy_skips_migrations import check as kab302
+from pytest_kabul.model import Severity
 from pytest_kabul.project import shell as sh
 from pytest_kabul.project.deploy.model import StartPath
 from pytest_kabul.project.deploy.startpaths import start_paths
@@ -460,3 +461,52 @@ def test_start_path_and_asgi_readings_of_a_subshell_start_agree(make_project: Ma
     assert sh.split("pip install 'x @ git+https://h/x.git#egg=x' # pinned") == [
         ["pip", "install", "x @ git+https://h/x.git#egg=x"]
     ]
+
+
+def test_one_shot_migration_service_not_awaited_is_a_race_warning(
+    make_project: MakeProject,
+) -> None:
+    """A migrate service the server depends_on only with service_started (or the list form)
+    migrates on every deploy but can finish after the server serves: WARNING, not ERROR; with
+    service_completed_successfully it passes."""
+    compose = """
+        services:
+          migrate:
+            build: ./backend
+            command: alembic upgrade head
+          api:
+            build: ./backend
+            command: uvicorn app.main:app
+            depends_on:
+              migrate: {condition: service_started}
+          worker_api:
+            build: ./backend
+            command: uvicorn app.main:app --port 8001
+            depends_on: [migrate]
+          ok_api:
+            build: ./backend
+            command: uvicorn app.main:app --port 8002
+            depends_on:
+              migrate: {condition: service_completed_successfully}
+    """
+    project = make_project({**BACKEND, "docker-compose.yml": compose})
+    by_subject = {p.subject: p for p in start_paths(project)}
+    api = by_subject["docker-compose.yml:api"].migration
+    assert api is not None
+    assert (api.via, api.awaited) == ("depends_on migrate (service_started, not awaited)", False)
+    ok = by_subject["docker-compose.yml:ok_api"].migration
+    assert ok is not None
+    assert (ok.via, ok.awaited) == ("depends_on migrate", True)
+    findings = {f.subject: f for f in kab302.evaluate(project).findings}
+    assert sorted(findings) == ["docker-compose.yml:api", "docker-compose.yml:worker_api"]
+    race = findings["docker-compose.yml:api"]
+    assert race.severity is Severity.WARNING
+    assert race.message == (
+        "docker-compose.yml:api starts uvicorn while the one-shot service migrate runs `alembic"
+        " upgrade head` (docker-compose.yml:4), but depends_on does not wait for it to finish,"
+        " so the server can serve requests before the schema is migrated"
+    )
+    assert race.remediation == (
+        "In docker-compose.yml, make service api wait for it: depends_on: {migrate: {condition:"
+        " service_completed_successfully}}."
+    )

@@ -74,3 +74,29 @@ def test_dockerfile_names() -> None:
     assert is_dockerfile("api.dockerfile")
     assert is_dockerfile("Containerfile")
     assert not is_dockerfile("docs/dockerfile-guide.md")
+
+
+def test_from_a_global_arg_uses_its_default_and_build_args_pick_the_stage() -> None:
+    from pytest_kabul.project.docker.dockerfiles import parse_dockerfile
+
+    text = (
+        "ARG BASE=python:3.12-slim\nARG SERVER_TYPE=api\n"
+        "FROM ${BASE} AS base\nCMD ['x']\n"
+        'FROM base AS api\nCMD ["api"]\n'
+        'FROM base AS worker\nCMD ["worker"]\n'
+        "FROM $SERVER_TYPE\n"
+    )
+    dockerfile = parse_dockerfile("Dockerfile", text)
+    assert [s.base for s in dockerfile.stages] == ["python:3.12-slim", "base", "base", "api"]
+    assert dockerfile.final is not None
+    assert dockerfile.final.base_arg == "SERVER_TYPE"
+    assert dockerfile.base_image() == "python:3.12-slim"
+    effective = dockerfile.effective("CMD")
+    assert effective is not None
+    assert effective.value == '["api"]'
+    worker = dockerfile.final_for({"SERVER_TYPE": "worker"})
+    assert worker is not None
+    assert worker.name == "worker"
+    assert dockerfile.final_for({"OTHER": "worker"}) is dockerfile.final
+    unknown = parse_dockerfile("Dockerfile", "FROM ${NOPE:-python:3.11}\nFROM ${MISSING}\n")
+    assert [s.base for s in unknown.stages] == ["python:3.11", "${MISSING}"]

@@ -20,7 +20,16 @@ from pytest_kabul.project.python.locks import fold_inline_tables
 from pytest_kabul.project.python.parser import downgrade
 from tests.helpers import PROJECTS
 
-SCENARIOS = ("deps_same_verdict", "deps_poetry", "deps_requirements", "deps_uv_src", "sweetshop")
+SCENARIOS = (
+    "deps_same_verdict",
+    "deps_poetry",
+    "deps_requirements",
+    "deps_uv_src",
+    "deps_inrepo_library",
+    "deps_docker_args",
+    "deps_compiled_requirements",
+    "sweetshop",
+)
 
 
 def _findings(root: Path) -> tuple[tuple[Finding, ...], tuple[Finding, ...]]:

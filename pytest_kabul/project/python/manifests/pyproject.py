@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from packaging.utils import canonicalize_name
 
+from pytest_kabul.model import Severity
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.python.manifests.model import (
     MAIN,
@@ -60,10 +61,23 @@ def _poetry_table(builder: Builder, table: object, kind: DepKind, group: str) ->
     return optional
 
 
+_TABLES = ("project", "build-system", "tool", "dependency-groups")
+
+
 def parse_pyproject(project: Project, path: str) -> Manifest | None:
     data = project.read_toml(path)
     text = project.read_text(path)
     if data is None or text is None:
+        return None
+    wrong = [k for k in _TABLES if k in data and not isinstance(data[k], dict)]
+    if wrong:  # pip and every build backend refuse such a file: its dependencies are unknown
+        for key in wrong:
+            project.problem(
+                path,
+                f"`{key}` must be a table, not a {type(data[key]).__name__}: the file cannot"
+                " be read as a manifest (pip would refuse to build it)",
+                Severity.ERROR,
+            )
         return None
     b = Builder(project, path, text)
     style = ""

@@ -4,7 +4,8 @@ Line continuations, comments, ``-r`` / ``--requirement`` includes (relative to t
 file, cycles stopped), ``-c`` / ``--constraint`` (recorded, they install nothing), ``-e`` /
 ``--editable`` (a VCS URL's ``#egg=`` name; a local path is the project itself), ``name @ url``,
 bare archive URLs, ``--hash`` and other per-line options, environment markers. A line that is
-not a requirement becomes a Problem naming the file and line.
+not a requirement becomes a Problem naming the file and line. In a compiled file (``# via``
+annotations) only the direct packages are declared; the rest is its lock (:mod:`.compiled`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from packaging.utils import canonicalize_name
 
 from pytest_kabul.project.core import Project
+from pytest_kabul.project.python.manifests.compiled import transitive_names, via_entries
 from pytest_kabul.project.python.manifests.model import (
     EGG_RE,
     LOCK_HINTS,
@@ -126,6 +128,9 @@ def parse_requirements_file(
             )
         )
     lock_like = any(hint in text for hint in LOCK_HINTS)
+    transitive = transitive_names(via_entries(text))
+    if transitive:  # a compiled file: only its direct packages are declared (see .compiled)
+        deps = [d for d in deps if d.name not in transitive]
     own = Manifest(path, ManifestKind.REQUIREMENTS, (), style="requirements", lock_like=lock_like)
     all_deps = list(deps)
     seen = {path}

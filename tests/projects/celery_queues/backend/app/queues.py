@@ -1,0 +1,2 @@
+EMAILS = "emails"
+REPORTS = "reports"

@@ -1,0 +1,3 @@
+from redis import Redis
+
+cache = Redis()

@@ -1,0 +1,3 @@
+from acme_memory.memory import Memory
+
+__all__ = ["Memory"]

@@ -1,0 +1,5 @@
+from groq import Groq
+
+
+class GroqLLM:
+    client = Groq

@@ -1,0 +1,5 @@
+from acme_memory import Memory
+
+
+def test_memory() -> None:
+    assert Memory

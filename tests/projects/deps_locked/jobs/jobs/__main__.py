@@ -1,0 +1,3 @@
+import httpx
+
+print(httpx.get("https://example.org").status_code)

@@ -1,20 +1,33 @@
-"""Time our static dependency (+ settings) scan against deptry and FawltyDeps.
+"""Time our static scans against deptry (and FawltyDeps), side by side, cold and warm.
 
-    .venv/bin/python bench/bench_static.py [--modules 5000] [--repeat 3]
+    .venv/bin/python bench/bench_static.py [--repeat 3] [--deptry PATH] [--baseline-python PY]
+                                           [--generate N] [TREE ...]
 
-Projects: a generated monorepo backend with ``--modules`` Python modules (packages, stdlib,
-third-party and local imports, guarded imports, some environment reads, a Dockerfile installing
-the pyproject) and ``tests/projects/sweetshop``. Every tool runs as a fresh CLI process on the
-same tree (interpreter start-up included for all), ``--repeat`` times; the median is reported
-with the ratio tool/ours (> 1 means we are faster). "ours" evaluates KAB101 + KAB102 and, when
-``pytest_kabul.project.python.settings.envreads`` exists, builds its ``env_reads`` facet (the
-settings scan).
-Figures only, no assertions.
+For every tree given (any folder: a corpus repository, a fetched one) and, with ``--generate N``,
+a generated monorepo backend of N modules, each tool runs as a fresh process, the tools
+interleaved round by round (so a machine shared with other work slows them alike), ``--repeat``
+rounds; the median of each is printed with its wall time, CPU time (user + system, children
+included) and peak RSS, and its wall-time ratio to deptry's (``x deptry`` < 1: faster than
+deptry). Rows:
+
+- ``scan cold`` / ``scan warm``: KAB101 + KAB102 and the settings scan (``env_reads``) in one
+  process, with an empty, then a primed per-file record cache (``pytest_kabul.project.records``);
+- ``static cold`` / ``static warm``: ``pytest --kabul-only`` with every static check, from a
+  neutral folder (the tree's own pytest configuration is ignored), with ``--cache-clear``, then
+  with the cache the previous run left;
+- ``baseline scan`` (``--baseline-python``): the same scan with another checkout's interpreter
+  (e.g. ``/work/main/.venv/bin/python``), for before/after figures;
+- ``deptry``: its defaults, in the tree's folder holding the largest Python manifest. Install it
+  in a separate virtualenv (``--deptry``), not in this project's dependencies.
+
+The load average is printed with the figures: ratios measured interleaved stay meaningful on a
+busy machine, absolute times do not. Figures only, no assertions.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
 import statistics
@@ -22,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -42,19 +56,19 @@ THIRD_PARTY = [
 ]
 UNDECLARED = ["import stripe", "import sentry_sdk", "from jose import jwt"]
 OURS = """
-import sys, time
+import sys
 from pathlib import Path
 from pytest_kabul.project.core import Project
 from pytest_kabul.checks.dependencies import image_manifest_drift, python_import_undeclared
-project = Project(Path(sys.argv[1]))
+from pytest_kabul.project.python.settings.envreads import env_reads
+cache = Path(sys.argv[2]) if len(sys.argv) > 2 else None
+try:
+    project = Project(Path(sys.argv[1]), cache_dir=cache)
+except TypeError:  # a checkout from before the record cache
+    project = Project(Path(sys.argv[1]))
 python_import_undeclared.check.evaluate(project)
 image_manifest_drift.check.evaluate(project)
-try:
-    from pytest_kabul.project.python.settings.envreads import env_reads
-except ImportError:
-    pass
-else:
-    env_reads(project)
+env_reads(project)
 """
 
 
@@ -133,52 +147,129 @@ def generate(root: Path, modules: int) -> Path:
     return root
 
 
-def timed(argv: list[str], cwd: Path) -> float:
+@dataclass(frozen=True)
+class Run:
+    wall: float
+    cpu: float
+    rss_mib: float
+
+
+def timed(argv: list[str], cwd: Path) -> Run:
+    """Run once; wall time, CPU (user + system) and peak RSS of the process tree's largest."""
     start = time.perf_counter()
-    subprocess.run(argv, cwd=cwd, capture_output=True, check=False)
-    return time.perf_counter() - start
+    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _pid, _status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = 0  # reaped by wait4
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
-def commands(root: Path) -> dict[str, tuple[list[str], Path]]:
-    backend = root / "backend"
-    return {
-        "pytest-kabul (KAB101+KAB102+env)": ([sys.executable, "-c", OURS, str(root)], root),
-        "deptry": ([str(BIN / "deptry"), "."], backend),
-        "fawltydeps": (
-            [str(BIN / "fawltydeps"), "--check", "--detailed", "--code", ".", "--deps", "."],
-            backend,
-        ),
-    }
-
-
-def bench(label: str, root: Path, repeat: int) -> None:
-    print(f"\n{label}: {root}")
-    py_files = sum(1 for _ in root.rglob("*.py"))
-    print(f"  {py_files} Python files")
-    results: dict[str, float] = {}
-    for name, (argv, cwd) in commands(root).items():
-        if not Path(argv[0]).exists():
-            print(f"  {name:<36} not installed")
+def manifest_folder(root: Path) -> Path:
+    """The folder of the tree's Python manifest with the most Python files below it."""
+    best, count = root, -1
+    for manifest in sorted(root.rglob("pyproject.toml")) + sorted(root.rglob("requirements.txt")):
+        if "node_modules" in manifest.parts or ".venv" in manifest.parts:
             continue
-        runs = [timed(argv, cwd) for _ in range(repeat)]
-        results[name] = statistics.median(runs)
-    ours = next(iter(results.values()))
-    print(f"  {'tool':<36} {'median s':>9} {'ratio tool/ours':>16}")
-    for name, seconds in results.items():
-        print(f"  {name:<36} {seconds:9.3f} {seconds / ours:16.2f}")
+        n = sum(1 for _ in manifest.parent.rglob("*.py"))
+        if n > count:
+            best, count = manifest.parent, n
+    return best
+
+
+@dataclass
+class Tool:
+    name: str
+    argv: list[str]
+    cwd: Path
+    before: list[str] | None = None  # a command run untimed before each timed run
+
+
+def tools(root: Path, work: Path, args: argparse.Namespace) -> list[Tool]:
+    scan_cache = work / "scan-cache"
+    neutral = work / "neutral"
+    neutral.mkdir(exist_ok=True)
+    (neutral / "pytest.ini").write_text("[pytest]\n")
+    static = [
+        sys.executable, "-m", "pytest", "-c", f"{neutral}/pytest.ini", f"--rootdir={neutral}",
+        "--kabul-only", f"--kabul-root={root}", "-m", "kabul and not kabul_live", "-q",
+        "-p", "no:randomly",
+    ]  # fmt: skip
+    out = [
+        Tool("scan cold", [sys.executable, "-c", OURS, str(root), str(work / "cold")], root,
+             ["rm", "-rf", str(work / "cold")]),
+        Tool("scan warm", [sys.executable, "-c", OURS, str(root), str(scan_cache)], root),
+        Tool("static cold", [*static, "--cache-clear"], neutral),
+        Tool("static warm", static, neutral),
+    ]  # fmt: skip
+    if args.baseline_python:
+        out.append(Tool("baseline scan", [args.baseline_python, "-c", OURS, str(root)], root))
+    deptry = args.deptry or shutil.which("deptry") or str(BIN / "deptry")
+    if Path(deptry).exists():
+        out.append(Tool("deptry", [deptry, "."], manifest_folder(root)))
+    fawltydeps = BIN / "fawltydeps"
+    if fawltydeps.exists():
+        argv = [str(fawltydeps), "--check", "--detailed", "--code", ".", "--deps", "."]
+        out.append(Tool("fawltydeps", argv, manifest_folder(root)))
+    return out
+
+
+def bench(label: str, root: Path, repeat: int, args: argparse.Namespace) -> None:
+    py_files = sum(1 for _ in root.rglob("*.py"))
+    with tempfile.TemporaryDirectory(prefix="kabul-bench-") as tmp:
+        work = Path(tmp)
+        chosen = tools(root, work, args)
+        # prime the warm caches (not timed)
+        for tool in chosen:
+            if tool.name.endswith("warm"):
+                subprocess.run(tool.argv, cwd=tool.cwd, capture_output=True, check=False)
+        runs: dict[str, list[Run]] = {t.name: [] for t in chosen}
+        loads = [os.getloadavg()[0]]
+        for _ in range(repeat):
+            for tool in chosen:  # interleaved: one run of each tool per round
+                if tool.before:
+                    subprocess.run(tool.before, check=False)
+                runs[tool.name].append(timed(tool.argv, tool.cwd))
+            loads.append(os.getloadavg()[0])
+    print(f"\n{label}: {root} ({py_files} Python files)")
+    print(f"  load average (1 min) during the runs: {min(loads):.1f}-{max(loads):.1f} on"
+          f" {os.cpu_count()} cores (shared with other work)")  # fmt: skip
+    base = runs.get("deptry")
+    print(f"  {'tool':<14} {'wall s':>7} {'cpu s':>7} {'peak MiB':>8}   x deptry: wall  cpu  rss")
+    for name, found in runs.items():
+        wall = statistics.median(r.wall for r in found)
+        cpu = statistics.median(r.cpu for r in found)
+        rss = max(r.rss_mib for r in found)
+        ratios = ""
+        if base:
+            d_wall = statistics.median(r.wall for r in base)
+            d_cpu = statistics.median(r.cpu for r in base)
+            d_rss = max(r.rss_mib for r in base)
+            ratios = f"{wall / d_wall:16.2f} {cpu / d_cpu:4.1f} {rss / d_rss:4.1f}"
+        print(f"  {name:<14} {wall:7.2f} {cpu:7.2f} {rss:8.0f} {ratios}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--modules", type=int, default=5000)
+    parser.add_argument("trees", nargs="*", type=Path)
+    parser.add_argument("--generate", type=int, default=0, metavar="N",
+                        help="also bench a generated backend of N modules")  # fmt: skip
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--deptry", help="deptry executable (install it in its own venv)")
+    parser.add_argument("--baseline-python", help="interpreter of another checkout to compare")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="kabul-bench-") as tmp:
-        root = generate(Path(tmp) / "generated", args.modules)
-        bench(f"generated project ({args.modules} modules)", root, args.repeat)
-        copy = Path(tmp) / "sweetshop"
+    for tree in args.trees:
+        bench(tree.name, tree.resolve(), args.repeat, args)
+    if args.generate:
+        with tempfile.TemporaryDirectory(prefix="kabul-gen-") as tmp:
+            root = generate(Path(tmp) / "generated", args.generate)
+            bench(f"generated project ({args.generate} modules)", root, args.repeat, args)
+    if not args.trees and not args.generate:
+        copy = Path(tempfile.mkdtemp(prefix="kabul-sweetshop-")) / "sweetshop"
         shutil.copytree(SWEETSHOP, copy, symlinks=True)
-        bench("sweetshop fixture", copy, args.repeat)
+        try:
+            bench("sweetshop fixture", copy, args.repeat, args)
+        finally:
+            shutil.rmtree(copy.parent, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -134,8 +134,20 @@ class KabulPlugin:
     @property
     def project(self) -> Project:
         if self._project is None:
-            self._project = Project(self.root, self.kabul_config)
+            self._project = Project(self.root, self.kabul_config, cache_dir=self._cache_dir())
         return self._project
+
+    def _cache_dir(self) -> Path | None:
+        """pytest's cache folder for the per-file records; None under ``-p no:cacheprovider``
+        or when it cannot be created (a read-only checkout): the run is then only uncached."""
+        cache = getattr(self.config, "cache", None)
+        if cache is None:
+            return None
+        try:
+            folder: Path = cache.mkdir("kabul")
+        except OSError:
+            return None
+        return folder
 
     @property
     def is_worker(self) -> bool:

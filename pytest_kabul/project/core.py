@@ -28,6 +28,7 @@ import yaml
 from pytest_kabul.config import KabulConfig
 from pytest_kabul.model import Severity
 from pytest_kabul.project.files import FileIndex, is_outside, read_bounded, walk
+from pytest_kabul.project.records import FileRecords
 from pytest_kabul.project.yamlsafe import BoundedSafeLoader
 
 T = TypeVar("T")
@@ -79,9 +80,12 @@ def facet(fn: Callable[[Project], T]) -> Callable[[Project], T]:
 
 
 class Project:
-    def __init__(self, root: Path, config: KabulConfig | None = None) -> None:
+    def __init__(
+        self, root: Path, config: KabulConfig | None = None, *, cache_dir: Path | None = None
+    ) -> None:
         self.root = root.resolve()
         self.config = config or KabulConfig()
+        self.cache_dir = cache_dir  # pytest's cache folder for this plugin; None: no cache
         self._facets: dict[str, Any] = {}
         self._problems: set[Problem] = set()
         self._texts: dict[str, str | None] = {}
@@ -96,6 +100,11 @@ class Project:
         return f"{fn.__module__}.{fn.__qualname__}" in self._facets
 
     # -- files ---------------------------------------------------------------------------
+    @cached_property
+    def records(self) -> FileRecords:
+        """Per-file facts kept between runs (see :mod:`pytest_kabul.project.records`)."""
+        return FileRecords(self.root, self.cache_dir, self.read_text)
+
     @cached_property
     def files(self) -> FileIndex:
         result = walk(self.root, self.config.exclude)

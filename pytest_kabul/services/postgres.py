@@ -362,13 +362,25 @@ def _stop_and_remove(bin_dir: Path, tmp: Path, user: str | None) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, signal.SIGKILL)
         deadline = time.monotonic() + 10
-        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        while is_running(pid) and time.monotonic() < deadline:
             time.sleep(0.05)
     for _ in range(20):
         shutil.rmtree(tmp, ignore_errors=True)
         if not tmp.exists():
             return
         time.sleep(0.1)
+
+
+def is_running(pid: int) -> bool:
+    """The process exists and is not a zombie. A stopped postmaster stays in ``/proc`` as a
+    zombie until its parent (init, or whoever adopted the daemon) reaps it, but it holds no
+    files any more: waiting for it to vanish cost ~1.2 s of every embedded teardown."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    state = stat.rpartition(")")[2].split()[:1]  # the command name may hold spaces or ")"
+    return state != ["Z"] and state != ["X"]
 
 
 def _postmaster_pid(data: Path) -> int | None:

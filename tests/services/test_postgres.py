@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -239,3 +240,23 @@ def test_missing_psycopg_names_the_live_extra(monkeypatch: pytest.MonkeyPatch) -
     service = PostgresService(PostgresProvider.URL, "127.0.0.1", 1, "kabul")
     with pytest.raises(PostgresUnavailable, match=r"pytest-kabul\[live\]"):
         service._connect()
+
+
+def test_a_zombie_counts_as_stopped() -> None:
+    """A stopped postmaster lingers in /proc as a zombie until reaped: teardown must not wait
+    for that (it holds no files any more)."""
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child exits at once
+        os._exit(0)
+    try:
+        deadline = 200
+        while Path(f"/proc/{child}/stat").read_text().rpartition(")")[2].split()[0] != "Z":
+            deadline -= 1
+            assert deadline > 0, "the child never exited"
+            time.sleep(0.01)
+        assert Path(f"/proc/{child}").exists()
+        assert not pgmod.is_running(child)
+        assert pgmod.is_running(os.getpid())
+    finally:
+        os.waitpid(child, 0)
+    assert not pgmod.is_running(child)

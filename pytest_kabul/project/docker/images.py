@@ -16,6 +16,7 @@ dev folder (a mock server, a docs demo), or is built only by development compose
 from __future__ import annotations
 
 import fnmatch
+import functools
 import posixpath
 import re
 import shlex
@@ -118,11 +119,18 @@ def ignored(rel: str, patterns: tuple[str, ...]) -> bool:
 def _match(rel: str, pattern: str) -> bool:
     if pattern.startswith("**/") and _match(rel, pattern[3:]):
         return True  # ``**`` matches zero folders too: ``**/.env`` excludes ``./.env``
-    regex = fnmatch.translate(pattern).replace(".*", "[^/]*")
-    regex = regex.replace("[^/]*[^/]*", ".*")  # ** from fnmatch's two stars
+    regex = _compiled(pattern)
     parts = rel.split("/")
     # a pattern matching a folder excludes its content
-    return any(re.match(regex, "/".join(parts[:depth])) for depth in range(1, len(parts) + 1))
+    return any(regex.match("/".join(parts[:depth])) for depth in range(1, len(parts) + 1))
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    """One translation per pattern: every shipped-file question used to re-translate every
+    ``.dockerignore`` line (93k ``fnmatch.translate`` calls, a quarter of prefect's scan)."""
+    regex = fnmatch.translate(pattern).replace(".*", "[^/]*")
+    return re.compile(regex.replace("[^/]*[^/]*", ".*"))  # ** from fnmatch's two stars
 
 
 def _dockerignore(project: Project, dockerfile: str, context: str) -> tuple[str, ...]:

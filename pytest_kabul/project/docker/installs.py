@@ -66,11 +66,11 @@ class ImageInstall:
 
 def app_manifests(project: Project, app: PythonApp) -> tuple[Manifest, ...]:
     """Every manifest of the app: its root manifests and a ``requirements/`` folder."""
-    prefix = app.path("requirements/")
+    folder = project.files.under(app.path("requirements"))  # a bisected run, not a file scan
     paths = (
         set(app.manifests)
         | set(app.extra_manifests)
-        | {f for f in project.files if f.startswith(prefix) and f.endswith((".txt", ".in"))}
+        | {f for f in folder if f.endswith((".txt", ".in"))}
     )
     if app.path("Pipfile") in project.files:
         paths.add(app.path("Pipfile"))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import posixpath
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -67,23 +68,64 @@ def _module_path(rel: str) -> str:
     return stem[: -len("/__init__")] if stem.endswith("/__init__") else stem
 
 
+# ``def name`` / ``async def name``: a literal start, so the regex engine skips to each "def".
+_DEF = re.compile(r"def\s+(\w+)")
+
+
 class CalleeIndex:
+    """Functions by name, looked up lazily: a name is searched for (``def name``) in the
+    sources' text the first time a call asks for it, and only the files that define it are
+    parsed, instead of every file of the project up front."""
+
     def __init__(self, project: Project, sources: tuple[str, ...], parse: Parser) -> None:
-        self.defs: dict[str, list[Callee]] = {}
-        for rel in sources:
-            tree = parse(project, rel)
-            text = project.read_text(rel)
-            if tree is None or text is None:
-                continue
-            for node in tree.body:
-                self._add(rel, text, node, method=False)
+        self.project = project
+        self.sources = sources
+        self.parse = parse
+        self._defs: dict[str, list[Callee]] = {}
+        self._files: dict[str, dict[str, list[Callee]]] = {}
+        self._by_name: dict[str, list[str]] | None = None
+
+    def defined(self, name: str) -> list[Callee]:
+        """The top-level functions and methods called ``name``, in source order."""
+        found = self._defs.get(name)
+        if found is None:
+            found = []
+            for rel in self._definers().get(name, ()):
+                text = self.project.read_text(rel)
+                if text is not None:
+                    found.extend(self._file(rel, text).get(name, ()))
+            self._defs[name] = found
+        return found
+
+    def _definers(self) -> dict[str, list[str]]:
+        """Name -> the files whose text has ``def name`` (a superset of where it is defined),
+        from one regex pass per file; the parse then decides."""
+        if self._by_name is None:
+            self._by_name = {}
+            for rel in self.sources:
+                text = self.project.read_text(rel)
+                for name in dict.fromkeys(_DEF.findall(text or "")):
+                    self._by_name.setdefault(name, []).append(rel)
+        return self._by_name
+
+    def _file(self, rel: str, text: str) -> dict[str, list[Callee]]:
+        if rel not in self._files:
+            defs: dict[str, list[Callee]] = {}
+            tree = self.parse(self.project, rel)
+            for node in tree.body if tree is not None else ():
+                self._add(defs, rel, text, node, method=False)
                 if isinstance(node, ast.ClassDef):
                     for item in node.body:
-                        self._add(rel, text, item, method=True)
+                        self._add(defs, rel, text, item, method=True)
+            self._files[rel] = defs
+        return self._files[rel]
 
-    def _add(self, rel: str, text: str, node: ast.stmt, *, method: bool) -> None:
+    @staticmethod
+    def _add(
+        defs: dict[str, list[Callee]], rel: str, text: str, node: ast.stmt, *, method: bool
+    ) -> None:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            self.defs.setdefault(node.name, []).append(Callee(node.name, rel, text, node, method))
+            defs.setdefault(node.name, []).append(Callee(node.name, rel, text, node, method))
 
     def resolver(self, rel: str, tree: ast.Module) -> Callable[[ast.Call], list[Callee]]:
         names: dict[str, tuple[str, str]] = {}  # local -> (module path, original name)
@@ -118,12 +160,12 @@ class CalleeIndex:
             if isinstance(func, ast.Name):
                 if func.id in names:
                     module, original = names[func.id]
-                    found = self.defs.get(original, [])
+                    found = self.defined(original)
                     return [c for c in found if not c.method and matches(c, module)][:1]
-                local = self.defs.get(func.id, [])
+                local = self.defined(func.id)
                 return [c for c in local if c.rel == rel and not c.method][:1]
             if isinstance(func, ast.Attribute):
-                found = self.defs.get(func.attr, [])
+                found = self.defined(func.attr)
                 if isinstance(func.value, ast.Name) and func.value.id in modules:
                     module = modules[func.value.id]
                     hits = [c for c in found if not c.method and matches(c, module)]

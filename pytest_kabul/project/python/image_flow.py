@@ -21,9 +21,12 @@ from __future__ import annotations
 import ast
 import enum
 import re
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeGuard
+
+from pytest_kabul.project.python.segments import segment
 
 if TYPE_CHECKING:
     from pytest_kabul.project.python.image_callees import Callee
@@ -98,7 +101,7 @@ class FlowScanner:
         self.data_checked: set[str] = set()  # expressions tested for a ``data:`` prefix
 
     def src(self, node: ast.AST) -> str:
-        seg = ast.get_source_segment(self.text, node) or ast.unparse(node)
+        seg = segment(self.text, node) or ast.unparse(node)
         seg = " ".join(seg.split())
         return seg if len(seg) <= 90 else seg[:87] + "..."
 
@@ -358,7 +361,19 @@ def _functions(tree: ast.AST) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef
 
 
 def _body_nodes(fn: ast.AST) -> list[ast.AST]:
-    """Nodes of one function, nested functions excluded, in source order."""
+    """Nodes of one function, nested functions excluded, in source order: computed once per
+    function (a function is scanned for its summary, its writes, and once more per caller
+    that passes it a payload). Weak keys: the list goes when the tree does."""
+    cached = _BODIES.get(fn)
+    if cached is None:
+        cached = _BODIES[fn] = _collect_body(fn)
+    return cached
+
+
+_BODIES: weakref.WeakKeyDictionary[ast.AST, list[ast.AST]] = weakref.WeakKeyDictionary()
+
+
+def _collect_body(fn: ast.AST) -> list[ast.AST]:
     out: list[ast.AST] = []
     stack = list(ast.iter_child_nodes(fn))
     while stack:

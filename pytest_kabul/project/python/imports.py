@@ -21,6 +21,7 @@ import ast
 import bisect
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 from pytest_kabul.project.core import Project, facet, paused_gc
 from pytest_kabul.project.python.settings.readsites import TRIGGERS
@@ -295,10 +296,40 @@ def _import_cache(project: Project) -> dict[str, tuple[Import, ...]]:
     return {}
 
 
+def _encode(imports: tuple[Import, ...]) -> list[list[Any]]:
+    return [
+        [i.module, i.line, i.guarded, list(i.names), i.dynamic, i.guard, i.gate] for i in imports
+    ]
+
+
+def _decode(stored: Any) -> tuple[Import, ...] | None:
+    """Imports from a stored record, or None if it is not one (a foreign or damaged cache)."""
+    try:
+        return tuple(
+            Import(str(m), int(n), bool(g), tuple(map(str, ns)), bool(d), str(k), _gate(gate))
+            for m, n, g, ns, d, k, gate in stored
+        )
+    except (TypeError, ValueError):
+        return None
+
+
+def _gate(value: Any) -> tuple[str, int, int, bool] | None:
+    if value is None:
+        return None
+    op, major, minor, branch = value
+    return str(op), int(major), int(minor), bool(branch)
+
+
 def imports_in(project: Project, path: str) -> tuple[Import, ...] | None:
-    """The imports of one project file (parsed once per session); None if it cannot be parsed."""
+    """The imports of one project file (parsed once, and kept between runs in the file
+    records: an unchanged file is neither read nor parsed); None if it cannot be parsed."""
     cache = _import_cache(project)
     if path not in cache:
+        stored = project.records.get(path, "imports")
+        found = _decode(stored) if stored is not None else None
+        if found is not None:
+            cache[path] = found
+            return found
         tree = project._trees.get(path)
         text = project.read_text(path)
         if tree is None and text is not None and any(t in text for t in TRIGGERS):
@@ -316,6 +347,8 @@ def imports_in(project: Project, path: str) -> tuple[Import, ...] | None:
         if tree is None:
             return None
         cache[path] = extract_imports(tree, text)
+        if text is not None:
+            project.records.put(path, "imports", _encode(cache[path]), text)
     return cache[path]
 
 
@@ -327,7 +360,13 @@ def _main_hints(project: Project) -> dict[str, bool]:
 def mentions_main(project: Project, path: str) -> bool:
     """Whether the file mentions ``__main__`` (a script), without re-reading prefetched files."""
     hints = _main_hints(project)
-    if path in hints:
-        return hints[path]
-    text = project.read_text(path)
-    return text is not None and "__main__" in text
+    if path not in hints:
+        stored = project.records.get(path, "main")
+        if isinstance(stored, bool):
+            hints[path] = stored
+        else:
+            text = project.read_text(path)
+            hints[path] = text is not None and "__main__" in text
+            if text is not None:
+                project.records.put(path, "main", hints[path], text)
+    return hints[path]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import enum
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -216,18 +217,55 @@ def _inherited(info: _ClassInfo, classes: dict[str, list[_ClassInfo]]) -> Iterab
             stack.extend(parent.bases)
 
 
+# A class is a model or carries columns of its own only if its file says one of these
+# (``Column(``, ``mapped_column(``, ``column_property(``, ``Mapped[...]``, ``__tablename__``,
+# ``table=True``): only such files are parsed first.
+_MODEL_WORDS = re.compile(r"Column|mapped_column|column_property|Mapped|__tablename__|table\s*=")
+
+
+def _file_classes(project: Project, rel: str) -> list[_ClassInfo]:
+    tree = parse_guarded(project, rel)
+    if tree is None:
+        return []
+    found = (_class_info(rel, n) for n in ast.walk(tree) if isinstance(n, ast.ClassDef))
+    return [info for info in found if info is not None]
+
+
+def _discover(project: Project) -> dict[str, list[_ClassInfo]]:
+    """Class records of the files that can hold models, then of the files that name one of the
+    classes found or their bases (a mixin of plain annotations in another module, a subclass
+    that turns a model into a base), to a fixed point: the same classes a parse of every file
+    finds, where they matter, without parsing a project that has no SQLAlchemy at all."""
+    sources = python_sources(project)
+    by_file: dict[str, list[_ClassInfo]] = {}
+    for rel in sources:
+        text = project.read_text(rel)
+        if text is not None and _MODEL_WORDS.search(text):
+            by_file[rel] = _file_classes(project, rel)
+    searched: set[str] = set()
+    while True:
+        infos = [i for found in by_file.values() for i in found]
+        names = sorted({n for i in infos for n in (i.name, *i.bases) if n} - searched)
+        if not names:
+            break
+        searched.update(names)
+        word = re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b")
+        for rel in sources:
+            if rel in by_file:
+                continue
+            text = project.read_text(rel)
+            if text is not None and "class" in text and word.search(text):
+                by_file[rel] = _file_classes(project, rel)
+    classes: dict[str, list[_ClassInfo]] = {}
+    for rel in sources:  # the order of a full scan: it decides which same-named class wins
+        for info in by_file.get(rel, ()):
+            classes.setdefault(info.name, []).append(info)
+    return classes
+
+
 @facet
 def sqla_models(project: Project) -> tuple[Model, ...]:
-    classes: dict[str, list[_ClassInfo]] = {}
-    for rel in python_sources(project):
-        tree = parse_guarded(project, rel)
-        if tree is None:
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ClassDef):
-                info = _class_info(rel, node)
-                if info is not None:
-                    classes.setdefault(info.name, []).append(info)
+    classes = _discover(project)
     used_as_base = {b for infos in classes.values() for i in infos for b in i.bases}
     models: list[Model] = []
     for infos in classes.values():

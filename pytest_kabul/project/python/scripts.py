@@ -36,8 +36,13 @@ def inline_script(project: Project, path: str) -> InlineScript | None:
     cache = _scripts(project)
     if path in cache:
         return cache[path]
+    if project.records.get(path, "script") is False:
+        cache[path] = None  # known from an earlier run: no ``# /// script`` block
+        return None
     text = project.read_text(path)
     result: InlineScript | None = None
+    if text is not None and "# /// script" not in text:
+        project.records.put(path, "script", False, text)
     if text is not None and "# /// script" in text:
         blocks = [m for m in BLOCK_RE.finditer(text) if m.group("type") == "script"]
         if len(blocks) > 1:

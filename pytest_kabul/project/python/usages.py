@@ -354,7 +354,9 @@ def app_usages(project: Project, app: PythonApp) -> AppUsages:
 def app_usage_sets(project: Project) -> tuple[AppUsages, ...]:
     """Per app: its usages, unreadable runtime files and lockfile, sorted by app. File roles come
     from the runtime model (:func:`~pytest_kabul.project.deploy.programs.runtime_apps`)."""
-    return tuple(app_usages(project, app) for app in runtime_apps(project))
+    result = tuple(app_usages(project, app) for app in runtime_apps(project))
+    project.records.save()  # the per-file import records, for the next run
+    return result
 
 
 @facet

@@ -218,7 +218,9 @@ def test_deep_expression_does_not_crash(tmp_path: Path) -> None:
 
 def test_too_deep_to_parse_is_a_problem(tmp_path: Path) -> None:
     project = _project(tmp_path)
-    (tmp_path / "backend" / "app" / "deeper.py").write_text("x = " + "(" * 5000 + ")" * 5000)
+    # a module that may define models (it mentions Column), so model discovery must parse it
+    deep = "from sqlalchemy import Column\nx = " + "(" * 5000 + ")" * 5000
+    (tmp_path / "backend" / "app" / "deeper.py").write_text(deep)
     assert len(check.evaluate(project).findings) == 5
     assert [p.path for p in project.problems] == ["backend/app/deeper.py"]
 

@@ -147,7 +147,7 @@ class _App:
         path = module_index(self.project, self.app).path_of(module)
         if attr is None or path is None:
             return None
-        if path not in self.scans and _wanted(self.project, path, TRIGGERS):
+        if path not in self.scans and _wanted(self.project, path):
             self.scan(path)
         scan = self.scans.get(path)
         return scan.instances.get(attr) if scan is not None else None
@@ -268,33 +268,58 @@ class _App:
         return False
 
 
-def _wanted(project: Project, path: str, words: Iterable[str]) -> bool:
-    text = project.read_text(path)
-    return text is not None and any(w in text for w in words)
+@facet
+def _trigger_hits(project: Project) -> dict[str, bool]:
+    return {}
 
 
-def _calls_any(project: Project, path: str, pattern: re.Pattern[str]) -> bool:
+def _wanted(project: Project, path: str) -> bool:
+    """Whether the file's text mentions a reader (:data:`TRIGGERS`): asked once per file, not
+    once per import binding that points at it."""
+    hits = _trigger_hits(project)
+    found = hits.get(path)
+    if found is None:
+        stored = project.records.get(path, "env")
+        if isinstance(stored, bool):
+            found = hits[path] = stored
+        else:
+            text = project.read_text(path)
+            found = hits[path] = text is not None and any(w in text for w in TRIGGERS)
+            if text is not None:
+                project.records.put(path, "env", found, text)
+    return found
+
+
+def _calls_any(project: Project, path: str, names: Iterable[str], pattern: re.Pattern[str]) -> bool:
+    """``pattern`` (a call or attribute of one of ``names``) occurs in the file. A plain
+    substring test first: the regex, anchored on a word boundary, costs ~1 ms per file."""
     text = project.read_text(path)
-    return text is not None and pattern.search(text) is not None
+    return text is not None and any(n in text for n in names) and pattern.search(text) is not None
 
 
 def _app_reads(project: Project, app: PythonApp, settings: dict[str, set[str]]) -> list[EnvRead]:
     state = _App(project, app, ConstEval(project, module_index(project, app)), settings)
     for path in app.python_files:
-        if _wanted(project, path, TRIGGERS):
+        if _wanted(project, path):
             state.scan(path)
+    searched: set[str] = set()
     for _round in range(10):
         while state.resolve_calls():
             pass
         wrappers = {qual.rsplit(".", 1)[-1] for _p, qual in state.templates}
         # Reader instances other modules may import (``from app.config import env``).
         shared = {name for scan in state.scans.values() for name in scan.instances}
-        names = sorted(wrappers | shared)
+        # Only names not searched for yet: a file that called an older one was scanned then
+        # (texts do not change), so the search of every round is incremental.
+        names = sorted((wrappers | shared) - searched)
         if not names:
             break
+        searched.update(names)
         called = re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\s*[(.]")
         fresh = [
-            p for p in app.python_files if p not in state.scans and _calls_any(project, p, called)
+            p
+            for p in app.python_files
+            if p not in state.scans and _calls_any(project, p, names, called)
         ]
         if not fresh:
             break
@@ -332,6 +357,7 @@ def env_reads(project: Project) -> tuple[EnvRead, ...]:
         out: list[EnvRead] = []
         for app in python_apps(project):
             out.extend(_app_reads(project, app, settings.get(app.name, {})))
+        project.records.save()
         return tuple(sorted(out))
 
 

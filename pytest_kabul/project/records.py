@@ -1,0 +1,150 @@
+"""Per-file facts kept between runs, in pytest's cache folder (``.pytest_cache/d/kabul/``).
+
+A record holds what was learnt from one file's text (its imports, whether it mentions
+``__main__`` ...), keyed by the file's path, size and modification time, with a digest of its
+text to confirm: a file whose size and time match, and whose time is older than the cache
+(git's "racily clean" rule: a change within the same clock tick would keep size and time), is
+trusted without being read; any other file is read, and its record kept only when the digest
+still matches. Versioned by plugin version, record format and Python minor; ``--cache-clear``
+removes the folder with the rest of pytest's cache. JSON, never pickle: the cache folder sits in
+the audited repository, and loading it must not execute anything.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pytest_kabul import __version__
+
+FORMAT = 1  # bump when a record's content changes meaning
+_RACY_NS = 2_000_000_000
+FILENAME = "file-records.json"
+
+
+def digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+class FileRecords:
+    """Facts per file and kind (``imports``, ``main`` ...); in memory only without a folder."""
+
+    def __init__(
+        self, root: Path, folder: Path | None, read: Callable[[str], str | None] | None = None
+    ) -> None:
+        self.root = root
+        self.read = read  # the project's text reader: confirms a record whose stat changed
+        self.path = folder / FILENAME if folder is not None else None
+        self.version = f"{__version__}/{FORMAT}/py{sys.version_info[0]}.{sys.version_info[1]}"
+        self._written_ns = 0
+        self._records: dict[str, dict[str, Any]] = {}
+        self._checked: dict[str, bool] = {}  # rel -> record still valid (asked this run)
+        self._dirty = False
+        self.hits = 0
+        self.load()
+
+    def load(self) -> None:
+        if self.path is None:
+            return
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if (
+            not isinstance(data, dict)
+            or data.get("version") != self.version
+            or data.get("root") != str(self.root)
+            or not isinstance(data.get("files"), dict)
+        ):
+            return
+        self._written_ns = int(data.get("written_ns", 0))
+        self._records = {k: v for k, v in data["files"].items() if isinstance(v, dict)}
+
+    def _stat(self, rel: str) -> tuple[int, int] | None:
+        try:
+            st = os.stat(os.path.join(self.root, rel))
+        except OSError:
+            return None
+        return st.st_size, st.st_mtime_ns
+
+    def fresh(self, rel: str) -> bool:
+        """Whether the record of ``rel`` describes the file as it is now: same size and time
+        (and older than the cache), else the same text digest."""
+        known = self._checked.get(rel)
+        if known is not None:
+            return known
+        record = self._records.get(rel)
+        stat = self._stat(rel)
+        ok = False
+        if record is not None and stat is not None:
+            if [stat[0], stat[1]] == record.get("stat") and stat[1] < self._written_ns - _RACY_NS:
+                ok = True
+            else:
+                text = self.read(rel) if self.read is not None else None
+                if text is not None and digest(text) == record.get("digest"):
+                    record["stat"] = [stat[0], stat[1]]
+                    self._dirty = True
+                    ok = True
+        if not ok and record is not None:
+            del self._records[rel]  # changed: its facts are recomputed and stored again
+            self._dirty = True
+        self._checked[rel] = ok
+        return ok
+
+    def get(self, rel: str, kind: str) -> Any:
+        """The stored fact, or None when there is none or the file changed."""
+        record = self._records.get(rel)
+        if record is None or kind not in record or not self.fresh(rel):
+            return None
+        self.hits += 1
+        return record[kind]
+
+    def put(self, rel: str, kind: str, value: Any, text: str) -> None:
+        """Store a fact computed from ``text`` (the file's current text)."""
+        stat = self._stat(rel)
+        if stat is None:
+            return
+        record = self._records.get(rel)
+        code = digest(text)
+        if record is None or record.get("digest") != code:
+            record = self._records[rel] = {"digest": code}
+        record["stat"] = [stat[0], stat[1]]
+        record[kind] = value
+        self._checked[rel] = True
+        self._dirty = True
+
+    def save(self) -> None:
+        """Write the records (atomically: xdist workers may save at the same time)."""
+        if self.path is None:
+            return
+        gone = [
+            rel
+            for rel in self._records
+            if rel not in self._checked and not os.path.lexists(os.path.join(self.root, rel))
+        ]
+        for rel in gone:  # files deleted since: their records would only grow the cache
+            del self._records[rel]
+            self._dirty = True
+        if not self._dirty:
+            return
+        data = {
+            "version": self.version,
+            "root": str(self.root),
+            "written_ns": time.time_ns(),
+            "files": self._records,
+        }
+        with contextlib.suppress(OSError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".records-")
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump(data, out, separators=(",", ":"))
+            os.replace(tmp, self.path)
+            self._dirty = False

@@ -27,7 +27,7 @@ Example
     X-Forwarded-For each: 0 x 429 (without the header, 190 of 200 were refused)``
 
 Before
-    A login limit keyed by the client address, behind a server that believes every
+    A limit keyed by the client address, behind a server that believes every
     ``X-Forwarded-For``.
 
     ``requirements.txt``::
@@ -59,10 +59,10 @@ Before
         app.add_exception_handler(RateLimitExceeded, _rate_limit_exceeded_handler)
 
 
-        @app.post("/api/v1/login")
-        @limiter.limit("5/minute")
-        async def login(request: Request) -> dict[str, str]:
-            return {"status": "checked"}
+        @app.get("/api/v1/login-attempts")
+        @limiter.limit("20/minute")
+        async def login_attempts(request: Request) -> dict[str, str]:
+            return {"left": "some"}
 
 After
     Only the reverse proxy's address (here ``172.18.0.2``) is trusted; with the proxy on the

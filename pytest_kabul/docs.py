@@ -27,6 +27,12 @@ Each lists files as a reST literal block headed by the path::
 the blocks is kept as prose. ``tests/test_docs.py`` fails for a check without both sections
 and runs every static check on its own example: "Before" must give a finding of that check,
 "After" none.
+
+A check that reads the git history instead of the tree (:data:`HISTORY_CHECKS`) has a history
+as its example: "Before" is one commit with its files, followed by a commit that replaces them
+with the "After" files (the secret removed, still in the history); "After" is a history of one
+commit with the "After" files (the history rewritten). The test builds both as real git
+repositories; live checks only need the two sections.
 """
 
 from __future__ import annotations
@@ -40,6 +46,8 @@ from pathlib import Path
 
 from pytest_kabul.registry import Check, all_checks
 
+HISTORY_CHECKS = frozenset({"KAB507"})
+"""Checks that judge the git history, not the tree: their example is a history (see above)."""
 SECTIONS = ("What it checks", "Why it matters", "Example", "Before", "After", "Fix", "Options")
 _FILE_HEAD = re.compile(r"^``([^`]+)``::\s*$")
 _LANGUAGES = {

@@ -11,6 +11,8 @@ environment, so GitHub's own expression/schema validation is not exercised.
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +22,7 @@ import pytest
 import yaml
 
 from pytest_kabul.config import load_config
-from pytest_kabul.docs import COMMAND, example, parse_doc, render_check
+from pytest_kabul.docs import COMMAND, HISTORY_CHECKS, example, parse_doc, render_check
 from pytest_kabul.model import Area, Severity, Tier
 from pytest_kabul.project.core import Project
 from pytest_kabul.registry import REGISTRY, Check, all_checks
@@ -234,20 +236,62 @@ def test_every_check_has_a_before_after_example() -> None:
     )
 
 
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Dev",
+    "GIT_AUTHOR_EMAIL": "dev@example.com",
+    "GIT_COMMITTER_NAME": "Dev",
+    "GIT_COMMITTER_EMAIL": "dev@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+}
+
+
+def _history(root: Path, *trees: dict[str, str]) -> None:
+    """A git repository at ``root`` with one commit per tree, the last one checked out."""
+    env = {**os.environ, **GIT_ENV}
+    root.mkdir(parents=True)
+    subprocess.run(["git", "-C", str(root), "init", "-q", "-b", "main"], env=env, check=True)
+    for number, files in enumerate(trees):
+        for path in root.iterdir():
+            if path.name != ".git":
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+        build_project(root, files)
+        for args in (["add", "-A"], ["commit", "-q", "-m", f"commit {number}"]):
+            subprocess.run(["git", "-C", str(root), *args], env=env, check=True)
+
+
+def test_history_checks_read_the_history() -> None:
+    """The list in docs.py is what makes the test below build git repositories: it names
+    existing static checks."""
+    assert set(REGISTRY) >= HISTORY_CHECKS
+    assert not any(REGISTRY[code].live for code in HISTORY_CHECKS)
+
+
 @pytest.mark.parametrize("code", [c.code for c in all_checks() if not c.live])
 def test_static_example_shows_the_problem_and_its_fix(code: str, tmp_path: Path) -> None:
-    """The documented example is real: "Before" gives a finding of the check, "After" none."""
+    """The documented example is real: "Before" gives a finding of the check, "After" none.
+    Opt-in checks are run too (``check.evaluate`` ignores selection). A history check's
+    "Before" is a commit of its files replaced by a commit of the "After" files, and its
+    "After" a single commit of the "After" files (``pytest_kabul/docs.py``)."""
     check = REGISTRY[code]
     pair = example(check)
     if pair is None:
         pytest.skip(f"{code} has no example yet (test_every_check_has_a_before_after_example)")
     before, after = pair
     for label, files in (("before", before), ("after", after)):
-        build_project(tmp_path / label, files)
-        project = Project(tmp_path / label, load_config(tmp_path / label, None))
+        root = tmp_path / label
+        if code not in HISTORY_CHECKS:
+            build_project(root, files)
+        elif label == "before":
+            _history(root, before, after)
+        else:
+            _history(root, after)
+        project = Project(root, load_config(root, None))
         evaluation = check.evaluate(project)
         own = [f for f in evaluation.findings if f.code == code]
         if label == "before":
             assert own, f"{code}: 'Before' gives no finding ({evaluation})"
         else:
             assert not own, f"{code}: 'After' still gives {[f.message for f in own]}"
+            # judged and passed, not skipped (no git history, no subject to judge)
+            assert evaluation.subjects, f"{code}: 'After' was not judged ({evaluation})"

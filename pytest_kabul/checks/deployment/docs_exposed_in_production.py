@@ -29,13 +29,37 @@ Example
     ``app/main.py:9 openapi_url stays enabled (FastAPI's default /openapi.json) while docs_url
     is guarded for production (None if settings.ENVIRONMENT == 'production' else '/docs')``
 
-    Before::
+Before
+    ``requirements.txt``::
 
-        prod = settings.ENVIRONMENT == "production"
+        fastapi
+        uvicorn
+
+    ``Dockerfile``::
+
+        FROM python:3.12-slim
+        WORKDIR /app
+        COPY . .
+        RUN pip install -r requirements.txt
+        CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
+
+    ``app/main.py``::
+
+        import os
+
+        from fastapi import FastAPI
+
+        prod = os.environ.get("ENVIRONMENT") == "production"
         app = FastAPI(docs_url=None if prod else "/docs", redoc_url=None if prod else "/redoc")
 
-    After::
+After
+    ``app/main.py``::
 
+        import os
+
+        from fastapi import FastAPI
+
+        prod = os.environ.get("ENVIRONMENT") == "production"
         app = FastAPI(
             docs_url=None if prod else "/docs",
             redoc_url=None if prod else "/redoc",

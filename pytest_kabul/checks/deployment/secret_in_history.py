@@ -29,11 +29,33 @@ Example
     3f2a9c1 (2025-03-02) to backend/app/config.py, removed in 8d0e4b7, is still in the git
     history``
 
-    Before: ``AWS_ACCESS_KEY_ID = "AKIA…"`` committed, then deleted in the next commit.
+Before
+    A history, not a tree: the file below was committed with the key (AWS's documented
+    example key here), and the next commit replaced it with the file under "After". The key
+    is gone from the code and still in the history: the check reports it.
 
-    After: the key revoked at the provider, a new one read from the environment
-    (``aws_access_key_id: SecretStr`` in Settings), and, if the repository is public, the
-    history rewritten (``git filter-repo``) after the revocation.
+    ``app/config.py``::
+
+        AWS_REGION = "eu-west-1"
+        AWS_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
+
+After
+    The key revoked at AWS, the new one read from the environment, and the history rewritten
+    (``git filter-repo --replace-text``) so that no commit has the old one: the only version
+    of the file is this one.
+
+    ``app/config.py``::
+
+        from pydantic import SecretStr
+        from pydantic_settings import BaseSettings
+
+
+        class Settings(BaseSettings):
+            aws_region: str = "eu-west-1"
+            aws_access_key_id: SecretStr
+
+
+        settings = Settings()
 
 Fix
     Revoke (rotate) the credential at its provider first: removing it from the code does not

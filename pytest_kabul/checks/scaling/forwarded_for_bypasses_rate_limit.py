@@ -26,9 +26,57 @@ Example
     ``KAB452[backend:app.main:app] 200 requests to GET /api/v1/login-attempts with a different
     X-Forwarded-For each: 0 x 429 (without the header, 190 of 200 were refused)``
 
-    Before: ``CMD ["uvicorn", "app.main:app", "--proxy-headers", "--forwarded-allow-ips",
-    "*"]``. After: ``--forwarded-allow-ips "172.18.0.2"`` (the reverse proxy's address) or no
-    flag at all when the proxy runs on the same host.
+Before
+    A limit keyed by the client address, behind a server that believes every
+    ``X-Forwarded-For``.
+
+    ``requirements.txt``::
+
+        fastapi
+        uvicorn[standard]
+        slowapi
+
+    ``Dockerfile``::
+
+        FROM python:3.12-slim
+        WORKDIR /app
+        COPY requirements.txt .
+        RUN pip install --no-cache-dir -r requirements.txt
+        COPY app ./app
+        ENV FORWARDED_ALLOW_IPS="*"
+        CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--proxy-headers"]
+
+    ``app/main.py``::
+
+        from fastapi import FastAPI, Request
+        from slowapi import Limiter, _rate_limit_exceeded_handler
+        from slowapi.errors import RateLimitExceeded
+        from slowapi.util import get_remote_address
+
+        limiter = Limiter(key_func=get_remote_address)
+        app = FastAPI()
+        app.state.limiter = limiter
+        app.add_exception_handler(RateLimitExceeded, _rate_limit_exceeded_handler)
+
+
+        @app.get("/api/v1/login-attempts")
+        @limiter.limit("20/minute")
+        async def login_attempts(request: Request) -> dict[str, str]:
+            return {"left": "some"}
+
+After
+    Only the reverse proxy's address (here ``172.18.0.2``) is trusted; with the proxy on the
+    same host, leave ``FORWARDED_ALLOW_IPS`` unset (uvicorn trusts ``127.0.0.1`` by default).
+
+    ``Dockerfile``::
+
+        FROM python:3.12-slim
+        WORKDIR /app
+        COPY requirements.txt .
+        RUN pip install --no-cache-dir -r requirements.txt
+        COPY app ./app
+        ENV FORWARDED_ALLOW_IPS="172.18.0.2"
+        CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--proxy-headers"]
 
 Fix
     Trust only the reverse proxy: ``--forwarded-allow-ips`` / ``FORWARDED_ALLOW_IPS`` set to

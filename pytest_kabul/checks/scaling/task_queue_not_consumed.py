@@ -27,15 +27,66 @@ Example
     publisher(s) (app.tasks.send_welcome via task_routes['app.tasks.send_*']); workers
     consume celery``
 
-    Before::
+Before
+    ``requirements.txt``::
 
+        fastapi
+        celery
+        uvicorn
+
+    ``Dockerfile``::
+
+        FROM python:3.12-slim
+        WORKDIR /app
+        COPY . .
+        RUN pip install -r requirements.txt
+        CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
+
+    ``docker-compose.yml``::
+
+        services:
+          api:
+            build: .
+          worker:
+            build: .
+            command: celery -A app.celery_app worker -Q celery
+
+    ``app/__init__.py``::
+
+        # the application package (the worker and the API import app.tasks)
+
+    ``app/main.py``::
+
+        from fastapi import FastAPI
+
+        from app import tasks
+
+        app = FastAPI()
+
+    ``app/celery_app.py``::
+
+        from celery import Celery
+
+        celery_app = Celery("app", broker="redis://redis:6379/0")
         celery_app.conf.task_routes = {"app.tasks.send_*": {"queue": "emails"}}
-        # docker-compose.yml
-        command: celery -A app.celery_app worker -Q celery
 
-    After::
+    ``app/tasks.py``::
 
-        command: celery -A app.celery_app worker -Q celery,emails
+        from app.celery_app import celery_app
+
+
+        @celery_app.task
+        def send_welcome(user_id: int) -> None: ...
+
+After
+    ``docker-compose.yml``::
+
+        services:
+          api:
+            build: .
+          worker:
+            build: .
+            command: celery -A app.celery_app worker -Q celery,emails
 
 Fix
     Add the queue to a production worker's ``-Q`` list (or start a worker for it), or route the

@@ -27,15 +27,72 @@ Example
     ``KAB252[backend:app.main:app] with its database unavailable, GET /api/v1/health still
     answered 200 (3 of 3 probes): load balancers keep routing traffic to a broken app``
 
-    Before (always healthy)::
+Before
+    The health route answers "ok" without touching the database.
 
-        @router.get("/health")
+    ``requirements.txt``::
+
+        fastapi
+        uvicorn[standard]
+        pydantic-settings
+        sqlalchemy[asyncio]
+        asyncpg
+
+    ``Dockerfile``::
+
+        FROM python:3.12-slim
+        WORKDIR /app
+        COPY requirements.txt .
+        RUN pip install --no-cache-dir -r requirements.txt
+        COPY app ./app
+        CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000"]
+
+    ``app/config.py``::
+
+        from pydantic_settings import BaseSettings
+
+
+        class Settings(BaseSettings):
+            DATABASE_URL: str
+
+
+        settings = Settings()
+
+    ``app/main.py``::
+
+        from fastapi import FastAPI
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        from app.config import settings
+
+        engine = create_async_engine(settings.DATABASE_URL, pool_pre_ping=True)
+        app = FastAPI()
+
+
+        @app.get("/health")
         async def health() -> dict[str, str]:
             return {"status": "ok"}
 
-    After (checks the database, hides the details)::
+After
+    The health route runs ``SELECT 1``, answers 503 when that fails and logs the exception
+    instead of returning it.
 
-        @router.get("/health")
+    ``app/main.py``::
+
+        import logging
+
+        from fastapi import FastAPI, Response
+        from sqlalchemy import text
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        from app.config import settings
+
+        logger = logging.getLogger(__name__)
+        engine = create_async_engine(settings.DATABASE_URL, pool_pre_ping=True)
+        app = FastAPI()
+
+
+        @app.get("/health")
         async def health(response: Response) -> dict[str, str]:
             try:
                 async with engine.connect() as conn:

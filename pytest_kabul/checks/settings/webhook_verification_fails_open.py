@@ -34,16 +34,74 @@ Example
     env.stripe.webhook_secret is set: with the setting empty every event is processed
     unverified``
 
-    Before::
+Before
+    ``requirements.txt``::
 
-        if settings.STRIPE_WEBHOOK_SECRET:
-            event = stripe.Webhook.construct_event(body, sig, settings.STRIPE_WEBHOOK_SECRET)
+        fastapi
+        pydantic-settings
+        stripe
 
-    After::
+    ``app/config.py``::
 
-        if not settings.STRIPE_WEBHOOK_SECRET:
-            raise HTTPException(503, "webhook secret not configured")
-        event = stripe.Webhook.construct_event(body, sig, settings.STRIPE_WEBHOOK_SECRET)
+        from pydantic_settings import BaseSettings
+
+
+        class Settings(BaseSettings):
+            stripe_webhook_secret: str = ""
+
+
+        settings = Settings()
+
+    ``app/main.py``::
+
+        import stripe
+        from fastapi import FastAPI, Request
+
+        from app.config import settings
+
+        app = FastAPI()
+
+
+        @app.post("/stripe/webhook")
+        async def stripe_webhook(request: Request) -> dict[str, str]:
+            event = await request.json()
+            if settings.stripe_webhook_secret:
+                event = stripe.Webhook.construct_event(
+                    await request.body(),
+                    request.headers.get("stripe-signature"),
+                    settings.stripe_webhook_secret,
+                )
+            fulfil_order(event)
+            return {"status": "ok"}
+
+
+        def fulfil_order(event: dict) -> None: ...
+
+After
+    ``app/main.py``::
+
+        import stripe
+        from fastapi import FastAPI, HTTPException, Request
+
+        from app.config import settings
+
+        app = FastAPI()
+
+
+        @app.post("/stripe/webhook")
+        async def stripe_webhook(request: Request) -> dict[str, str]:
+            if not settings.stripe_webhook_secret:
+                raise HTTPException(503, "webhook secret not configured")
+            event = stripe.Webhook.construct_event(
+                await request.body(),
+                request.headers.get("stripe-signature"),
+                settings.stripe_webhook_secret,
+            )
+            fulfil_order(event)
+            return {"status": "ok"}
+
+
+        def fulfil_order(event: dict) -> None: ...
 
 Fix
     Reject the request (raise, return ``False`` or a 4xx/503) when the secret is empty, or make

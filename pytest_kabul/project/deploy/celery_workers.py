@@ -18,6 +18,7 @@ from pytest_kabul.model import Location
 from pytest_kabul.project import shell as sh
 from pytest_kabul.project.core import Project, facet
 from pytest_kabul.project.deploy.entries import app_for_path, app_of
+from pytest_kabul.project.deploy.process_managers import supervisor_programs
 from pytest_kabul.project.deploy.startpaths import start_paths
 from pytest_kabul.project.docker.images import images
 from pytest_kabul.project.python.apps import python_apps
@@ -117,29 +118,6 @@ def _worker(subject: str, app: str | None, argv: list[str], where: Location) -> 
     return Worker(subject, app, queues, excluded, dynamic, where, command)
 
 
-def _supervisor_programs(text: str) -> list[tuple[str, str, int]]:
-    """(program, command, line) of every ``[program:x]`` section."""
-    out: list[tuple[str, str, int]] = []
-    program: str | None = None
-    lines = text.splitlines()
-    for number, raw in enumerate(lines, start=1):
-        header = re.match(r"^\s*\[program:([^\]]+)\]", raw)
-        if header:
-            program = header.group(1).strip()
-            continue
-        if raw.startswith("["):
-            program = None
-        match = re.match(r"^\s*command\s*=\s*(.+)$", raw)
-        if program and match:
-            command = match.group(1)
-            for more in lines[number:]:
-                if not more.startswith((" ", "\t")) or not more.strip():
-                    break
-                command += " " + more.strip()
-            out.append((program, command, number))
-    return out
-
-
 @facet
 def celery_workers(project: Project) -> tuple[Worker, ...]:
     """Every Celery worker production starts, sorted by subject."""
@@ -161,10 +139,13 @@ def celery_workers(project: Project) -> tuple[Worker, ...]:
         if not shipping:
             continue
         owner = app_of(apps, shipping[0].context)
-        for program, command, line in _supervisor_programs(text):
-            for argv in sh.split(command):
+        for program in supervisor_programs(project, rel):
+            for argv in sh.split(program.command):
                 found = _worker(
-                    f"{rel}:{program}", owner.name if owner else None, argv, Location(rel, line)
+                    f"{program.path}:{program.name}",
+                    owner.name if owner else None,
+                    argv,
+                    Location(program.path, program.line),
                 )
                 if found is not None:
                     out.append(found)

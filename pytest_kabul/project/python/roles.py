@@ -75,10 +75,13 @@ def tooling_reason(
     """Why a file is tooling by its place (scripts/, examples/, hatch_build.py …), else None.
 
     A folder that is a Python package (``app/agents/tools/__init__.py``) is importable app code
-    whatever its name.
+    whatever its name. Build and task-runner files (``setup.py``, ``noxfile.py``, invoke's
+    ``tasks.py`` …) sit at the app's root, where their runner looks for them; below it, in a
+    folder with or without ``__init__.py`` (a namespace package), ``app/tasks.py`` is app code
+    (Celery's conventional task module).
     """
     parts = rel_to_app.split("/")
-    if parts[-1] in TOOLING_NAMES and _dir(rel_to_project) not in packages:
+    if len(parts) == 1 and parts[0] in TOOLING_NAMES and _dir(rel_to_project) not in packages:
         return f"{parts[-1]} is a build/task/test-runner script"
     base = rel_to_project[: len(rel_to_project) - len(rel_to_app)].rstrip("/")
     for depth, part in enumerate(parts[:-1]):

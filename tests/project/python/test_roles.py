@@ -10,7 +10,8 @@ from pytest_kabul.project.python.roles import tooling_reason
 @pytest.mark.parametrize("name", ["tasks.py", "noxfile.py", "setup.py", "fabfile.py"])
 def test_runner_files_at_the_app_root_are_tooling(name: str) -> None:
     reason = tooling_reason(f"backend/{name}", name)
-    assert reason is not None and name in reason
+    assert reason is not None
+    assert name in reason
 
 
 @pytest.mark.parametrize("packages", [frozenset(), frozenset({"backend/app"})])

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pytest_kabul.errors import CheckSkipped, ReplicaStartError, SafetyError
+from pytest_kabul.errors import CheckSkipped, ReplicaStartError, SafetyError, ServiceUnavailable
 from pytest_kabul.live.appenv import database_scheme, interpreter, replica_env
 from pytest_kabul.live.pyversion import newer_syntax_reason, relative_site, syntax_error
 from pytest_kabul.live.witness import Throwaway, verify
@@ -179,6 +179,25 @@ class ReplicaFactory:
         return start_failure(
             exc, root=self.project.root, python=self.python or interpreter(self.project)
         )
+
+    def start_or_skip(
+        self,
+        n: int = 2,
+        env: Mapping[str, str] | None = None,
+        *,
+        app: AsgiApp | str | None = None,
+        health: str | None = None,
+    ) -> AppReplicas:
+        """:meth:`start`, or :class:`ServiceUnavailable` saying why the app did not start (the
+        environment's fault when :meth:`could_not_start` names it, else the app's last error)."""
+        try:
+            return self.start(n, env, app=app, health=health)
+        except ReplicaStartError as exc:
+            reason = self.could_not_start(exc) or (
+                f"the app did not start ({exc.args[0]}): {last_error(exc.log_tail)}; give"
+                " missing values in [tool.kabul.live.env]"
+            )
+            raise ServiceUnavailable(reason) from None
 
     def stop_all(self) -> None:
         """Stop every start (verifying the ones not stopped through :meth:`stop`), then drop

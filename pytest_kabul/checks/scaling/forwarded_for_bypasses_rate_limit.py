@@ -91,7 +91,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytest_kabul.checks.scaling.rate_limit_not_shared_across_replicas import probe_paths
-from pytest_kabul.errors import CheckSkipped, ServiceUnavailable
+from pytest_kabul.errors import CheckSkipped
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity, Tier
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.deploy.asgi import AsgiApp, asgi_apps
@@ -142,8 +142,6 @@ def evaluate(project: Project) -> Evaluation:
 
 @check.live_runner(fixtures=("kabul_replicas",))
 def run(project: Project, subject: str, services: Mapping[str, Any]) -> LiveResult:
-    from pytest_kabul.errors import ReplicaStartError
-    from pytest_kabul.live.launch import last_error, start_failure
     from pytest_kabul.services.spoof import SpoofResult, forwarded_probe
 
     app = next(a for a in asgi_apps(project) if a.subject == subject)
@@ -151,14 +149,7 @@ def run(project: Project, subject: str, services: Mapping[str, Any]) -> LiveResu
     env = {"FORWARDED_ALLOW_IPS": "*"} if trusted else {}
     n = project.config.live.burst
     factory = services["kabul_replicas"]
-    try:
-        replicas = factory.start(n=1, app=app, env=env)
-    except ReplicaStartError as exc:
-        reason = start_failure(exc) or (
-            f"the app did not start ({exc.args[0]}): {last_error(exc.log_tail)}; give missing"
-            " values in [tool.kabul.live.env]"
-        )
-        raise ServiceUnavailable(reason) from None
+    replicas = factory.start_or_skip(n=1, app=app, env=env)
     results: list[SpoofResult] = []
     try:
         port = replicas.replicas[0].port

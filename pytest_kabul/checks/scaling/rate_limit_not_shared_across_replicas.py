@@ -53,7 +53,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from pytest_kabul.errors import ServiceUnavailable
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity, Tier
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.deploy.asgi import (
@@ -143,22 +142,12 @@ def _location(project: Project, app: AsgiApp) -> Location | None:
 
 @check.live_runner(fixtures=("kabul_replicas",))
 def run(project: Project, subject: str, services: Mapping[str, Any]) -> list[Finding]:
-    from pytest_kabul.errors import ReplicaStartError
     from pytest_kabul.services.probe import Verdict, probe
 
     app = next(a for a in asgi_apps(project) if a.subject == subject)
     n = project.config.live.burst
     paths = probe_paths(project, app)
-    try:
-        replicas = services["kabul_replicas"].start(n=2, app=app)
-    except ReplicaStartError as exc:
-        from pytest_kabul.live.launch import last_error
-
-        reason = services["kabul_replicas"].could_not_start(exc) or (
-            f"the app did not start ({exc.args[0]}): {last_error(exc.log_tail)}; give missing"
-            " values in [tool.kabul.live.env]"
-        )
-        raise ServiceUnavailable(reason) from None
+    replicas = services["kabul_replicas"].start_or_skip(n=2, app=app)
     try:
         a, b = replicas.replicas
         results = []

@@ -117,7 +117,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from pytest_kabul.errors import CheckSkipped, ServiceUnavailable
+from pytest_kabul.errors import CheckSkipped
 from pytest_kabul.model import Area, Evidence, Finding, Location, Severity, Tier
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.deploy.asgi import AsgiApp, asgi_apps, health_path
@@ -206,8 +206,6 @@ def _excerpt(body: str, limit: int = 300) -> str:
 
 @check.live_runner(fixtures=("kabul_replicas", "kabul_postgres"))
 def run(project: Project, subject: str, services: Mapping[str, Any]) -> LiveResult:
-    from pytest_kabul.errors import ReplicaStartError
-    from pytest_kabul.live.launch import last_error, start_failure
     from pytest_kabul.live.outage import database_name, database_outage
     from pytest_kabul.services.replicas import http_get
 
@@ -216,14 +214,7 @@ def run(project: Project, subject: str, services: Mapping[str, Any]) -> LiveResu
     if path is None:
         raise CheckSkipped("no health route found; set [tool.kabul.live] health_path")
     factory, postgres = services["kabul_replicas"], services["kabul_postgres"]
-    try:
-        replicas = factory.start(n=1, app=app, health=path)
-    except ReplicaStartError as exc:
-        reason = start_failure(exc) or (
-            f"the app did not start ({exc.args[0]}): {last_error(exc.log_tail)}; give missing"
-            " values in [tool.kabul.live.env]"
-        )
-        raise ServiceUnavailable(reason) from None
+    replicas = factory.start_or_skip(n=1, app=app, health=path)
     try:
         if not factory.databases:
             raise CheckSkipped("the app reads no database setting: no dependency to take away")

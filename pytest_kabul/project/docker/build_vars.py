@@ -39,6 +39,12 @@ def expand(text: str, values: Mapping[str, str]) -> str:
     return _VAR_RE.sub(sub, text)
 
 
+def sole_variable(text: str) -> str | None:
+    """The variable's name when ``text`` is exactly one reference (``${SERVER_TYPE}``)."""
+    m = _VAR_RE.fullmatch(text)
+    return (m.group("braced") or m.group("bare")) if m else None
+
+
 def _tokens(value: str) -> list[str]:
     return [t for argv in shell.split(value) for t in argv]
 

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pytest_kabul.project.core import Project, facet
+from pytest_kabul.project.docker.build_vars import expand, sole_variable
 
 _FROM_RE = re.compile(r"^(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?\s*$", re.IGNORECASE)
-_VAR_RE = re.compile(r"\$\{(\w+)(?::?-([^}]*))?\}|\$(\w+)")
 
 
 @dataclass(frozen=True)
@@ -165,9 +165,7 @@ def parse_dockerfile(path: str, text: str) -> Dockerfile:
                 stages.append(Stage(len(stages), *header[:3], tuple(current), header[3]))
             m = _FROM_RE.match(value.strip())
             base, name = (m.group(1), m.group(2)) if m else (value.strip(), None)
-            whole = _VAR_RE.fullmatch(base)
-            arg = (whole.group(1) or whole.group(3)) if whole else None
-            header = (_substitute(base, arg_defaults), name, line, arg)
+            header = (expand(base, arg_defaults), name, line, sole_variable(base))
             current = []
             continue
         if header is not None:
@@ -175,18 +173,6 @@ def parse_dockerfile(path: str, text: str) -> Dockerfile:
     if header is not None:
         stages.append(Stage(len(stages), *header[:3], tuple(current), header[3]))
     return Dockerfile(path, tuple(stages), tuple(global_args))
-
-
-def _substitute(text: str, values: dict[str, str]) -> str:
-    """``${VAR}``/``$VAR``/``${VAR:-default}`` with the global ARG defaults (unknown: kept)."""
-
-    def one(m: re.Match[str]) -> str:
-        name = m.group(1) or m.group(3)
-        if values.get(name):
-            return values[name]
-        return m.group(2) if m.group(2) is not None else m.group(0)
-
-    return _VAR_RE.sub(one, text)
 
 
 def is_dockerfile(rel: str) -> bool:

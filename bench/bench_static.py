@@ -10,8 +10,11 @@ rounds; the median of each is printed with its wall time, CPU time (user + syste
 included) and peak RSS, and its wall-time ratio to deptry's (``x deptry`` < 1: faster than
 deptry). Rows:
 
-- ``scan cold`` / ``scan warm``: KAB101 + KAB102 and the settings scan (``env_reads``) in one
-  process, with an empty, then a primed per-file record cache (``pytest_kabul.project.records``);
+- ``scan cold`` / ``scan warm``: KAB101 + KAB102 + KAB201 (the dependency and settings scans) in
+  one process, with an empty, then a primed cache (the evaluation store,
+  ``pytest_kabul.evaluations``, over the per-file records, ``pytest_kabul.project.records``);
+- ``scan records``: the same with primed per-file records but no evaluation store: about what a
+  run after editing one file costs;
 - ``static cold`` / ``static warm``: ``pytest --kabul-only`` with every static check, from a
   neutral folder (the tree's own pytest configuration is ignored), with ``--cache-clear``, then
   with the cache the previous run left;
@@ -39,6 +42,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+# Bytecode cached as in an ordinary installation (PYTHONDONTWRITEBYTECODE, set in some CI images,
+# would make every tool recompile its own modules on each run).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 BIN = Path(sys.executable).parent
 SWEETSHOP = REPO / "tests" / "projects" / "sweetshop"
 THIRD_PARTY = [
@@ -59,16 +65,26 @@ OURS = """
 import sys
 from pathlib import Path
 from pytest_kabul.project.core import Project
-from pytest_kabul.checks.dependencies import image_manifest_drift, python_import_undeclared
-from pytest_kabul.project.python.settings.envreads import env_reads
+from pytest_kabul.registry import all_checks
 cache = Path(sys.argv[2]) if len(sys.argv) > 2 else None
+mode = sys.argv[3] if len(sys.argv) > 3 else "store"
+checks = [c for c in all_checks() if c.code in ("KAB101", "KAB102", "KAB201")]
+try:
+    from pytest_kabul.evaluations import Evaluations
+except ImportError:  # a checkout from before the evaluation store
+    Evaluations = None
 try:
     project = Project(Path(sys.argv[1]), cache_dir=cache)
 except TypeError:  # a checkout from before the record cache
     project = Project(Path(sys.argv[1]))
-python_import_undeclared.check.evaluate(project)
-image_manifest_drift.check.evaluate(project)
-env_reads(project)
+if Evaluations is None:
+    for check in checks:
+        check.evaluate(project)
+else:
+    evaluations = Evaluations(project, cache if mode == "store" else None)
+    for check in checks:
+        evaluations.evaluate(check)
+    evaluations.save()
 """
 
 
@@ -157,7 +173,9 @@ class Run:
 def timed(argv: list[str], cwd: Path) -> Run:
     """Run once; wall time, CPU (user + system) and peak RSS of the process tree's largest."""
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV
+    )
     _pid, _status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = 0  # reaped by wait4
@@ -198,6 +216,8 @@ def tools(root: Path, work: Path, args: argparse.Namespace) -> list[Tool]:
         Tool("scan cold", [sys.executable, "-c", OURS, str(root), str(work / "cold")], root,
              ["rm", "-rf", str(work / "cold")]),
         Tool("scan warm", [sys.executable, "-c", OURS, str(root), str(scan_cache)], root),
+        Tool("scan records", [sys.executable, "-c", OURS, str(root), str(scan_cache), "records"],
+             root),
         Tool("static cold", [*static, "--cache-clear"], neutral),
         Tool("static warm", static, neutral),
     ]  # fmt: skip
@@ -221,7 +241,7 @@ def bench(label: str, root: Path, repeat: int, args: argparse.Namespace) -> None
         # prime the warm caches (not timed)
         for tool in chosen:
             if tool.name.endswith("warm"):
-                subprocess.run(tool.argv, cwd=tool.cwd, capture_output=True, check=False)
+                subprocess.run(tool.argv, cwd=tool.cwd, capture_output=True, check=False, env=ENV)
         runs: dict[str, list[Run]] = {t.name: [] for t in chosen}
         loads = [os.getloadavg()[0]]
         for _ in range(repeat):

@@ -22,6 +22,7 @@ from pytest_kabul.errors import (
     SafetyError,
     ServiceUnavailable,
 )
+from pytest_kabul.evaluations import Evaluations
 from pytest_kabul.gate import Decision, Outcome, State
 from pytest_kabul.links import check_url
 from pytest_kabul.model import Finding
@@ -175,8 +176,11 @@ class ItemFactory:
         *,
         gate: Callable[[Check, str | None, tuple[Finding, ...]], Decision],
         require_live: bool,
+        evaluations: Evaluations | None = None,
     ) -> None:
         self.project = project
+        # Evaluations kept between runs (an unchanged tree is not judged again).
+        self.evaluations = evaluations or Evaluations(project, None)
         self.gate = gate
         self.require_live = require_live
         # Deferred evaluations (``Check.deferred``), once per process: the first item of a
@@ -195,7 +199,7 @@ class ItemFactory:
         cached = self._evaluations.get(check.code)
         if cached is None:
             try:
-                cached = check.evaluate(self.project)
+                cached = self.evaluations.evaluate(check)
             except Exception:
                 cached = self._internal_error(check)
             self._evaluations[check.code] = cached
@@ -207,7 +211,9 @@ class ItemFactory:
         deferred = check.deferred
         try:
             listing = (
-                check.list_subjects(self.project) if deferred else check.evaluate(self.project)
+                self.evaluations.list_subjects(check)
+                if deferred
+                else self.evaluations.evaluate(check)
             )
         except Exception:
             error = self._internal_error(check)

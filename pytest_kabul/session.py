@@ -12,6 +12,7 @@ import pytest
 from pytest_kabul.collect import ItemFactory, KabulCollector, skip_location
 from pytest_kabul.config import KabulConfig, load_config
 from pytest_kabul.errors import BaselineError, ConfigError
+from pytest_kabul.evaluations import Evaluations
 from pytest_kabul.gate import Decision, Gate
 from pytest_kabul.links import check_url
 from pytest_kabul.model import Finding, Severity
@@ -24,6 +25,8 @@ from pytest_kabul.report.results import ItemResult, Results
 from pytest_kabul.report.scorecard import Scorecard, build_scorecard
 from pytest_kabul.rootdir import audited_root
 
+# Options naming a report file a session writes (pytest-html, junitxml, report-log, ours).
+OUTPUT_OPTIONS = ("htmlpath", "xmlpath", "reportlog", "kabul_json", "kabul_sarif", "kabul_markdown")
 PYTHON_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "Pipfile", "alembic.ini")
 
 
@@ -82,6 +85,8 @@ class KabulPlugin:
         self.fail_level = Severity.parse(self.kabul_config.fail_level)
         self.results = Results()
         self._project: Project | None = None
+        self._evaluations: Evaluations | None = None
+        self._live_secrets = False
         self.collected = 0
         baseline_opt = opt("kabul_baseline")
         self.baseline_path = Path(baseline_opt) if baseline_opt else None
@@ -150,6 +155,29 @@ class KabulPlugin:
         return folder
 
     @property
+    def evaluations(self) -> Evaluations:
+        if self._evaluations is None:
+            outputs = self._outputs()
+            self._evaluations = Evaluations(self.project, self._cache_dir(), outputs=outputs)
+        return self._evaluations
+
+    def _outputs(self) -> frozenset[str]:
+        """The reports this session writes inside the audited root (``--html=readiness.html``
+        in the project's folder): they change every run, and no check reads them."""
+        base = self.config.invocation_params.dir
+        paths: list[Path] = []
+        for name in OUTPUT_OPTIONS:
+            value = self.config.getoption(name, None)
+            if value:
+                paths.append(base / str(value))
+                if name == "htmlpath" and not self.config.getoption("self_contained_html", False):
+                    paths.append((base / str(value)).parent / "assets" / "style.css")
+        if self.baseline_write and self.baseline_path is not None:
+            paths.append(self.baseline_path)
+        rels = (self.project.rel(path) for path in paths)
+        return frozenset(rel for rel in rels if not self.project.is_outside(rel))
+
+    @property
     def is_worker(self) -> bool:
         return hasattr(self.config, "workerinput")
 
@@ -184,6 +212,7 @@ class KabulPlugin:
                 self.project,
                 gate=self.gate,
                 require_live=bool(self.config.getoption("kabul_require_live")),
+                evaluations=self.evaluations,
             )
             parent = KabulCollector.from_parent(
                 collector, name="kabul", nodeid="kabul", path=self.root
@@ -262,6 +291,20 @@ class KabulPlugin:
 
         REDACTOR.add(seen_values(self.project))
 
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        """Before the first live item runs after a warm collection: stored findings are masked
+        already, but a live run prints what the app does, so learn the Settings defaults that a
+        cold run's static checks would have taught the redactor."""
+        check = getattr(item, "kabul_check", None)
+        if check is None or not check.live or self._evaluations is None:
+            return
+        if self._evaluations.hits and not self._live_secrets:
+            from pytest_kabul.project.python.settings.classes import settings_classes
+
+            self._live_secrets = True
+            settings_classes(self.project)
+            self._learn_secrets()
+
     def pytest_deselected(self, items: Sequence[pytest.Item]) -> None:
         for item in items:
             check = getattr(item, "kabul_check", None)
@@ -309,6 +352,8 @@ class KabulPlugin:
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         # A plain impl runs inside the terminal reporter's wrapper, so the summary can name it.
+        if self._evaluations is not None:  # what this process judged, for the next run
+            self._evaluations.save()
         if self.is_worker:
             return
         from pytest_kabul.report.baseline import write_baseline
@@ -389,6 +434,13 @@ class KabulPlugin:
         terminalreporter.write_line(f"audited root: {self.root}")
         if self.root_note:
             terminalreporter.write_line(f"WARNING {self.root_note}", yellow=True)
+        hits = self._evaluations.hits if self._evaluations is not None else 0
+        if hits:
+            terminalreporter.write_line(
+                f"{hits} check evaluation{'s' if hits != 1 else ''} reused from .pytest_cache:"
+                " no file they read changed since the run that stored them (--cache-clear"
+                " judges afresh)"
+            )
         if self.config.getoption("collectonly"):
             terminalreporter.write_line(
                 f"{self.collected} readiness items collected from {len(self.checks)} checks"

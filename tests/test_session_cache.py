@@ -4,6 +4,9 @@ are the same cold, warm, serial and under xdist, and ``--cache-clear`` clears th
 from __future__ import annotations
 
 import json
+import os
+import time
+from pathlib import Path
 
 import pytest
 
@@ -50,3 +53,45 @@ def test_cache_clear_clears_the_records(project: pytest.Pytester) -> None:
     (folder / "file-records.json").write_text("{}")
     project.runpytest(*RUN, "--cache-clear")
     assert json.loads((folder / "file-records.json").read_text())["files"]  # written afresh
+
+
+def _age(root: Path) -> None:
+    when = time.time() - 3600
+    for path in [root, *root.rglob("*")]:
+        if ".pytest_cache" not in path.parts:
+            os.utime(path, (when, when), follow_symlinks=False)
+
+
+def test_a_warm_session_reuses_the_evaluations_and_reports_the_same(
+    project: pytest.Pytester,
+) -> None:
+    run = ("--kabul-only", "-p", "no:randomly", "-m", "kabul and not kabul_live")
+    _age(project.path)
+    report = project.path / "readiness.json"  # written into the tree, as teams do, every run
+    reports = []
+    outcomes = []
+    for extra in ((), (), ("-n", "2"), ("--cache-clear",)):
+        result = project.runpytest(*run, *extra, f"--kabul-json={report}")
+        outcomes.append((result.ret, "reused from .pytest_cache" in result.stdout.str()))
+        reports.append(json.loads(report.read_text()))
+    # cold; warm; xdist workers warm too (the controller prints no count); cleared: cold again
+    assert [reused for _ret, reused in outcomes] == [False, True, False, False]
+    assert len({ret for ret, _reused in outcomes}) == 1
+    assert reports[0]["findings"]
+    for other in reports[1:]:
+        assert other["findings"] == reports[0]["findings"]
+        assert other["results"] == reports[0]["results"]
+        assert other["summary"] == reports[0]["summary"]
+
+
+def test_an_edit_between_sessions_is_judged(project: pytest.Pytester) -> None:
+    _age(project.path)
+    project.runpytest(*RUN, "--kabul-json=before.json")
+    main = project.path / "shop" / "main.py"
+    main.write_text(main.read_text() + "import sentry_sdk\n")
+    when = time.time() - 60
+    os.utime(main, (when, when))
+    after = project.runpytest(*RUN, "--kabul-json=after.json")
+    assert "reused from .pytest_cache" not in after.stdout.str()
+    subjects = sorted(str(f["subject"]).split(":")[-1] for f in _findings(project, "after.json"))  # type: ignore[index]
+    assert subjects == ["sentry-sdk", "stripe", "ujson"]

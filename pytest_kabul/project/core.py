@@ -91,6 +91,7 @@ class Project:
         self._texts: dict[str, str | None] = {}
         self._unreadable: set[str] = set()
         self._trees: dict[str, ast.Module | None] = {}
+        self._probes: set[str] = set()  # paths asked about by exists() / is_dir()
 
     def __repr__(self) -> str:
         return f"<Project {self.root}>"
@@ -119,8 +120,19 @@ class Project:
         of the root, a FIFO or a device *exists*: reading it records why it was refused."""
         if self.is_outside(rel):
             return False
+        self._probes.add(rel)
         path = self.root / rel
         return os.path.lexists(path) and not path.is_dir()
+
+    def is_dir(self, rel: str) -> bool:
+        """A folder sits at ``rel`` (``""`` is the root)."""
+        self._probes.add(rel)
+        return rel == "" or (self.root / rel).is_dir()
+
+    def inputs(self) -> frozenset[str]:
+        """Every path this project read or asked about so far (beyond walking the tree): what a
+        result computed from it depends on, besides the file index (see ``evaluations.py``)."""
+        return frozenset(self._texts) | frozenset(self._probes)
 
     def is_outside(self, rel: str) -> bool:
         """``rel`` is absolute or climbs out of the root (``../``): nothing there is opened."""

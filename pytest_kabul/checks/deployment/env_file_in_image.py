@@ -131,7 +131,7 @@ def _dev_server(project: Project, image: Image) -> str | None:
 
 
 def _is_folder(project: Project, rel: str) -> bool:
-    return rel == "" or (project.root / rel).is_dir()
+    return project.is_dir(rel)
 
 
 def _shipped_secret(image: Image, copy: Shipped, rel: str) -> bool:

@@ -60,7 +60,7 @@ def build_service(project: Project, name: str, svc: Svc, env: dict[str, str]) ->
         if context is not None and "://" not in context and not context.startswith("git@"):
             if not build.get("dockerfile_inline"):
                 dockerfile = resolve_path(context, str(name_in_ctx))
-            if not (project.root / context).is_dir():
+            if not project.is_dir(context):
                 project.problem(svc.file, f"services.{name}.build: {context} does not exist")
     environment: dict[str, str | None] = {}
     for key, value in sorted(_mapping(data.get("environment")).items()):

@@ -1,0 +1,165 @@
+"""The evaluation store (issue 17, warm runs): an unchanged tree is not judged again, any change
+to what an evaluation was computed from is, and nothing secret is stored."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from pytest_kabul.evaluations import FILENAME, Evaluations
+from pytest_kabul.project.core import Project
+from pytest_kabul.redact import REDACTOR
+from pytest_kabul.registry import Check, Evaluation, all_checks
+
+PROJECTS = Path(__file__).parent / "projects"
+
+
+def backdate(root: Path, seconds: int = 3600) -> None:
+    """Files written a moment ago are 'racily clean' and never stored: age the tree."""
+    when = time.time() - seconds
+    for path in [root, *root.rglob("*")]:
+        os.utime(path, (when, when), follow_symlinks=False)
+
+
+def _checks(*codes: str) -> list[Check]:
+    wanted = [c for c in all_checks() if c.code in codes]
+    assert len(wanted) == len(codes)
+    return wanted
+
+
+def _run(root: Path, cache: Path, checks: list[Check]) -> tuple[Evaluations, dict[str, object]]:
+    evaluations = Evaluations(Project(root), cache)
+    results: dict[str, object] = {c.code: evaluations.evaluate(c) for c in checks}
+    evaluations.save()
+    return evaluations, results
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Path:
+    root = tmp_path / "sweetshop"
+    shutil.copytree(PROJECTS / "sweetshop", root)
+    backdate(root)
+    return root
+
+
+def test_a_warm_run_reuses_every_evaluation_and_agrees_with_the_cold_one(
+    shop: Path, tmp_path: Path
+) -> None:
+    checks = [c for c in all_checks() if not c.opt_in]
+    cache = tmp_path / "cache"
+    cold, cold_results = _run(shop, cache, checks)
+    assert cold.hits == 0
+    assert (cache / FILENAME).is_file()
+    warm, warm_results = _run(shop, cache, checks)
+    assert warm.hits == len(checks)
+    assert set(warm_results) == set(cold_results)
+    for code, cold_result in cold_results.items():
+        warm_result = warm_results[code]
+        assert isinstance(cold_result, Evaluation)
+        assert isinstance(warm_result, Evaluation)
+        # stored redacted, as every writer shows them (the redactor masks idempotently)
+        assert REDACTOR.findings(warm_result.findings) == REDACTOR.findings(cold_result.findings)
+        assert replace(warm_result, findings=()) == replace(cold_result, findings=())
+    assert sum(len(getattr(r, "findings", ())) for r in warm_results.values()) > 3
+
+
+def test_editing_a_file_judges_afresh(shop: Path, tmp_path: Path) -> None:
+    checks = _checks("KAB101")
+    cache = tmp_path / "cache"
+    _, before = _run(shop, cache, checks)
+    main = next(p for p in shop.rglob("*.py") if "import" in p.read_text())
+    main.write_text(main.read_text() + "\nimport undeclared_thing_xyz\n")
+    backdate(shop)  # even with the old time back, the size changed
+    again, after = _run(shop, cache, checks)
+    assert again.hits == 0
+    assert after != before
+
+
+def test_a_file_the_walk_leaves_out_still_counts(shop: Path, tmp_path: Path) -> None:
+    """A git-ignored ``.env`` is not in the file index, but adding one changes its folder."""
+    checks = _checks("KAB101")
+    cache = tmp_path / "cache"
+    with (shop / ".gitignore").open("a") as ignore:
+        ignore.write("\n.env\n")
+    backdate(shop)
+    _run(shop, cache, checks)
+    stored, _ = _run(shop, cache, checks)
+    assert stored.hits == 1
+    (shop / ".env").write_text("X=1\n")
+    os.utime(shop / ".env", (time.time() - 100, time.time() - 100))
+    assert ".env" not in Project(shop).files
+    again, _ = _run(shop, cache, checks)
+    assert again.hits == 0
+
+
+def test_an_input_outside_the_index_is_checked(shop: Path, tmp_path: Path) -> None:
+    checks = _checks("KAB101")
+    cache = tmp_path / "cache"
+    _run(shop, cache, checks)
+    stored = json.loads((cache / FILENAME).read_text())
+    stored["inputs"]["ignored/read.txt"] = [3, 1]  # as if the model had read it then
+    (cache / FILENAME).write_text(json.dumps(stored))
+    again, _ = _run(shop, cache, checks)
+    assert again.hits == 0  # it is absent now: the stored result is not trusted
+
+
+def test_a_tree_written_just_now_is_not_stored(tmp_path: Path) -> None:
+    root = tmp_path / "fresh"
+    shutil.copytree(PROJECTS / "sweetshop", root)
+    backdate(root)
+    (root / "README.md").write_text("written a moment ago\n")  # a later edit could keep it
+    cache = tmp_path / "cache"
+    _run(root, cache, _checks("KAB101"))
+    assert not (cache / FILENAME).exists()
+
+
+def test_other_configuration_or_a_damaged_store_judges_afresh(shop: Path, tmp_path: Path) -> None:
+    checks = _checks("KAB101")
+    cache = tmp_path / "cache"
+    _run(shop, cache, checks)
+    other = Evaluations(Project(shop, Project(shop).config.with_overrides(exclude=("x",))), cache)
+    other.evaluate(checks[0])
+    assert other.hits == 0
+    (cache / FILENAME).write_text("{not json")
+    broken, _ = _run(shop, cache, checks)
+    assert broken.hits == 0
+    assert json.loads((cache / FILENAME).read_text())["evaluations"]  # rewritten
+
+
+def test_a_damaged_entry_is_judged_again(shop: Path, tmp_path: Path) -> None:
+    checks = _checks("KAB101")
+    cache = tmp_path / "cache"
+    _, before = _run(shop, cache, checks)
+    stored = json.loads((cache / FILENAME).read_text())
+    stored["evaluations"]["evaluate:KAB101"] = {"subjects": 3}
+    (cache / FILENAME).write_text(json.dumps(stored))
+    again, after = _run(shop, cache, checks)
+    assert again.hits == 0
+    assert after == before
+
+
+def test_stored_findings_are_masked(tmp_path: Path) -> None:
+    root = tmp_path / "leaky"
+    (root / "app").mkdir(parents=True)
+    secret = "sk_live_9f8e7d6c5b4a39281706f5e4d3c2b1a0"
+    (root / "pyproject.toml").write_text('[project]\nname = "leaky"\nversion = "0"\n')
+    (root / "app" / "main.py").write_text(f'import os\nKEY = os.environ.get("KEY", "{secret}")\n')
+    backdate(root)
+    cache = tmp_path / "cache"
+    REDACTOR.add([secret])
+    try:
+        evaluations = Evaluations(Project(root), cache)
+        for check in all_checks():
+            if not check.opt_in and not check.live:
+                evaluations.evaluate(check)
+        evaluations.save()
+    finally:
+        REDACTOR.clear()
+    assert (cache / FILENAME).is_file()
+    assert secret not in (cache / FILENAME).read_text()

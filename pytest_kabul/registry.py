@@ -108,6 +108,7 @@ class Check:
         doc: str | None = None,
         tier: Tier = Tier.STATIC,
         opt_in: bool = False,
+        files_only: bool = True,
     ) -> None:
         if not CODE_RE.match(code):
             raise ValueError(f"check code {code!r} is not of the form KAB123")
@@ -121,6 +122,9 @@ class Check:
         self.doc = (doc or "").strip()
         self.tier = tier
         self.opt_in = opt_in
+        # The evaluation depends on the project's files alone, so the evaluation store
+        # (``evaluations.py``) may keep it; False for one that reads more (git history).
+        self.files_only = files_only
         self.fixtures: tuple[str, ...] = ()
         self._evaluator: Evaluator | None = None
         self._runner: LiveRunner | None = None

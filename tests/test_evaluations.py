@@ -28,9 +28,8 @@ def backdate(root: Path, seconds: int = 3600) -> None:
 
 
 def _checks(*codes: str) -> list[Check]:
-    wanted = [c for c in all_checks() if c.code in codes]
-    assert len(wanted) == len(codes)
-    return wanted
+    by_code = {c.code: c for c in all_checks()}
+    return [by_code[code] for code in codes]
 
 
 def _run(root: Path, cache: Path, checks: list[Check]) -> tuple[Evaluations, dict[str, object]]:
@@ -163,3 +162,13 @@ def test_stored_findings_are_masked(tmp_path: Path) -> None:
         REDACTOR.clear()
     assert (cache / FILENAME).is_file()
     assert secret not in (cache / FILENAME).read_text()
+
+
+def test_a_check_reading_more_than_the_files_is_never_stored(shop: Path, tmp_path: Path) -> None:
+    history, kab101 = _checks("KAB507", "KAB101")
+    assert not history.files_only
+    cache = tmp_path / "cache"
+    _run(shop, cache, [history, kab101])
+    stored = json.loads((cache / FILENAME).read_text())["evaluations"]
+    assert "evaluate:KAB101" in stored
+    assert "evaluate:KAB507" not in stored

@@ -82,6 +82,7 @@ check = Check(
     summary="A credential committed and later removed is still in the git history.",
     doc=__doc__,
     opt_in=True,
+    files_only=False,  # the git history is no file of the tree: never kept between runs
 )
 INSTALL = "install pytest-kabul[history] (detect-secrets) to scan the git history"
 # Detectors that match the value's own shape; the noisy ones are named here to leave them out.

@@ -4,20 +4,23 @@ Every static evaluation (and every live check's subject listing) is a function o
 files, the plugin's own code and the configuration, so it is stored under
 ``.pytest_cache/d/kabul/evaluations.json`` with what it was computed from:
 
-- the *file index*: every walked file's path, size and modification time, and the names in every
-  folder holding one (so a file the walk leaves out, such as a git-ignored ``.env``, counts when
-  it appears or goes); the reports the session writes into the tree (``--html``,
-  ``--kabul-json`` ...) are left out, and nothing is stored when a check read one;
-- every other path the model read or asked about (``Project.inputs``): its size and time, or
-  that it was absent;
-- a key: plugin version and the size and time of each of its modules (an edited checkout
-  invalidates it), store format, Python minor, the project root and the whole configuration.
+- the *file index*: every walked file's path, size, modification time and content digest (a
+  file whose time changed, say in a fresh CI checkout with ``.pytest_cache`` restored, is
+  confirmed by its content), and the names in every folder holding one (so a file the walk
+  leaves out, such as a git-ignored ``.env``, counts when it appears or goes); the reports the
+  session writes into the tree (``--html``, ``--kabul-json`` ...) are left out, and nothing is
+  stored when a check read one;
+- every other path the model read or asked about (``Project.inputs``): the same, or that it
+  was absent, or a folder;
+- a key: plugin version and a digest of its modules' code (an edited checkout invalidates it),
+  store format, Python minor, the project root and the whole configuration.
 
 A stored evaluation is used only when all of these match; otherwise the run judges afresh and
-the store is rebuilt. Nothing is stored when an input changed during the run or was written in
-the two seconds before it started (a later edit in the same clock tick could keep its size and
-time: git's "racily clean" rule). Findings, reasons and notes are stored redacted, so a secret
-the report would mask never reaches the cache folder. JSON, never pickle: the folder sits in
+the store is rebuilt. A size and time are trusted only for a file written before the store's
+clock tick (git's "racily clean" rule); nothing is stored when the tree changed during the run
+or a file the model read was written in the two seconds before it started. Findings, reasons
+and notes are stored redacted, so a secret the report would mask never reaches the cache
+folder. JSON, never pickle: the folder sits in
 the audited repository. ``--cache-clear`` removes it with the rest of pytest's cache.
 
 Per-file facts behind the first, cold run are :mod:`pytest_kabul.project.records`; this layer
@@ -40,6 +43,7 @@ from typing import Any
 import pytest_kabul
 from pytest_kabul.model import Finding, Location
 from pytest_kabul.project.core import Project
+from pytest_kabul.project.files import read_bounded
 from pytest_kabul.redact import REDACTOR, redact
 from pytest_kabul.registry import Check, Evaluation
 
@@ -58,12 +62,13 @@ def _stat(path: str) -> Stat:
 
 
 def _code_stamp() -> str:
-    """Size and time of every module of the plugin: an edited checkout is new code."""
+    """A digest of every module of the plugin: an edited checkout is new code (contents, not
+    times, so a reinstall of the same code in CI keeps the store)."""
     package = Path(pytest_kabul.__file__).parent
     h = hashlib.blake2b(digest_size=16)
     for path in sorted(package.rglob("*.py")):
-        st = path.stat()
-        h.update(f"{path.relative_to(package)}\t{st.st_size}\t{st.st_mtime_ns}\n".encode())
+        h.update(f"{path.relative_to(package)}\n".encode())
+        h.update(path.read_bytes())
     return h.hexdigest()
 
 
@@ -81,27 +86,23 @@ def _key(project: Project) -> str:
     return h.hexdigest()
 
 
-class _Index:
-    """The walked files, stat'ed, and the names in each folder holding one: one digest and the
-    newest file time. ``outputs`` (reports this session writes) are left out: whether the
-    previous run's report is there must not make this run judge afresh."""
+class _Tree:
+    """The walked files as stat'ed now, and a digest of the names in every folder holding one.
+    ``outputs`` (reports this session writes) are left out: whether the previous run's report
+    is there must not make this run judge afresh."""
 
     def __init__(self, project: Project, outputs: frozenset[str]) -> None:
         root = str(project.root)
-        h = hashlib.blake2b(digest_size=16)
-        newest = 0
+        self.files: dict[str, Stat] = {}
         folders: set[str] = {""}
-        files = project.files
-        for rel in sorted(files):
+        index = project.files
+        for rel in index:
             parts = rel.split("/")[:-1]
             folders.update("/".join(parts[:depth]) for depth in range(1, len(parts) + 1))
-            if rel in outputs:
-                continue
-            stat = _stat(os.path.join(root, rel))
-            h.update(f"{rel}\t{stat}\n".encode("utf-8", "surrogatepass"))
-            if stat is not None:
-                newest = max(newest, stat[1])
-        for rel in sorted(files.templates):
+            if rel not in outputs:
+                self.files[rel] = _stat(os.path.join(root, rel))
+        h = hashlib.blake2b(digest_size=16)
+        for rel in sorted(index.templates):
             h.update(f"template\t{rel}\n".encode("utf-8", "surrogatepass"))
         for rel in sorted(folders):
             prefix = f"{rel}/" if rel else ""
@@ -109,11 +110,18 @@ class _Index:
                 names = sorted(os.listdir(os.path.join(root, rel) if rel else root))
             except OSError:
                 names = ["<unreadable>"]
-            names = [name for name in names if prefix + name not in outputs]
-            listing = "\0".join(names)
+            listing = "\0".join(name for name in names if prefix + name not in outputs)
             h.update(f"{rel}/\t{listing}\n".encode("utf-8", "surrogatepass"))
-        self.digest = h.hexdigest()
-        self.newest_ns = newest
+        self.folders = h.hexdigest()
+
+
+def _content(project: Project, rel: str) -> str:
+    """A digest of the file as the model reads it (links out of the root are refused there
+    too, so their target is never read here)."""
+    data, why = read_bounded(project.root, rel)
+    if data is None:
+        return f"unreadable: {why}"
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _finding_dict(finding: Finding) -> dict[str, Any]:
@@ -162,6 +170,25 @@ def load(data: Mapping[str, Any]) -> Evaluation:
     )
 
 
+Entry = list[Any] | str | None  # [size, mtime_ns, digest]; "dir"; None: absent
+
+
+def _same(project: Project, rel: str, entry: Entry, current: Stat, trusted_before: int) -> bool:
+    """Whether ``rel`` is as stored: the same size and time, written before the store's clock
+    tick; else (touched, checked out anew, written in that tick) the same content."""
+    if entry is None:
+        return current is None
+    if entry == "dir":
+        return current is not None and current[0] == -1
+    if not isinstance(entry, list) or len(entry) != 3 or current is None:
+        return False
+    if current[0] != entry[0]:
+        return False
+    if current[1] == entry[1] and entry[1] < trusted_before:
+        return True
+    return bool(_content(project, rel) == entry[2])
+
+
 class Evaluations:
     """Evaluations of one project, from the store when its inputs are unchanged.
 
@@ -176,15 +203,27 @@ class Evaluations:
         self.path = folder / FILENAME if folder is not None else None
         self.hits = 0
         self._stored: dict[str, Any] = {}  # "evaluate:KAB101" -> dumped evaluation
-        self._inputs: dict[str, Stat] = {}  # other paths read, as they were
+        self._files: dict[str, Entry] = {}  # every path they were computed from, as it was
+        self._refreshed = False  # a stored file confirmed by its content under a new time
         self._new: dict[str, Evaluation] = {}
-        self._index: _Index | None = None
+        self._tree: _Tree | None = None
         self._started_ns = time.time_ns()
         self._key = ""
         if self.path is not None:
             self._key = _key(project)
-            _ = self.index  # the tree as it is before anything is judged
+            _ = self.tree  # the tree as it is before anything is judged
             self._load()
+
+    @property
+    def tree(self) -> _Tree:
+        if self._tree is None:
+            self._tree = _Tree(self.project, self.outputs)
+        return self._tree
+
+    def _current(self, rel: str) -> Stat:
+        if rel in self.tree.files:
+            return self.tree.files[rel]
+        return _stat(os.path.join(self.project.root, rel))
 
     def _load(self) -> None:
         assert self.path is not None
@@ -194,23 +233,26 @@ class Evaluations:
             return
         if not isinstance(data, dict) or data.get("key") != self._key:
             return
-        inputs = data.get("inputs")
-        stored = data.get("evaluations")
-        if not isinstance(inputs, dict) or not isinstance(stored, dict):
+        files, stored = data.get("files"), data.get("evaluations")
+        written = data.get("written_ns")
+        if not isinstance(files, dict) or not isinstance(stored, dict):
             return
-        if data.get("index") != self.index.digest:
+        if not isinstance(written, int) or data.get("folders") != self.tree.folders:
             return
-        root = str(self.project.root)
-        if any(_stat(os.path.join(root, rel)) != stat for rel, stat in inputs.items()):
-            return
-        self._inputs = inputs
+        if any(rel not in files for rel in self.tree.files):
+            return  # a new file
+        trusted_before = written - _RACY_NS
+        refreshed = False
+        for rel, entry in files.items():
+            current = self._current(rel)
+            if not _same(self.project, rel, entry, current, trusted_before):
+                return
+            if isinstance(entry, list) and current is not None and current[1] != entry[1]:
+                files[rel] = [current[0], current[1], entry[2]]  # confirmed by its content
+                refreshed = True
+        self._refreshed = refreshed
+        self._files = files
         self._stored = stored
-
-    @property
-    def index(self) -> _Index:
-        if self._index is None:
-            self._index = _Index(self.project, self.outputs)
-        return self._index
 
     def evaluate(self, check: Check) -> Evaluation:
         if not check.files_only:
@@ -239,30 +281,46 @@ class Evaluations:
         self._new[key] = evaluation
         return evaluation
 
+    def _entry(self, rel: str, stat: Stat) -> Entry:
+        if stat is None:
+            return None
+        if stat[0] == -1:
+            return "dir"
+        known = self._files.get(rel)
+        if isinstance(known, list) and known[:2] == stat:
+            return known
+        return [stat[0], stat[1], _content(self.project, rel)]
+
     def save(self) -> None:
-        """Store what this run judged, unless an input changed during the run or just before
-        it (then the next run judges afresh). Written atomically: xdist workers may race."""
+        """Store what this run judged, unless the tree changed during the run or a file the
+        model read was written just before it (its content then cannot be vouched for).
+        Written atomically: xdist workers may race."""
         fresh = {k: v for k, v in self._new.items() if k not in self._stored}
-        if self.path is None or not fresh:
+        if self.path is None or not (fresh or self._refreshed):
             return
-        before = self.index
-        after = _Index(self.project, self.outputs)
+        before = self.tree
+        after = _Tree(self.project, self.outputs)
+        if after.files != before.files or after.folders != before.folders:
+            return
+        read = {rel for rel in self.project.inputs() if not self.project.is_outside(rel)}
         limit = self._started_ns - _RACY_NS
-        read = self.project.inputs()
-        if after.digest != before.digest or before.newest_ns > limit or read & self.outputs:
+        stats = dict(before.files)
+        for rel in read - set(stats):
+            stats[rel] = _stat(os.path.join(self.project.root, rel))
+        if read & self.outputs or any((stats[r] or [0, 0])[1] > limit for r in read):
             return
-        root = str(self.project.root)
-        inputs = dict(self._inputs)
-        for rel in sorted(read - set(self.project.files)):
-            if self.project.is_outside(rel):
-                continue  # refused, never read: the result does not depend on it
-            stat = _stat(os.path.join(root, rel))
-            if stat is not None and stat[1] > limit:
-                return
-            inputs[rel] = stat
+        files = {rel: self._entry(rel, stat) for rel, stat in stats.items()}
+        for rel, entry in self._files.items():  # read by the stored evaluations, not this run
+            files.setdefault(rel, entry)
         stored = dict(self._stored)
         stored.update((k, dump(v)) for k, v in fresh.items())
-        data = {"key": self._key, "index": before.digest, "inputs": inputs, "evaluations": stored}
+        data = {
+            "key": self._key,
+            "written_ns": time.time_ns(),
+            "folders": before.folders,
+            "files": files,
+            "evaluations": stored,
+        }
         with contextlib.suppress(OSError):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".evaluations-")

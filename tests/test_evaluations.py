@@ -102,20 +102,55 @@ def test_an_input_outside_the_index_is_checked(shop: Path, tmp_path: Path) -> No
     cache = tmp_path / "cache"
     _run(shop, cache, checks)
     stored = json.loads((cache / FILENAME).read_text())
-    stored["inputs"]["ignored/read.txt"] = [3, 1]  # as if the model had read it then
+    stored["files"]["ignored/read.txt"] = [3, 1, "0" * 32]  # as if the model had read it then
     (cache / FILENAME).write_text(json.dumps(stored))
     again, _ = _run(shop, cache, checks)
     assert again.hits == 0  # it is absent now: the stored result is not trusted
 
 
-def test_a_tree_written_just_now_is_not_stored(tmp_path: Path) -> None:
+def _a_module(root: Path) -> Path:
+    return next(p for p in sorted(root.rglob("*.py")) if "import" in p.read_text())
+
+
+def test_a_file_read_just_after_it_was_written_is_not_stored(tmp_path: Path) -> None:
     root = tmp_path / "fresh"
     shutil.copytree(PROJECTS / "sweetshop", root)
     backdate(root)
-    (root / "README.md").write_text("written a moment ago\n")  # a later edit could keep it
+    module = _a_module(root)
+    module.write_text(module.read_text() + "\n")  # a later edit in the same tick could keep it
     cache = tmp_path / "cache"
     _run(root, cache, _checks("KAB101"))
     assert not (cache / FILENAME).exists()
+
+
+def test_a_fresh_checkout_is_confirmed_by_content(shop: Path, tmp_path: Path) -> None:
+    """CI restores .pytest_cache into a new clone: every time differs, the contents do not."""
+    checks = _checks("KAB101")
+    cache = tmp_path / "cache"
+    _, before = _run(shop, cache, checks)
+    backdate(shop, seconds=600)  # every file "checked out" again
+    again, after = _run(shop, cache, checks)
+    assert again.hits == 1
+    assert after == before
+    stored = json.loads((cache / FILENAME).read_text())["files"]
+    rel = _a_module(shop).relative_to(shop).as_posix()
+    assert stored[rel][1] == (shop / rel).stat().st_mtime_ns  # refreshed: next time by stat
+
+
+def test_a_same_size_edit_in_the_stores_clock_tick_is_caught(shop: Path, tmp_path: Path) -> None:
+    checks = _checks("KAB101")
+    cache = tmp_path / "cache"
+    _run(shop, cache, checks)
+    module = _a_module(shop)
+    stat = module.stat()
+    text = module.read_text()
+    module.write_text(text.replace("import", "imporT", 1))  # same size
+    os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same time
+    stored = json.loads((cache / FILENAME).read_text())
+    stored["written_ns"] = stat.st_mtime_ns + 1_000_000  # stored in the file's clock tick
+    (cache / FILENAME).write_text(json.dumps(stored))
+    again, _ = _run(shop, cache, checks)
+    assert again.hits == 0
 
 
 def test_other_configuration_or_a_damaged_store_judges_afresh(shop: Path, tmp_path: Path) -> None:

@@ -156,6 +156,7 @@ def test_ci_workflow_structure() -> None:
     assert uses == [
         "actions/checkout",
         "actions/setup-python",
+        "actions/cache",
         "actions/upload-artifact",
         "github/codeql-action/upload-sarif",
     ]

@@ -174,3 +174,29 @@ def own_processes() -> dict[int, str]:
         return False
 
     return {pid: cmd for pid, cmd in commands.items() if descends(pid)}
+
+
+MACHINE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def leftover_kabul_databases() -> set[str]:
+    """``kabul_*`` databases on the machine's server whose creating process has exited.
+
+    Other sessions (other engineers' test runs) share the server; their databases belong to
+    live processes and are not leaks. A test compares this set before and after (``<=``: the
+    session's reaper may drop other dead sessions' databases meanwhile).
+    """
+    from pytest_kabul.services.owners import dead_owner
+    from pytest_kabul.services.postgres import PostgresService
+
+    with PostgresService.from_url(MACHINE_URL) as server:
+        rows = server.execute(
+            "SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database"
+            " WHERE datname LIKE 'kabul\\_%'"
+        )
+    out = set()
+    for name, comment in rows:
+        text = str(comment or "")
+        if dead_owner(text) or not text.startswith(("kabul:", "pytest-kabul pid ")):
+            out.add(str(name))
+    return out

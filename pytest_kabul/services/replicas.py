@@ -151,6 +151,8 @@ class AppReplicas:
     startup_timeout: float = 30.0
     log_dir: Path | None = None
     replicas: list[Replica] = field(default_factory=list)
+    # Replicas that exited during the concurrent start and were started again alone.
+    restarted: list[int] = field(default_factory=list)
     tails: dict[int, str] = field(default_factory=dict)
     _tmp: tempfile.TemporaryDirectory[str] | None = None
     _stopped: bool = False
@@ -185,14 +187,29 @@ class AppReplicas:
             self._owned = owners.record({"kind": "dir", "path": self._tmp.name})
         env = self.environment
         deadline = time.monotonic() + self.startup_timeout
-        # The first replica starts alone: an app's one-time start-up work (create_all, seeding,
-        # migrations in its lifespan) must not race itself. The others then start in parallel.
-        self._wait_ready(self._spawn(0, env), deadline)
-        rest = [self._spawn(index, env) for index in range(1, self.n)]
-        for replica in rest:
-            self._wait_ready(replica, deadline)
+        # All replicas start at once, as a deployment's do. An app whose one-time start-up work
+        # (create_all, seeding, migrations in its lifespan) races itself may lose one: it is
+        # started again, alone, once another is ready (its log keeps both attempts).
+        for index in range(self.n):
+            self._spawn(index, env)
+        lost: list[tuple[int, ReplicaStartError]] = []
+        for position, replica in enumerate(list(self.replicas)):
+            try:
+                self._wait_ready(replica, deadline)
+            except ReplicaStartError as exc:
+                if exc.exit_code is None or self.n == 1:
+                    raise  # no answer in time, or nothing it could have raced
+                lost.append((position, exc))
+        if len(lost) == self.n:
+            raise lost[0][1]
+        for position, _exc in lost:
+            failed = self.replicas[position]
+            failed.spawned.stop(grace=1.0)  # what it left in its process group
+            again = self._spawn(failed.index, env, position=position)
+            self.restarted.append(failed.index)
+            self._wait_ready(again, deadline)
 
-    def _spawn(self, index: int, env: dict[str, str]) -> Replica:
+    def _spawn(self, index: int, env: dict[str, str], *, position: int | None = None) -> Replica:
         assert self.log_dir is not None
         port = free_port()
         log = self.log_dir / f"replica-{index}.log"
@@ -200,7 +217,10 @@ class AppReplicas:
             uvicorn_argv(self.python, self.app, port), cwd=self.app.app_dir, env=env, log=log
         )
         replica = Replica(index, port, child)
-        self.replicas.append(replica)
+        if position is None:
+            self.replicas.append(replica)
+        else:
+            self.replicas[position] = replica
         return replica
 
     def _wait_ready(self, replica: Replica, deadline: float) -> None:

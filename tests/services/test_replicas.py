@@ -89,8 +89,47 @@ def test_a_replica_that_crashes_reports_its_log_tail(tmp_path: Path) -> None:
     assert info.value.exit_code not in (None, 0)
     assert "RuntimeError: PAYMENT_API_KEY is missing" in info.value.log_tail
     assert "exited with code" in str(info.value)
-    assert [r.index for r in replicas.replicas] == [0]  # the others were never started
+    assert [r.index for r in replicas.replicas] == [0, 1]  # started together, both crashed
+    assert replicas.restarted == []  # a crash of every replica is the app's, not a race
     assert all(gone(r.pid) for r in replicas.replicas)
+
+
+def test_replicas_start_together(tmp_path: Path) -> None:
+    """Each replica's start-up takes a second; they overlap, as a deployment's do."""
+    prelude = (
+        "import time, pathlib\n"
+        "pathlib.Path(f'started-{os.getpid()}').write_text(repr(time.time()))\n"
+        "time.sleep(1.0)"
+    )
+    target = write_app(tmp_path, prelude=prelude)
+    with AppReplicas(target, n=2, health_path="/health", startup_timeout=20) as replicas:
+        starts = [float((tmp_path / f"started-{r.pid}").read_text()) for r in replicas.replicas]
+        assert replicas.restarted == []
+    assert abs(starts[0] - starts[1]) < 1.0  # the second began before the first was ready
+
+
+def test_a_replica_that_loses_a_start_up_race_is_started_again_alone(tmp_path: Path) -> None:
+    """One-time start-up work (create_all, seeding) that fails when another replica does it at
+    the same moment: the loser starts again once the winner is ready."""
+    prelude = (
+        "import fcntl, time\n"
+        "lock = open('startup.lock', 'a')\n"
+        "try:\n"
+        "    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
+        "except BlockingIOError:\n"
+        "    sys.exit('another replica is creating the tables')\n"
+        "time.sleep(1.0)\n"
+        "fcntl.flock(lock, fcntl.LOCK_UN)"
+    )
+    target = write_app(tmp_path, prelude=prelude)
+    with AppReplicas(target, n=2, health_path="/health", startup_timeout=20) as replicas:
+        assert len(replicas.restarted) == 1
+        assert [r.index for r in replicas.replicas] == [0, 1]
+        assert [r.ready_status for r in replicas.replicas] == [200, 200]
+        pids = [r.pid for r in replicas.replicas]
+        lost = replicas.replicas[replicas.restarted[0]]
+        assert "another replica is creating the tables" in lost.log_tail()
+    assert all(gone(p) for p in pids)
 
 
 def test_a_replica_that_never_answers_times_out(tmp_path: Path) -> None:

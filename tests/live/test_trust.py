@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 
-from tests.checks.migrations.test_live import MACHINE_URL, kabul_databases
 from tests.checks.migrations.test_live import private_tmp as private_tmp
-from tests.helpers import copy_project, run_kabul
+from tests.helpers import MACHINE_URL, copy_project, run_kabul
+from tests.helpers import leftover_kabul_databases as kabul_databases
 
 pytestmark = pytest.mark.live
 PS = ["ps", "-eww", "-o", "pid,args"]  # -ww: never cut to $COLUMNS (pytest sets it)

@@ -101,7 +101,9 @@ _EXCLUDED_NAME = re.compile(
 )
 
 
-_MAY_CARRY = re.compile(r"b64encode|encodebytes|data:|data_?url|base_?64|b64", re.I)
+# A module can create a payload only if it says one of these; ``data:`` only as a URL starts
+# (``"data:image/``, ``f"data:{mime}``), not as the annotation ``data: dict`` of most modules.
+_MAY_CARRY = re.compile(r"b64encode|encodebytes|data:\S|data_?url|base_?64|b64", re.I)
 
 
 def _targets(write: Write, models: dict[str, list[Model]]) -> list[Column]:

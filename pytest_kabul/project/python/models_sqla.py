@@ -13,7 +13,8 @@ from __future__ import annotations
 import ast
 import enum
 import re
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from pytest_kabul.project.core import Project, facet
@@ -223,11 +224,24 @@ def _inherited(info: _ClassInfo, classes: dict[str, list[_ClassInfo]]) -> Iterab
 _MODEL_WORDS = re.compile(r"Column|mapped_column|column_property|Mapped|__tablename__|table\s*=")
 
 
+def class_defs(tree: ast.AST) -> Iterator[ast.ClassDef]:
+    """Every class definition, in ``ast.walk``'s order, without walking expressions: a class
+    is a statement, and no expression holds a statement, so leaving them out changes neither
+    which classes are found nor their breadth-first order (most of a module's nodes are
+    expressions)."""
+    todo = deque([tree])
+    while todo:
+        node = todo.popleft()
+        if isinstance(node, ast.ClassDef):
+            yield node
+        todo.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, ast.expr))
+
+
 def _file_classes(project: Project, rel: str) -> list[_ClassInfo]:
     tree = parse_guarded(project, rel)
     if tree is None:
         return []
-    found = (_class_info(rel, n) for n in ast.walk(tree) if isinstance(n, ast.ClassDef))
+    found = (_class_info(rel, n) for n in class_defs(tree))
     return [info for info in found if info is not None]
 
 

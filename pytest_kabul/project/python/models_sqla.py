@@ -229,12 +229,18 @@ def class_defs(tree: ast.AST) -> Iterator[ast.ClassDef]:
     is a statement, and no expression holds a statement, so leaving them out changes neither
     which classes are found nor their breadth-first order (most of a module's nodes are
     expressions)."""
-    todo = deque([tree])
+    todo: deque[ast.AST] = deque([tree])
     while todo:
         node = todo.popleft()
         if isinstance(node, ast.ClassDef):
             yield node
-        todo.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, ast.expr))
+        for name in node._fields:  # ast.iter_child_nodes' order, statement lists only
+            value = getattr(node, name, None)
+            if isinstance(value, list) and value and isinstance(value[0], _BLOCK_ITEMS):
+                todo.extend(value)
+
+
+_BLOCK_ITEMS = (ast.stmt, ast.excepthandler, ast.match_case)
 
 
 def _file_classes(project: Project, rel: str) -> list[_ClassInfo]:

@@ -3,11 +3,12 @@ classes found (pytest_kabul.project.python.models_sqla): the models are those of
 
 from __future__ import annotations
 
+import ast
 import textwrap
 from pathlib import Path
 
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.python.models_sqla import sqla_models
+from pytest_kabul.project.python.models_sqla import class_defs, sqla_models
 
 
 def _write(root: Path, files: dict[str, str]) -> Project:
@@ -55,3 +56,43 @@ def test_a_project_without_models_parses_nothing(tmp_path: Path) -> None:
     project = _write(tmp_path, {"app/main.py": "import os\nclass A:\n    x: int = 1\n"})
     assert sqla_models(project) == ()
     assert project._trees == {}
+
+
+NESTED = """
+class A:
+    class Inner: ...
+def f():
+    class InFunction: ...
+    return [lambda: 1 for _ in ()]
+try:
+    class InTry: ...
+except ImportError:
+    class InHandler: ...
+else:
+    class InElse: ...
+finally:
+    class InFinally: ...
+match x:
+    case 1:
+        class InCase: ...
+with open("f") as fh:
+    if fh:
+        class InIf: ...
+    for _ in fh:
+        class InFor: ...
+    while False:
+        class InWhile: ...
+async def g():
+    async with x:
+        class InAsyncWith: ...
+class B(A):
+    def m(self):
+        class InMethod: ...
+"""
+
+
+def test_class_defs_finds_what_ast_walk_finds_in_its_order() -> None:
+    tree = ast.parse(NESTED)
+    expected = [n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]
+    assert [n.name for n in class_defs(tree)] == expected
+    assert len(expected) == 14

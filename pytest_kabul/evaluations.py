@@ -4,12 +4,12 @@ Every static evaluation (and every live check's subject listing) is a function o
 files, the plugin's own code and the configuration, so it is stored under
 ``.pytest_cache/d/kabul/evaluations.json`` with what it was computed from:
 
-- the *file index*: every walked file's path, size, modification time and content digest (a
-  file whose time changed, say in a fresh CI checkout with ``.pytest_cache`` restored, is
-  confirmed by its content), and the names in every folder holding one (so a file the walk
-  leaves out, such as a git-ignored ``.env``, counts when it appears or goes); the reports the
-  session writes into the tree (``--html``, ``--kabul-json`` ...) are left out, and nothing is
-  stored when a check read one;
+- the *file index*: every walked file's path, size and modification time, and a digest of the
+  content of each the model read (one whose time changed, say in a fresh CI checkout with
+  ``.pytest_cache`` restored, is confirmed by its content; one nothing read, by its size), and
+  the names in every folder holding one (so a file the walk leaves out, such as a git-ignored
+  ``.env``, counts when it appears or goes); the reports the session writes into the tree
+  (``--html``, ``--kabul-json`` ...) are left out, and nothing is stored when a check read one;
 - every other path the model read or asked about (``Project.inputs``): the same, or that it
   was absent, or a folder;
 - a key: plugin version and a digest of its modules' code (an edited checkout invalidates it),
@@ -170,7 +170,7 @@ def load(data: Mapping[str, Any]) -> Evaluation:
     )
 
 
-Entry = list[Any] | str | None  # [size, mtime_ns, digest]; "dir"; None: absent
+Entry = list[Any] | str | None  # [size, mtime_ns, digest or None: unread]; "dir"; None: absent
 
 
 def _same(project: Project, rel: str, entry: Entry, current: Stat, trusted_before: int) -> bool:
@@ -184,6 +184,8 @@ def _same(project: Project, rel: str, entry: Entry, current: Stat, trusted_befor
         return False
     if current[0] != entry[0]:
         return False
+    if entry[2] is None:  # no evaluation read it: only its name and size could matter
+        return True
     if current[1] == entry[1] and entry[1] < trusted_before:
         return True
     return bool(_content(project, rel) == entry[2])
@@ -281,15 +283,15 @@ class Evaluations:
         self._new[key] = evaluation
         return evaluation
 
-    def _entry(self, rel: str, stat: Stat) -> Entry:
+    def _entry(self, rel: str, stat: Stat, read: set[str]) -> Entry:
         if stat is None:
             return None
         if stat[0] == -1:
             return "dir"
         known = self._files.get(rel)
-        if isinstance(known, list) and known[:2] == stat:
+        if isinstance(known, list) and known[:2] == stat and (known[2] or rel not in read):
             return known
-        return [stat[0], stat[1], _content(self.project, rel)]
+        return [stat[0], stat[1], _content(self.project, rel) if rel in read else None]
 
     def save(self) -> None:
         """Store what this run judged, unless the tree changed during the run or a file the
@@ -309,7 +311,7 @@ class Evaluations:
             stats[rel] = _stat(os.path.join(self.project.root, rel))
         if read & self.outputs or any((stats[r] or [0, 0])[1] > limit for r in read):
             return
-        files = {rel: self._entry(rel, stat) for rel, stat in stats.items()}
+        files = {rel: self._entry(rel, stat, read) for rel, stat in stats.items()}
         for rel, entry in self._files.items():  # read by the stored evaluations, not this run
             files.setdefault(rel, entry)
         stored = dict(self._stored)

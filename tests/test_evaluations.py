@@ -207,3 +207,44 @@ def test_a_check_reading_more_than_the_files_is_never_stored(shop: Path, tmp_pat
     stored = json.loads((cache / FILENAME).read_text())["evaluations"]
     assert "evaluate:KAB101" in stored
     assert "evaluate:KAB507" not in stored
+
+
+def test_only_what_the_model_read_is_confirmed_by_content(shop: Path, tmp_path: Path) -> None:
+    notes = shop / "notes.txt"
+    notes.write_text("nothing a check reads\n")
+    backdate(shop)
+    checks = _checks("KAB101")
+    cache = tmp_path / "cache"
+    _run(shop, cache, checks)
+    stored = json.loads((cache / FILENAME).read_text())["files"]
+    module = _a_module(shop)
+    rel = module.relative_to(shop).as_posix()
+    assert stored["notes.txt"][2] is None  # never read: not even digested
+    assert stored[rel][2]  # read (or its imports taken from its record): digested
+    notes.write_text("NOTHING A CHECK READS\n")  # same size, new time
+    unread_edit, _ = _run(shop, cache, checks)
+    assert unread_edit.hits == 1
+    module.write_text(module.read_text().replace("import", "imporT", 1))  # same size
+    backdate(shop, seconds=60)
+    read_edit, _ = _run(shop, cache, checks)
+    assert read_edit.hits == 0
+
+
+def test_facts_from_a_files_record_count_as_reading_it(shop: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    kab101 = _checks("KAB101")[0]
+
+    def run() -> Project:
+        project = Project(shop, cache_dir=cache)
+        evaluations = Evaluations(project, cache)
+        evaluations.evaluate(kab101)
+        evaluations.save()
+        return project
+
+    run()
+    (cache / FILENAME).unlink()  # the per-file records stay
+    project = run()
+    rel = _a_module(shop).relative_to(shop).as_posix()
+    assert project.records.hits  # imports came from the records ...
+    assert rel in project.inputs()  # ... and still count as read
+    assert json.loads((cache / FILENAME).read_text())["files"][rel][2]

@@ -132,7 +132,10 @@ class Project:
     def inputs(self) -> frozenset[str]:
         """Every path this project read or asked about so far (beyond walking the tree): what a
         result computed from it depends on, besides the file index (see ``evaluations.py``)."""
-        return frozenset(self._texts) | frozenset(self._probes)
+        known = frozenset(self._texts) | frozenset(self._probes)
+        if "records" in self.__dict__:  # facts taken from a file's record depend on its content
+            known |= self.records.asked()
+        return known
 
     def is_outside(self, rel: str) -> bool:
         """``rel`` is absolute or climbs out of the root (``../``): nothing there is opened."""

@@ -99,6 +99,10 @@ class FileRecords:
         self._checked[rel] = ok
         return ok
 
+    def asked(self) -> frozenset[str]:
+        """The files whose records were asked for this run: facts drawn from their content."""
+        return frozenset(self._checked)
+
     def get(self, rel: str, kind: str) -> Any:
         """The stored fact, or None when there is none or the file changed."""
         record = self._records.get(rel)

@@ -13,6 +13,7 @@ files, the plugin's own code and the configuration, so it is stored under
 - every other path the model read or asked about (``Project.inputs``): the same, or that it
   was absent, or a folder;
 - a key: plugin version and a digest of its modules' code (an edited checkout invalidates it),
+  the distributions installed beside it (an upgraded Alembic may read a graph differently),
   store format, Python minor, the project root and the whole configuration.
 
 A stored evaluation is used only when all of these match; otherwise the run judges afresh and
@@ -34,6 +35,7 @@ import hashlib
 import json
 import os
 import sys
+import sysconfig
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -72,6 +74,18 @@ def _code_stamp() -> str:
     return h.hexdigest()
 
 
+def _installed() -> str:
+    """The distributions installed beside the plugin (``name-version.dist-info``): a judgement
+    may rest on a library's reading (Alembic's revision map, packaging's version rules), so an
+    upgrade of any of them judges afresh. One folder listing, not a metadata scan."""
+    folders = {sysconfig.get_paths()[kind] for kind in ("purelib", "platlib")}
+    names: list[str] = []
+    for folder in sorted(folders):
+        with contextlib.suppress(OSError):
+            names.extend(n for n in os.listdir(folder) if n.endswith((".dist-info", ".egg-info")))
+    return "\0".join(sorted(names))
+
+
 def _key(project: Project) -> str:
     h = hashlib.blake2b(digest_size=16)
     parts = (
@@ -81,6 +95,7 @@ def _key(project: Project) -> str:
         str(project.root),
         repr(project.config),
         _code_stamp(),
+        _installed(),
     )
     h.update("\0".join(parts).encode("utf-8", "surrogatepass"))
     return h.hexdigest()

@@ -248,3 +248,19 @@ def test_facts_from_a_files_record_count_as_reading_it(shop: Path, tmp_path: Pat
     assert project.records.hits  # imports came from the records ...
     assert rel in project.inputs()  # ... and still count as read
     assert json.loads((cache / FILENAME).read_text())["files"][rel][2]
+
+
+def test_an_upgraded_library_judges_afresh(
+    shop: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site-packages"
+    (site / "alembic-1.13.0.dist-info").mkdir(parents=True)
+    monkeypatch.setattr("sysconfig.get_paths", lambda: {"purelib": str(site), "platlib": str(site)})
+    checks = _checks("KAB101")
+    cache = tmp_path / "cache"
+    _run(shop, cache, checks)
+    same, _ = _run(shop, cache, checks)
+    assert same.hits == 1
+    (site / "alembic-1.13.0.dist-info").rename(site / "alembic-1.14.0.dist-info")
+    upgraded, _ = _run(shop, cache, checks)
+    assert upgraded.hits == 0

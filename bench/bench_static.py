@@ -1,6 +1,7 @@
 """Time our static scans against deptry (and FawltyDeps), side by side, cold and warm.
 
-    .venv/bin/python bench/bench_static.py [--repeat 3] [--deptry PATH] [--baseline-python PY]
+    .venv/bin/python bench/bench_static.py [--repeat 3] [--deptry PATH] [--fawltydeps PATH]
+                                           [--baseline-python PY]
                                            [--generate N] [TREE ...]
 
 For every tree given (any folder: a corpus repository, a fetched one) and, with ``--generate N``,
@@ -226,7 +227,7 @@ def tools(root: Path, work: Path, args: argparse.Namespace) -> list[Tool]:
     deptry = args.deptry or shutil.which("deptry") or str(BIN / "deptry")
     if Path(deptry).exists():
         out.append(Tool("deptry", [deptry, "."], manifest_folder(root)))
-    fawltydeps = BIN / "fawltydeps"
+    fawltydeps = Path(args.fawltydeps or shutil.which("fawltydeps") or BIN / "fawltydeps")
     if fawltydeps.exists():
         argv = [str(fawltydeps), "--check", "--detailed", "--code", ".", "--deps", "."]
         out.append(Tool("fawltydeps", argv, manifest_folder(root)))
@@ -275,6 +276,7 @@ def main() -> None:
                         help="also bench a generated backend of N modules")  # fmt: skip
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--deptry", help="deptry executable (install it in its own venv)")
+    parser.add_argument("--fawltydeps", help="FawltyDeps executable (its own venv, like deptry)")
     parser.add_argument("--baseline-python", help="interpreter of another checkout to compare")
     args = parser.parse_args()
     for tree in args.trees:

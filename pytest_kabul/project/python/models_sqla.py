@@ -221,6 +221,7 @@ def _inherited(info: _ClassInfo, classes: dict[str, list[_ClassInfo]]) -> Iterab
 # A class is a model or carries columns of its own only if its file says one of these
 # (``Column(``, ``mapped_column(``, ``column_property(``, ``Mapped[...]``, ``__tablename__``,
 # ``table=True``): only such files are parsed first.
+_WORD = re.compile(r"\w+")
 _MODEL_WORDS = re.compile(r"Column|mapped_column|column_property|Mapped|__tablename__|table\s*=")
 
 
@@ -263,18 +264,22 @@ def _discover(project: Project) -> dict[str, list[_ClassInfo]]:
         if text is not None and _MODEL_WORDS.search(text):
             by_file[rel] = _file_classes(project, rel)
     searched: set[str] = set()
+    tokens: dict[str, frozenset[str]] = {}  # each file's words, split once for every round
     while True:
         infos = [i for found in by_file.values() for i in found]
-        names = sorted({n for i in infos for n in (i.name, *i.bases) if n} - searched)
+        names = {n for i in infos for n in (i.name, *i.bases) if n} - searched
         if not names:
             break
         searched.update(names)
-        word = re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b")
         for rel in sources:
             if rel in by_file:
                 continue
-            text = project.read_text(rel)
-            if text is not None and "class" in text and word.search(text):
+            words = tokens.get(rel)
+            if words is None:
+                text = project.read_text(rel)
+                words = frozenset(_WORD.findall(text)) if text and "class" in text else frozenset()
+                tokens[rel] = words
+            if not words.isdisjoint(names):  # a name as a whole word, as ``\bName\b`` finds
                 by_file[rel] = _file_classes(project, rel)
     classes: dict[str, list[_ClassInfo]] = {}
     for rel in sources:  # the order of a full scan: it decides which same-named class wins

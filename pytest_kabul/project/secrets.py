@@ -16,6 +16,7 @@ from pytest_kabul.project.compose.interpolate import parse_dotenv
 from pytest_kabul.project.compose.load import compose_models
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.python.settings.classes import settings_classes
+from pytest_kabul.project.python.stmtwalk import statements
 from pytest_kabul.redact import could_be_secret, looks_secret_name
 
 
@@ -52,7 +53,7 @@ def _settings_defaults(project: Project, path: str, name: str, line: int) -> set
     out: set[str] = set()
     if tree is None:
         return out
-    for node in ast.walk(tree):
+    for node in statements(tree):
         if isinstance(node, ast.ClassDef) and node.name == name and node.lineno == line:
             for stmt in node.body:
                 target: ast.expr | None = None

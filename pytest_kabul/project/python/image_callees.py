@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pytest_kabul.project.core import Project
+from pytest_kabul.project.python.stmtwalk import statements
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 _GENERIC = frozenset(
@@ -131,7 +132,7 @@ class CalleeIndex:
         names: dict[str, tuple[str, str]] = {}  # local -> (module path, original name)
         modules: dict[str, str] = {}  # local -> module path
         folder = posixpath.dirname(rel)
-        for node in ast.walk(tree):
+        for node in statements(tree):  # imports are statements
             if isinstance(node, ast.ImportFrom):
                 base = (node.module or "").replace(".", "/")
                 if node.level:

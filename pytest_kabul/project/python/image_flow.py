@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeGuard
 
 from pytest_kabul.project.python.segments import segment
+from pytest_kabul.project.python.stmtwalk import statements
 
 if TYPE_CHECKING:
     from pytest_kabul.project.python.image_callees import Callee
@@ -355,7 +356,8 @@ def _dict_pairs(node: ast.Dict) -> list[tuple[str, ast.expr, int]]:
 
 
 def _functions(tree: ast.AST) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
-    for node in ast.walk(tree):
+    """Every function definition, in ``ast.walk``'s order, expressions not walked."""
+    for node in statements(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             yield node
 

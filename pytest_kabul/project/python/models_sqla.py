@@ -13,12 +13,12 @@ from __future__ import annotations
 import ast
 import enum
 import re
-from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from pytest_kabul.project.core import Project, facet
 from pytest_kabul.project.python.apps import is_test_file
+from pytest_kabul.project.python.stmtwalk import statements
 
 _COLUMN_CALLS = frozenset({"Column", "mapped_column", "column_property"})
 _TEXT = frozenset({"Text", "String", "Unicode", "UnicodeText", "VARCHAR", "TEXT", "CHAR", "CLOB"})
@@ -226,22 +226,8 @@ _MODEL_WORDS = re.compile(r"Column|mapped_column|column_property|Mapped|__tablen
 
 
 def class_defs(tree: ast.AST) -> Iterator[ast.ClassDef]:
-    """Every class definition, in ``ast.walk``'s order, without walking expressions: a class
-    is a statement, and no expression holds a statement, so leaving them out changes neither
-    which classes are found nor their breadth-first order (most of a module's nodes are
-    expressions)."""
-    todo: deque[ast.AST] = deque([tree])
-    while todo:
-        node = todo.popleft()
-        if isinstance(node, ast.ClassDef):
-            yield node
-        for name in node._fields:  # ast.iter_child_nodes' order, statement lists only
-            value = getattr(node, name, None)
-            if isinstance(value, list) and value and isinstance(value[0], _BLOCK_ITEMS):
-                todo.extend(value)
-
-
-_BLOCK_ITEMS = (ast.stmt, ast.excepthandler, ast.match_case)
+    """Every class definition, in ``ast.walk``'s order (see :mod:`.stmtwalk`)."""
+    return (node for node in statements(tree) if isinstance(node, ast.ClassDef))
 
 
 def _file_classes(project: Project, rel: str) -> list[_ClassInfo]:

@@ -17,13 +17,14 @@ from pytest_kabul.project.python.limiters.custom import SHARED_SCHEMES, key_sour
 from pytest_kabul.project.python.limiters.model import KeySource, LimiterKind, RateLimiter, Storage
 from pytest_kabul.project.python.settings.defaults import literal_default
 from pytest_kabul.project.python.settings.syntax import call_name
+from pytest_kabul.project.python.stmtwalk import statements
 
 SHARED_BUCKETS = frozenset({"RedisBucket", "PostgresBucket", "MultiprocessBucket", "SQLiteBucket"})
 
 
 def _imports(tree: ast.Module) -> set[str]:
     roots: set[str] = set()
-    for node in ast.walk(tree):
+    for node in statements(tree):
         if isinstance(node, ast.ImportFrom) and node.module:
             roots.add(node.module.split(".")[0])
         elif isinstance(node, ast.Import):

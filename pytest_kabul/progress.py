@@ -26,7 +26,7 @@ SLOWEST_SHOWN = 3
 
 
 def _is_terminal(reporter: Any) -> bool:
-    tty = getattr(reporter, "isatty", False)  # a CallableBool on pytest >= 8, a bool before
+    tty = getattr(reporter, "isatty", False)  # a bool; also callable in recent pytest
     return bool(tty() if callable(tty) else tty)
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pytest_kabul.collect import ItemFactory, KabulCollector, skip_location
+from pytest_kabul.collect import ItemFactory, KabulCheckCollector, KabulCollector, skip_location
 from pytest_kabul.config import KabulConfig, load_config
 from pytest_kabul.errors import BaselineError, ConfigError
 from pytest_kabul.evaluations import Evaluations
@@ -18,6 +19,7 @@ from pytest_kabul.links import check_url
 from pytest_kabul.model import Finding, Severity
 from pytest_kabul.nodeids import NODE_IDS, NodeSelection, names
 from pytest_kabul.payload import USER_PROPERTY, ItemPayload
+from pytest_kabul.progress import CollectionProgress
 from pytest_kabul.project.core import Project
 from pytest_kabul.registry import Check, all_checks, is_selected
 from pytest_kabul.report.baseline import load_baseline
@@ -88,6 +90,7 @@ class KabulPlugin:
         self._evaluations: Evaluations | None = None
         self._live_secrets = False
         self.collected = 0
+        self.progress = CollectionProgress(config)
         baseline_opt = opt("kabul_baseline")
         self.baseline_path = Path(baseline_opt) if baseline_opt else None
         self.baseline_write = bool(opt("kabul_baseline_write"))
@@ -203,9 +206,14 @@ class KabulPlugin:
     ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
         """Hang the ``kabul`` collector under the session, beside the project's own tests, so
         pytest's own collection counts, reports and shows its items."""
+        started = time.perf_counter()
         report = yield
+        if isinstance(collector, KabulCheckCollector):
+            self.progress.check_done(collector.kabul_check, time.perf_counter() - started)
         if isinstance(collector, pytest.Session) and report.passed:
-            nothing = nothing_to_audit(self.project)
+            started = time.perf_counter()
+            nothing = nothing_to_audit(self.project)  # indexes the project's files
+            self.progress.indexed(time.perf_counter() - started)
             if nothing:
                 raise pytest.UsageError(f"pytest-kabul: {nothing}")
             factory = ItemFactory(
@@ -222,6 +230,10 @@ class KabulPlugin:
             parent.checks = tuple(sorted(self.checks, key=lambda c: (c.code == "KAB001", c.code)))
             report.result.append(parent)
         return report
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.progress.finish()  # before the terminal reporter's "collected N items"
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(

@@ -16,6 +16,7 @@ from pytest_kabul import registry
 
 CONFTEST = """
 import os
+import time
 from pathlib import Path
 from pytest_kabul.model import Area, Finding, Location, Severity
 from pytest_kabul.registry import Check, Evaluation, REGISTRY
@@ -33,6 +34,7 @@ if "KAB992" not in REGISTRY:
 
     @lazy.subject_lister
     def listing(project):
+        time.sleep(float(os.environ.get("KABUL_DEMO_LISTING_SECONDS", "0")))
         return Evaluation.build(subjects=["app:a", "app:b", "app:c", "app:d"],
                                 skipped={"app:e": "app/y.py sets nothing to judge"})
 
@@ -155,3 +157,43 @@ def test_every_subject_lister_lists_what_its_evaluator_judges(name: str) -> None
         assert listing.not_applicable == evaluation.not_applicable, check.code
         assert listing.subjects == evaluation.subjects, check.code
         assert dict(listing.skipped) == dict(evaluation.skipped), check.code
+
+
+@pytest.fixture
+def slow_listing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo check's collection takes just over the one-second threshold."""
+    from pytest_kabul.progress import SLOW_CHECK_SECONDS
+
+    monkeypatch.setenv("KABUL_DEMO_LISTING_SECONDS", str(SLOW_CHECK_SECONDS + 0.05))
+
+
+def test_a_log_that_is_not_a_terminal_shows_each_slow_check_and_the_scan(
+    pytester: pytest.Pytester, deferred: Path, slow_listing: None
+) -> None:
+    """pytester's output is not a terminal, as a CI log is not: no collecting counter moves
+    there, so each slow check gets a line as it is collected, then one summary line."""
+    result = pytester.runpytest("--kabul-readiness", "--kabul-select", "KAB992")
+    result.stdout.fnmatch_lines(
+        [
+            "kabul: KAB992 demo-deferred listed (judged when its items run) in 1.* s",
+            "kabul: collection-time scan of 1 check took 1.* s (slowest: KAB992 1.* s)",
+            "collected 5 items",
+        ]
+    )
+
+
+def test_a_fast_check_gets_no_line_of_its_own_but_the_scan_is_summed_up(
+    pytester: pytest.Pytester, deferred: Path
+) -> None:
+    result = pytester.runpytest("--kabul-readiness", "--kabul-select", "KAB992")
+    out = result.stdout.str()
+    assert "kabul: KAB992" not in out
+    result.stdout.fnmatch_lines(["kabul: collection-time scan of 1 check took *", "collected 5*"])
+
+
+def test_quiet_runs_print_no_collection_progress(
+    pytester: pytest.Pytester, deferred: Path, slow_listing: None
+) -> None:
+    result = pytester.runpytest("--kabul-readiness", "--kabul-select", "KAB992", "-q")
+    assert "kabul: " not in result.stdout.str()
+    result.assert_outcomes(passed=1, failed=2, skipped=2)

@@ -163,39 +163,58 @@ def judge(project: Project, model: ComposeModel) -> tuple[list[Finding], str] | 
     ], ""
 
 
-@check.evaluator
-def evaluate(project: Project) -> Evaluation:
+def _classify(project: Project) -> tuple[list[ComposeModel], dict[str, str], str | None]:
+    """The compose models to judge, the skipped ones, or why the check does not apply: all
+    from the compose files alone (the backup-job scan of the repository is the judgement)."""
     managed = project.config.managed_database
     models = compose_models(project)
-    subjects: list[str] = []
-    findings: list[Finding] = []
+    judged: list[ComposeModel] = []
     skipped: dict[str, str] = {}
-    notes: dict[str, str] = {}
     for model in models:
+        if not any(datastore_kind(project, s) is Datastore.POSTGRES for s in model.started):
+            continue
         if managed:
-            if any(datastore_kind(project, s) is Datastore.POSTGRES for s in model.started):
-                skipped[model.subject] = (
-                    f"the database is managed by {managed} ([tool.kabul] managed_database)"
-                )
-            continue
-        dev = dev_reason(project, model)
-        result = judge(project, model)
-        if result is None:
-            continue
-        if dev:
+            skipped[model.subject] = (
+                f"the database is managed by {managed} ([tool.kabul] managed_database)"
+            )
+        elif dev := dev_reason(project, model):
             skipped[model.subject] = f"development stack: {dev}"
+        else:
+            judged.append(model)
+    if managed and not skipped:
+        return [], {}, f"the database is managed by {managed} ([tool.kabul] managed_database)"
+    if not models and project.files.templates:
+        return [], {}, no_compose_reason(project)
+    if not judged and not skipped:
+        return [], {}, "no compose model starts a Postgres service"
+    return judged, skipped, None
+
+
+@check.subject_lister
+def list_stacks(project: Project) -> Evaluation:
+    """The compose models that start a Postgres; the search for backup jobs across the
+    repository runs when the check's first item runs."""
+    judged, skipped, not_applicable = _classify(project)
+    if not_applicable is not None:
+        return Evaluation.skip(not_applicable)
+    return Evaluation.build(subjects=[m.subject for m in judged], skipped=skipped)
+
+
+@check.evaluator
+def evaluate(project: Project) -> Evaluation:
+    judged, skipped, not_applicable = _classify(project)
+    if not_applicable is not None:
+        return Evaluation.skip(not_applicable)
+    findings: list[Finding] = []
+    notes: dict[str, str] = {}
+    for model in judged:
+        result = judge(project, model)
+        if result is None:  # pragma: no cover - _classify keeps only models with a Postgres
             continue
         found, note = result
-        subjects.append(model.subject)
         findings.extend(found)
         if note:
             notes[model.subject] = note
-    if managed and not skipped:
-        return Evaluation.skip(
-            f"the database is managed by {managed} ([tool.kabul] managed_database)"
-        )
-    if not models and project.files.templates:
-        return Evaluation.skip(no_compose_reason(project))
-    if not subjects and not skipped:
-        return Evaluation.skip("no compose model starts a Postgres service")
-    return Evaluation.build(subjects=subjects, findings=findings, skipped=skipped, notes=notes)
+    return Evaluation.build(
+        subjects=[m.subject for m in judged], findings=findings, skipped=skipped, notes=notes
+    )

@@ -173,14 +173,30 @@ def env_findings(project: Project, env: AlembicEnv) -> list[Finding]:
     return findings
 
 
+NO_ENVIRONMENT = "no Alembic environment (no alembic.ini with script_location, no [tool.alembic])"
+
+
+def _unjudged(envs: tuple[AlembicEnv, ...]) -> dict[str, str]:
+    return {e.subject: e.unjudged for e in envs if e.unjudged is not None}
+
+
+@check.subject_lister
+def list_environments(project: Project) -> Evaluation:
+    """The Alembic environments (config files and their revision files, read): building the
+    graph (Alembic's ``RevisionMap``, imported on first use) and the schema-bootstrap scan run
+    when the check's first item runs."""
+    envs = alembic_envs(project)
+    if not envs:
+        return Evaluation.skip(NO_ENVIRONMENT)
+    return Evaluation.build(subjects=[e.subject for e in envs], skipped=_unjudged(envs))
+
+
 @check.evaluator
 def evaluate(project: Project) -> Evaluation:
     envs = alembic_envs(project)
     if not envs:
-        return Evaluation.skip(
-            "no Alembic environment (no alembic.ini with script_location, no [tool.alembic])"
-        )
-    skipped = {e.subject: e.unjudged for e in envs if e.unjudged is not None}
+        return Evaluation.skip(NO_ENVIRONMENT)
+    skipped = _unjudged(envs)
     notes = {
         e.subject: f"script_location {e.container_path} is the image's path ({e.mapped_via})"
         for e in envs

@@ -144,7 +144,9 @@ class FileRecords:
         with contextlib.suppress(OSError):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".records-")
+            # dumps, not dump: json.dump streams through the pure-Python encoder (5x slower)
+            encoded = json.dumps(data, separators=(",", ":"))
             with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(data, out, separators=(",", ":"))
+                out.write(encoded)
             os.replace(tmp, self.path)
             self._dirty = False

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pytest_kabul.project.core import Project, facet, paused_gc
+from pytest_kabul.project.python.import_scan import scan_imports
 from pytest_kabul.project.python.settings.readsites import TRIGGERS
 
 GUARD_NAMES = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
@@ -332,6 +333,12 @@ def imports_in(project: Project, path: str) -> tuple[Import, ...] | None:
             return found
         tree = project._trees.get(path)
         text = project.read_text(path)
+        if tree is None and text is not None:
+            scanned = scan_imports(text)  # no parse where the text alone tells
+            if scanned is not None:
+                cache[path] = tuple(Import(m, n, names=ns) for m, n, ns in scanned)
+                project.records.put(path, "imports", _encode(cache[path]), text)
+                return cache[path]
         if tree is None and text is not None and any(t in text for t in TRIGGERS):
             tree = project.parse_python(path)  # the env-read scan needs this tree too: keep it
         if tree is None and text is not None:

@@ -175,6 +175,18 @@ def module_calls(path: str, tree: ast.Module) -> ModuleCalls:
     return ModuleCalls(path, tuple(functions), module, main, frozenset(refs), aliases, database)
 
 
+_BOOTSTRAP_WORDS = ("create_all", "upgrade")
+
+
+def mentions(project: Project, rel: str, words: Iterable[str]) -> bool:
+    """Whether a Python file's text holds one of ``words`` (a file that does not cannot hold
+    the calls they name, and need not be parsed)."""
+    if not rel.endswith(".py"):
+        return False
+    text = project.read_text(rel)
+    return text is not None and any(word in text for word in words)
+
+
 @facet
 def _cache(project: Project) -> dict[str, ModuleCalls | None]:
     return {}
@@ -206,7 +218,18 @@ def reach(
     """What start-up reaches across ``files``: roots are their import-time code (when
     ``import_time``), their lifespans/startup hooks, ``factories`` by name and the main blocks of
     ``scripts`` (modules run as programs)."""
-    modules = [m for m in (calls_of(project, f) for f in sorted(set(files))) if m is not None]
+    names = sorted(set(files))
+    if not any(mentions(project, f, _BOOTSTRAP_WORDS) for f in names):
+        # nothing to reach (a create_all or an upgrade call names itself in the text): only
+        # whether a module imports a database library, asked of the modules that name one
+        database = any(
+            module is not None and module.database
+            for module in (
+                calls_of(project, f) for f in names if mentions(project, f, DATABASE_MODULES)
+            )
+        )
+        return Reach((), (), database)
+    modules = [m for m in (calls_of(project, f) for f in names) if m is not None]
     by_name: dict[str, list[Function]] = {}
     aliases: dict[str, str] = {}
     hook_refs: set[str] = set(factories)

@@ -13,7 +13,7 @@ depend on the code's structure, and returns None (the caller parses the file) ot
   a line starting with ``import`` inside a string, or continuing the line before;
 - text that may not parse: an unterminated string, unbalanced brackets, Python 2 forms
   (``print "x"``, backticks, ``<>``), template tags, merge-conflict markers, NUL bytes, lone
-  carriage returns.
+  carriage returns, runs of a hundred brackets or unary operators (the parser's nesting limits).
 
 A file with a syntax error these lexical checks cannot see (``def f(x y):``) is read as if it
 parsed: its imports are listed instead of the file being reported as unparsable.
@@ -54,6 +54,8 @@ _COMMENT = re.compile(r"\#[^\n]*")
 # Literal first characters and substring tests: a regex starting with ``^`` tries every position.
 _INVALID_TEXT = ("`", "<>", "{%", "%}", "\n<<<<<<<", "\n>>>>>>>", "\n=======")
 _PY2_STATEMENT = re.compile(r"\n[ \t]*(?:print|exec)[ \t]+[\w\"'\[]")
+# Deep nesting (``((((...``, ``- - - ...``) that may exceed the parser's limits.
+_DEEP = re.compile(r"(?:[-+~(\[{][ \t]*){100}")
 _TRY = re.compile(r"\n[ \t]*try[ \t]*:")
 
 Found = tuple[str, int, tuple[str, ...]]  # module, line, names (sorted, ``from`` only)
@@ -105,6 +107,7 @@ def scan_imports(text: str) -> list[Found] | None:
         or "'" in code  # a quote opening a string that never closes
         or any(bad in code for bad in _INVALID_TEXT)
         or (("print" in code or "exec" in code) and _PY2_STATEMENT.search(code))
+        or _DEEP.search(code)
         or any(code.count(a) != code.count(b) for a, b in (("(", ")"), ("[", "]"), ("{", "}")))
     ):
         return None

@@ -154,6 +154,8 @@ DEFERRED = [
     "<<<<<<< HEAD\nimport a\n=======\nimport b\n>>>>>>> branch\n",
     "import a\rimport b\r",  # lone CR line breaks
     "import a\0\n",
+    "x = " + "-" * 200 + "1\nimport yaml\n",  # too deep for the parser
+    "x = " + "(" * 150 + "1" + ")" * 150 + "\nimport yaml\n",
     "from x \\\n    import y\n",  # a keyword continuing the line before
     '"""Docstring.\n\nimport fake\n"""\nimport real\n',  # an import line inside a string
 ]

@@ -114,7 +114,7 @@ def _relative_imports(project: Project, rel: str) -> list[str]:
 
 def _scan_relative(project: Project, rel: str) -> list[str]:
     text = project.read_text(rel) or ""
-    tree = project.parse_python(rel) if "from ." in text else None  # parse only what may tell
+    tree = project.parse_python(rel, keep=False) if "from ." in text else None
     if tree is None:
         return []
     out: list[str] = []

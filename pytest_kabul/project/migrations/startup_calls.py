@@ -195,7 +195,7 @@ def _cache(project: Project) -> dict[str, ModuleCalls | None]:
 def calls_of(project: Project, rel: str) -> ModuleCalls | None:
     cache = _cache(project)
     if rel not in cache:
-        tree = project.parse_python(rel) if rel.endswith(".py") else None
+        tree = project.parse_python(rel, keep=False) if rel.endswith(".py") else None
         cache[rel] = module_calls(rel, tree) if tree is not None else None
     return cache[rel]
 

@@ -100,7 +100,7 @@ def string_constants(project: Project, paths: tuple[str, ...]) -> frozenset[str]
     """Every short identifier-like string literal in ``paths`` (the keys a service selects)."""
     found: set[str] = set()
     for path in paths:
-        tree = project.parse_python(path)
+        tree = project.parse_python(path, keep=False)  # reduced to its strings here
         if tree is None:
             continue
         for node in ast.walk(tree):

@@ -175,7 +175,16 @@ def module_calls(path: str, tree: ast.Module) -> ModuleCalls:
     return ModuleCalls(path, tuple(functions), module, main, frozenset(refs), aliases, database)
 
 
-_BOOTSTRAP_WORDS = ("create_all", "upgrade")
+def may_bootstrap(project: Project, rel: str, *, creates: bool = True) -> bool:
+    """Whether a Python file can hold a ``create_all`` (the attribute names itself) or an
+    Alembic upgrade call (``upgrade`` on ``alembic.command`` or a name imported from it: the
+    file names both); a file that cannot is not walked for them."""
+    if not rel.endswith(".py"):
+        return False
+    text = project.read_text(rel)
+    if text is None:
+        return False
+    return (creates and "create_all" in text) or ("upgrade" in text and "alembic" in text)
 
 
 def mentions(project: Project, rel: str, words: Iterable[str]) -> bool:
@@ -219,7 +228,7 @@ def reach(
     ``import_time``), their lifespans/startup hooks, ``factories`` by name and the main blocks of
     ``scripts`` (modules run as programs)."""
     names = sorted(set(files))
-    if not any(mentions(project, f, _BOOTSTRAP_WORDS) for f in names):
+    if not any(may_bootstrap(project, f) for f in names):
         # nothing to reach (a create_all or an upgrade call names itself in the text): only
         # whether a module imports a database library, asked of the modules that name one
         database = any(

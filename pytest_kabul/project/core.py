@@ -232,7 +232,11 @@ class Project:
             self.problem(rel, "invalid YAML: nested too deeply", severity)
         return []
 
-    def parse_python(self, rel: str) -> ast.Module | None:
+    def parse_python(self, rel: str, *, keep: bool = True) -> ast.Module | None:
+        """The module's syntax tree, or None with a Problem naming the file. ``keep=False``:
+        the caller reduces the tree to facts, so it is not cached (a syntax tree weighs ~80 KB
+        per file: keeping thousands costs hundreds of MB); a file that does not parse is
+        remembered either way."""
         if rel in self._trees:
             return self._trees[rel]
         tree: ast.Module | None = None
@@ -256,7 +260,8 @@ class Project:
                         f" version-independent parser: {getattr(exc, 'msg', exc)}; its imports"
                         " and environment reads were not checked",
                     )
-        self._trees[rel] = tree
+        if keep or tree is None:
+            self._trees[rel] = tree
         return tree
 
     def load_all(self) -> None:

@@ -113,9 +113,9 @@ def _relative_imports(project: Project, rel: str) -> list[str]:
 
 
 def _scan_relative(project: Project, rel: str) -> list[str]:
-    tree = project.parse_python(rel)
     text = project.read_text(rel) or ""
-    if tree is None or "from ." not in text:
+    tree = project.parse_python(rel, keep=False) if "from ." in text else None
+    if tree is None:
         return []
     out: list[str] = []
     for node in ast.walk(tree):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pytest_kabul.project.core import Project, facet
 from pytest_kabul.project.deploy.entries import app_for_path, app_of, entry_modules, reachable
 from pytest_kabul.project.deploy.model import StartPath
-from pytest_kabul.project.migrations.startup_calls import Reach, reach
+from pytest_kabul.project.migrations.startup_calls import Reach, may_bootstrap, reach
 from pytest_kabul.project.python.apps import PythonApp, python_apps
 
 
@@ -104,5 +104,8 @@ def program_upgrade(project: Project, rel: str) -> tuple[str, int] | None:
     app = app_of(python_apps(project), folder)
     if app is None:
         return None
-    found = reach(project, reachable(project, app, [rel]), scripts=[rel])
+    files = reachable(project, app, [rel])
+    if not any(may_bootstrap(project, f, creates=False) for f in files):
+        return None  # no upgrade call can be reached: the modules need not be walked
+    found = reach(project, files, scripts=[rel])
     return found.upgrades[0] if found.upgrades else None

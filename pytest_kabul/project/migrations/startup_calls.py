@@ -175,6 +175,27 @@ def module_calls(path: str, tree: ast.Module) -> ModuleCalls:
     return ModuleCalls(path, tuple(functions), module, main, frozenset(refs), aliases, database)
 
 
+def may_bootstrap(project: Project, rel: str, *, creates: bool = True) -> bool:
+    """Whether a Python file can hold a ``create_all`` (the attribute names itself) or an
+    Alembic upgrade call (``upgrade`` on ``alembic.command`` or a name imported from it: the
+    file names both); a file that cannot is not walked for them."""
+    if not rel.endswith(".py"):
+        return False
+    text = project.read_text(rel)
+    if text is None:
+        return False
+    return (creates and "create_all" in text) or ("upgrade" in text and "alembic" in text)
+
+
+def mentions(project: Project, rel: str, words: Iterable[str]) -> bool:
+    """Whether a Python file's text holds one of ``words`` (a file that does not cannot hold
+    the calls they name, and need not be parsed)."""
+    if not rel.endswith(".py"):
+        return False
+    text = project.read_text(rel)
+    return text is not None and any(word in text for word in words)
+
+
 @facet
 def _cache(project: Project) -> dict[str, ModuleCalls | None]:
     return {}
@@ -183,7 +204,7 @@ def _cache(project: Project) -> dict[str, ModuleCalls | None]:
 def calls_of(project: Project, rel: str) -> ModuleCalls | None:
     cache = _cache(project)
     if rel not in cache:
-        tree = project.parse_python(rel) if rel.endswith(".py") else None
+        tree = project.parse_python(rel, keep=False) if rel.endswith(".py") else None
         cache[rel] = module_calls(rel, tree) if tree is not None else None
     return cache[rel]
 
@@ -206,7 +227,18 @@ def reach(
     """What start-up reaches across ``files``: roots are their import-time code (when
     ``import_time``), their lifespans/startup hooks, ``factories`` by name and the main blocks of
     ``scripts`` (modules run as programs)."""
-    modules = [m for m in (calls_of(project, f) for f in sorted(set(files))) if m is not None]
+    names = sorted(set(files))
+    if not any(may_bootstrap(project, f) for f in names):
+        # nothing to reach (a create_all or an upgrade call names itself in the text): only
+        # whether a module imports a database library, asked of the modules that name one
+        database = any(
+            module is not None and module.database
+            for module in (
+                calls_of(project, f) for f in names if mentions(project, f, DATABASE_MODULES)
+            )
+        )
+        return Reach((), (), database)
+    modules = [m for m in (calls_of(project, f) for f in names) if m is not None]
     by_name: dict[str, list[Function]] = {}
     aliases: dict[str, str] = {}
     hook_refs: set[str] = set(factories)

@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import ast
 import bisect
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_kabul.project.core import Project, facet, paused_gc
-from pytest_kabul.project.python.settings.readsites import TRIGGERS
+from pytest_kabul.project.core import Project, facet
+from pytest_kabul.project.python.import_scan import scan_imports
 
 GUARD_NAMES = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 _DYNAMIC_FUNCS = frozenset({"import_module", "__import__"})
@@ -332,18 +331,14 @@ def imports_in(project: Project, path: str) -> tuple[Import, ...] | None:
             return found
         tree = project._trees.get(path)
         text = project.read_text(path)
-        if tree is None and text is not None and any(t in text for t in TRIGGERS):
-            tree = project.parse_python(path)  # the env-read scan needs this tree too: keep it
         if tree is None and text is not None:
-            # Parsed here without caching the tree: holding thousands of syntax trees costs
-            # hundreds of MB and makes every garbage collection slower. A file that does not
-            # parse goes through project.parse_python, which records the Problem.
-            try:
-                with warnings.catch_warnings(), paused_gc():
-                    warnings.simplefilter("ignore")
-                    tree = ast.parse(text, filename=path)
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                tree = project.parse_python(path)
+            scanned = scan_imports(text)  # no parse where the text alone tells
+            if scanned is not None:
+                cache[path] = tuple(Import(m, n, names=ns) for m, n, ns in scanned)
+                project.records.put(path, "imports", _encode(cache[path]), text)
+                return cache[path]
+        if tree is None and text is not None:
+            tree = project.parse_python(path, keep=False)  # reduced to records right away
         if tree is None:
             return None
         cache[path] = extract_imports(tree, text)

@@ -20,7 +20,7 @@ Imports the library's lockfile resolves through its main dependencies are transi
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from dataclasses import dataclass
 
 from pytest_kabul.project.core import Project, facet
@@ -100,7 +100,7 @@ def string_constants(project: Project, paths: tuple[str, ...]) -> frozenset[str]
     """Every short identifier-like string literal in ``paths`` (the keys a service selects)."""
     found: set[str] = set()
     for path in paths:
-        tree = project.parse_python(path)
+        tree = project.parse_python(path, keep=False)  # reduced to its strings here
         if tree is None:
             continue
         for node in ast.walk(tree):
@@ -111,10 +111,25 @@ def string_constants(project: Project, paths: tuple[str, ...]) -> frozenset[str]
     return frozenset(found)
 
 
+class StringKeys:
+    """:func:`string_constants` of ``paths``, computed on the first question: most libraries
+    hold no registry dict, and then the service's files are never walked for strings."""
+
+    def __init__(self, project: Project, paths: tuple[str, ...]) -> None:
+        self.project = project
+        self.paths = paths
+        self._found: frozenset[str] | None = None
+
+    def __contains__(self, name: object) -> bool:
+        if self._found is None:
+            self._found = string_constants(self.project, self.paths)
+        return name in self._found
+
+
 class _Walker:
     """Modules of one library reachable from a set of dotted names."""
 
-    def __init__(self, project: Project, lib: Library, keys: frozenset[str]) -> None:
+    def __init__(self, project: Project, lib: Library, keys: Container[str]) -> None:
         self.project = project
         self.lib = lib
         self.keys = keys
@@ -196,7 +211,7 @@ class _Walker:
 
 
 def reachable(
-    project: Project, lib: Library, starts: tuple[str, ...], keys: frozenset[str]
+    project: Project, lib: Library, starts: tuple[str, ...], keys: Container[str]
 ) -> tuple[str, ...]:
     """Files of ``lib`` that importing ``starts`` loads (registries: only ``keys``), sorted."""
     walker = _Walker(project, lib, keys)

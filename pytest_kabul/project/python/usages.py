@@ -29,10 +29,10 @@ from pytest_kabul.project.python.distributions import (
 from pytest_kabul.project.python.imports import Import, imports_in, mentions_main
 from pytest_kabul.project.python.library_code import (
     Library,
+    StringKeys,
     libraries,
     library_imports,
     reachable,
-    string_constants,
 )
 from pytest_kabul.project.python.locks import Lock, lock_for
 from pytest_kabul.project.python.manifests.compiled import compiled_lock
@@ -217,7 +217,7 @@ class _LibContext:
     def library_sites(self, entries: list[Import]) -> list[tuple[Site, Resolution]]:
         install = production_install(self.project, self.app)
         out: list[tuple[Site, Resolution]] = []
-        keys: frozenset[str] | None = None
+        keys = StringKeys(self.project, self.app.runtime_files)  # walked only if asked
         for lib in libraries(self.project):
             extras = self._extras(lib, install)
             if extras is None or lib.app.root == self.app.root:
@@ -236,8 +236,6 @@ class _LibContext:
             )
             if not starts:
                 continue
-            if keys is None:
-                keys = string_constants(self.project, self.app.runtime_files)
             files = reachable(self.project, lib, starts, keys)
             out.extend(self._judge(lib, extras, install, files))
         return out

@@ -37,7 +37,6 @@ from pytest_kabul.project.python.modules import (
     Parts,
     join,
     module_index,
-    parse,
     substitute,
 )
 from pytest_kabul.project.python.settings.classes import settings_classes
@@ -129,7 +128,7 @@ class _App:
         return True
 
     def scan(self, path: str) -> None:
-        tree = parse(self.project, path)
+        tree = self.project.parse_python(path, keep=False)  # reduced to a FileScan here
         self.scans[path] = FileScan()
         try:
             if tree is not None:

@@ -89,6 +89,7 @@ class KabulPlugin:
         self._project: Project | None = None
         self._evaluations: Evaluations | None = None
         self._live_secrets = False
+        self._collection_seconds: dict[str, float] = {}  # check code -> its collection time
         self.collected = 0
         self.progress = CollectionProgress(config)
         baseline_opt = opt("kabul_baseline")
@@ -209,7 +210,9 @@ class KabulPlugin:
         started = time.perf_counter()
         report = yield
         if isinstance(collector, KabulCheckCollector):
-            self.progress.check_done(collector.kabul_check, time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            self.progress.check_done(collector.kabul_check, seconds)
+            self._collection_seconds[collector.kabul_check.code] = seconds
         if isinstance(collector, pytest.Session) and report.passed:
             started = time.perf_counter()
             nothing = nothing_to_audit(self.project)  # indexes the project's files
@@ -259,8 +262,18 @@ class KabulPlugin:
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         """A skipped readiness item is placed at the project file its reason is about, not at
-        the plugin line that raised the skip."""
+        the plugin line that raised the skip. A check judged during collection adds that time to
+        the call phase of its first item to run, so ``--durations``, JUnit ``time`` and the JSON
+        report show what judging it cost (a ``kabul_collection_seconds`` property says how much
+        of it was collection)."""
         report = yield
+        check = getattr(item, "kabul_check", None)
+        if report.when == "call" and check is not None:
+            seconds = self._collection_seconds.pop(check.code, 0.0)
+            if seconds:
+                report.duration += seconds
+                # junitxml writes the properties the teardown report copies from the item
+                item.user_properties.append(("kabul_collection_seconds", f"{seconds:.3f}"))
         if report.skipped and isinstance(report.longrepr, tuple):
             subject = getattr(item, "kabul_subject", None)
             if getattr(item, "kabul_check", None) is not None:

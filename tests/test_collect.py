@@ -197,3 +197,23 @@ def test_quiet_runs_print_no_collection_progress(
     result = pytester.runpytest("--kabul-readiness", "--kabul-select", "KAB992", "-q")
     assert "kabul: " not in result.stdout.str()
     result.assert_outcomes(passed=1, failed=2, skipped=2)
+
+
+def test_collection_time_shows_on_the_checks_first_item(
+    pytester: pytest.Pytester, deferred: Path, slow_listing: None
+) -> None:
+    """--durations and JUnit time show what judging a check cost, also the part spent while
+    collecting: it is added to the call phase of the check's first item to run."""
+    import xml.etree.ElementTree as ET
+
+    result = pytester.runpytest(
+        "--kabul-readiness", "--kabul-select", "KAB992", "-p", "no:randomly",
+        "--junitxml=out.xml", "--durations=3",
+    )  # fmt: skip
+    result.stdout.fnmatch_lines(["*1.* call *kabul::KAB992[[]app:a[]]*"])
+    cases = ET.parse(pytester.path / "out.xml").getroot().iter("testcase")
+    times = {c.get("name"): float(c.get("time") or 0) for c in cases}
+    assert times["KAB992[app:a]"] >= 1.0
+    assert all(t < 1.0 for name, t in times.items() if name != "KAB992[app:a]"), times
+    props = [p.get("name") for p in ET.parse(pytester.path / "out.xml").getroot().iter("property")]
+    assert props.count("kabul_collection_seconds") == 1

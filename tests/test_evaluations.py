@@ -9,6 +9,7 @@ import shutil
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,6 +38,15 @@ def _run(root: Path, cache: Path, checks: list[Check]) -> tuple[Evaluations, dic
     results: dict[str, object] = {c.code: evaluations.evaluate(c) for c in checks}
     evaluations.save()
     return evaluations, results
+
+
+def _stored(cache: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((cache / FILENAME).read_text())
+    return data
+
+
+def _store(cache: Path, data: dict[str, Any]) -> None:
+    (cache / FILENAME).write_text(json.dumps(data))
 
 
 @pytest.fixture
@@ -101,9 +111,9 @@ def test_an_input_outside_the_index_is_checked(shop: Path, tmp_path: Path) -> No
     checks = _checks("KAB101")
     cache = tmp_path / "cache"
     _run(shop, cache, checks)
-    stored = json.loads((cache / FILENAME).read_text())
+    stored = _stored(cache)
     stored["files"]["ignored/read.txt"] = [3, 1, "0" * 32]  # as if the model had read it then
-    (cache / FILENAME).write_text(json.dumps(stored))
+    _store(cache, stored)
     again, _ = _run(shop, cache, checks)
     assert again.hits == 0  # it is absent now: the stored result is not trusted
 
@@ -132,7 +142,7 @@ def test_a_fresh_checkout_is_confirmed_by_content(shop: Path, tmp_path: Path) ->
     again, after = _run(shop, cache, checks)
     assert again.hits == 1
     assert after == before
-    stored = json.loads((cache / FILENAME).read_text())["files"]
+    stored = _stored(cache)["files"]
     rel = _a_module(shop).relative_to(shop).as_posix()
     assert stored[rel][1] == (shop / rel).stat().st_mtime_ns  # refreshed: next time by stat
 
@@ -146,9 +156,9 @@ def test_a_same_size_edit_in_the_stores_clock_tick_is_caught(shop: Path, tmp_pat
     text = module.read_text()
     module.write_text(text.replace("import", "imporT", 1))  # same size
     os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same time
-    stored = json.loads((cache / FILENAME).read_text())
+    stored = _stored(cache)
     stored["written_ns"] = stat.st_mtime_ns + 1_000_000  # stored in the file's clock tick
-    (cache / FILENAME).write_text(json.dumps(stored))
+    _store(cache, stored)
     again, _ = _run(shop, cache, checks)
     assert again.hits == 0
 
@@ -163,16 +173,16 @@ def test_other_configuration_or_a_damaged_store_judges_afresh(shop: Path, tmp_pa
     (cache / FILENAME).write_text("{not json")
     broken, _ = _run(shop, cache, checks)
     assert broken.hits == 0
-    assert json.loads((cache / FILENAME).read_text())["evaluations"]  # rewritten
+    assert _stored(cache)["evaluations"]  # rewritten
 
 
 def test_a_damaged_entry_is_judged_again(shop: Path, tmp_path: Path) -> None:
     checks = _checks("KAB101")
     cache = tmp_path / "cache"
     _, before = _run(shop, cache, checks)
-    stored = json.loads((cache / FILENAME).read_text())
+    stored = _stored(cache)
     stored["evaluations"]["evaluate:KAB101"] = {"subjects": 3}
-    (cache / FILENAME).write_text(json.dumps(stored))
+    _store(cache, stored)
     again, after = _run(shop, cache, checks)
     assert again.hits == 0
     assert after == before
@@ -204,7 +214,7 @@ def test_a_check_reading_more_than_the_files_is_never_stored(shop: Path, tmp_pat
     assert not history.files_only
     cache = tmp_path / "cache"
     _run(shop, cache, [history, kab101])
-    stored = json.loads((cache / FILENAME).read_text())["evaluations"]
+    stored = _stored(cache)["evaluations"]
     assert "evaluate:KAB101" in stored
     assert "evaluate:KAB507" not in stored
 
@@ -216,7 +226,7 @@ def test_only_what_the_model_read_is_confirmed_by_content(shop: Path, tmp_path: 
     checks = _checks("KAB101")
     cache = tmp_path / "cache"
     _run(shop, cache, checks)
-    stored = json.loads((cache / FILENAME).read_text())["files"]
+    stored = _stored(cache)["files"]
     module = _a_module(shop)
     rel = module.relative_to(shop).as_posix()
     assert stored["notes.txt"][2] is None  # never read: not even digested
@@ -247,7 +257,7 @@ def test_facts_from_a_files_record_count_as_reading_it(shop: Path, tmp_path: Pat
     rel = _a_module(shop).relative_to(shop).as_posix()
     assert project.records.hits  # imports came from the records ...
     assert rel in project.inputs()  # ... and still count as read
-    assert json.loads((cache / FILENAME).read_text())["files"][rel][2]
+    assert _stored(cache)["files"][rel][2]
 
 
 def test_an_upgraded_library_judges_afresh(

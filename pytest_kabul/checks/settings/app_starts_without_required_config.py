@@ -45,6 +45,7 @@ Fix
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -68,6 +69,9 @@ check = Check(
     tier=Tier.LIVE,
 )
 PRODUCTION_WORDS = frozenset({"production", "prod"})
+# Such a value written as a string literal (any case, raw or triple-quoted): only files with one
+# are parsed for the comparisons below.
+_PRODUCTION_LITERAL = re.compile(r"[\"'](?:production|prod)[\"']", re.I)
 FALLBACK_NAMES = ("APP_ENV", "ENV", "ENVIRONMENT")
 
 
@@ -121,7 +125,10 @@ def production_env(project: Project, app: AsgiApp) -> dict[str, str]:
     for rel in project.files:
         if not rel.endswith(".py") or not rel.startswith(prefix):
             continue
-        tree = project.parse_python(rel)
+        text = project.read_text(rel)
+        if text is None or not _PRODUCTION_LITERAL.search(text):
+            continue  # no "production"/"prod" string: nothing to compare with
+        tree = project.parse_python(rel, keep=False)
         for node in ast.walk(tree) if tree else ():
             if isinstance(node, ast.Compare) and len(node.comparators) == 1:
                 value = _production_value(node.comparators[0])

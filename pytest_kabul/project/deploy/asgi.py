@@ -29,12 +29,16 @@ from pytest_kabul.project.deploy.startpaths import start_paths
 from pytest_kabul.project.python.apps import PythonApp, python_apps
 from pytest_kabul.project.python.settings.defaults import literal_default
 from pytest_kabul.project.python.settings.syntax import call_name
+from pytest_kabul.project.python.stmtwalk import statements
 from pytest_kabul.project.shell import ServerCommand
 
 HEALTH_RE = re.compile(
     r"^/(?:[\w-]+/)*(health|healthz|healthcheck|health[-_]check|ping|livez|readyz|ready)/?$"
 )
 ROUTE_METHODS = frozenset({"get", "api_route"})
+# A decorator line calling ``….get(`` / ``….api_route(``: a file without one declares no route
+# for route_paths.
+_ROUTE_DECORATOR = re.compile(r"@[^\n]*\.[ \t]*(?:get|api_route)[ \t]*\(")
 
 
 @dataclass(frozen=True)
@@ -168,16 +172,22 @@ def asgi_apps(project: Project) -> tuple[AsgiApp, ...]:
     return tuple(sorted(found.values(), key=lambda a: a.subject))
 
 
+_PREFIX_CALLS = re.compile(r"include_router|APIRouter|Mount")
+
+
 def app_functions(
-    project: Project, app: AsgiApp
+    project: Project, app: AsgiApp, mentions: re.Pattern[str] | None = None
 ) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
-    """Every function defined in the Python files under the app's folder."""
+    """Every function defined in the Python files under the app's folder (with ``mentions``:
+    only in the files whose text it matches)."""
     prefix = f"{app.app_dir}/" if app.app_dir else ""
     for rel in project.files:
         if not rel.endswith(".py") or not rel.startswith(prefix):
             continue
+        if mentions is not None and not mentions.search(project.read_text(rel) or ""):
+            continue
         tree = project.parse_python(rel)
-        for node in ast.walk(tree) if tree else ():
+        for node in statements(tree) if tree else ():  # ast.walk's order, expressions skipped
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 yield node
 
@@ -185,7 +195,7 @@ def app_functions(
 def route_paths(project: Project, app: AsgiApp) -> tuple[str, ...]:
     """Literal paths of GET routes declared in the app's files (decorator first argument)."""
     paths: set[str] = set()
-    for node in app_functions(project, app):
+    for node in app_functions(project, app, _ROUTE_DECORATOR):
         for deco in node.decorator_list:
             if (
                 isinstance(deco, ast.Call)
@@ -232,6 +242,9 @@ def api_prefix(project: Project, app: AsgiApp) -> str:
     for rel in project.files:
         if not rel.endswith(".py") or not rel.startswith(prefix):
             continue
+        source = project.read_text(rel)
+        if source is None or not _PREFIX_CALLS.search(source):
+            continue  # names none of the calls below
         tree = project.parse_python(rel)
         for node in ast.walk(tree) if tree else ():
             if isinstance(node, ast.Call) and call_name(node) in {

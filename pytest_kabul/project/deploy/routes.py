@@ -12,16 +12,24 @@ from __future__ import annotations
 
 import ast
 import posixpath
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.python.settings.defaults import literal_default
 from pytest_kabul.project.python.settings.syntax import call_name
+from pytest_kabul.project.python.stmtwalk import statements
 
 Ref = tuple[str, str]  # (module file, variable name)
 _ROUTERS = frozenset({"APIRouter", "FastAPI", "Starlette", "Router"})
 _GET = frozenset({"get", "api_route"})
+# What a file must say to add to the model: a router or app call (``_ROUTERS``), a
+# ``@name.get(`` / ``@name.api_route(`` decorator, ``include_router(`` or ``mount(``.
+_MAY_ROUTE = re.compile(
+    r"APIRouter|FastAPI|Starlette|Router|include_router|\bmount\b"
+    r"|@[ \t]*\w+[ \t]*\.[ \t]*(?:get|api_route)\b"
+)
 
 
 @dataclass
@@ -61,7 +69,7 @@ class _Imports:
     def __init__(self, project: Project, base: str, rel: str, tree: ast.Module) -> None:
         self.names: dict[str, tuple[str, str | None]] = {}
         package = posixpath.dirname(rel)
-        for node in ast.walk(tree):
+        for node in statements(tree):  # imports are statements
             if isinstance(node, ast.ImportFrom):
                 module = node.module or ""
                 if node.level:
@@ -161,6 +169,9 @@ def _model(project: Project, app_dir: str) -> _Model:
     for rel in files:
         if not rel.endswith(".py"):
             continue
+        text = project.read_text(rel)
+        if text is None or not _MAY_ROUTE.search(text):
+            continue  # no router, app, route decorator, include or mount: nothing to add
         tree = project.parse_python(rel)
         if tree is None:
             continue

@@ -28,7 +28,14 @@ from pytest_kabul.report.scorecard import Scorecard, build_scorecard
 from pytest_kabul.rootdir import audited_root
 
 # Options naming a report file a session writes (pytest-html, junitxml, report-log, ours).
-OUTPUT_OPTIONS = ("htmlpath", "xmlpath", "reportlog", "kabul_json", "kabul_sarif", "kabul_markdown")
+OUTPUT_OPTIONS = (
+    "htmlpath",
+    "xmlpath",
+    "report_log",
+    "kabul_json",
+    "kabul_sarif",
+    "kabul_markdown",
+)
 PYTHON_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "Pipfile", "alembic.ini")
 
 

@@ -71,7 +71,8 @@ def test_a_warm_session_reuses_the_evaluations_and_reports_the_same(
     reports = []
     outcomes = []
     for extra in ((), (), ("-n", "2"), ("--cache-clear",)):
-        result = project.runpytest(*run, *extra, f"--kabul-json={report}")
+        junit = f"--junitxml={project.path / 'readiness.xml'}"
+        result = project.runpytest(*run, *extra, f"--kabul-json={report}", junit)
         outcomes.append((result.ret, "reused from .pytest_cache" in result.stdout.str()))
         reports.append(json.loads(report.read_text()))
     # cold; warm; xdist workers warm too (the controller prints no count); cleared: cold again

@@ -36,7 +36,6 @@ import json
 import os
 import sys
 import sysconfig
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -46,12 +45,12 @@ import pytest_kabul
 from pytest_kabul.model import Finding, Location
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.files import read_bounded
+from pytest_kabul.project.records import RACY_NS, write_json
 from pytest_kabul.redact import REDACTOR, redact
 from pytest_kabul.registry import Check, Evaluation
 
 FORMAT = 1  # bump when the stored layout changes meaning
 FILENAME = "evaluations.json"
-_RACY_NS = 2_000_000_000
 Stat = list[int] | None  # [size, mtime_ns], [-1, mtime_ns] for a folder, None: absent
 
 
@@ -258,7 +257,7 @@ class Evaluations:
             return
         if any(rel not in files for rel in self.tree.files):
             return  # a new file
-        trusted_before = written - _RACY_NS
+        trusted_before = written - RACY_NS
         refreshed = False
         for rel, entry in files.items():
             current = self._current(rel)
@@ -320,7 +319,7 @@ class Evaluations:
         if after.files != before.files or after.folders != before.folders:
             return
         read = {rel for rel in self.project.inputs() if not self.project.is_outside(rel)}
-        limit = self._started_ns - _RACY_NS
+        limit = self._started_ns - RACY_NS
         stats = dict(before.files)
         for rel in read - set(stats):
             stats[rel] = _stat(os.path.join(self.project.root, rel))
@@ -338,9 +337,4 @@ class Evaluations:
             "files": files,
             "evaluations": stored,
         }
-        with contextlib.suppress(OSError):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".evaluations-")
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(data, out, separators=(",", ":"))
-            os.replace(tmp, self.path)
+        write_json(self.path, data)

@@ -12,7 +12,6 @@ the audited repository, and loading it must not execute anything.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -26,7 +25,9 @@ from typing import Any
 from pytest_kabul import __version__
 
 FORMAT = 1  # bump when a record's content changes meaning
-_RACY_NS = 2_000_000_000
+# A file written within this long of a cache's own write may change again in the same clock
+# tick without its size or time showing it (git's "racily clean" rule).
+RACY_NS = 2_000_000_000
 FILENAME = "file-records.json"
 
 
@@ -86,7 +87,7 @@ class FileRecords:
         stat = self._stat(rel)
         ok = False
         if record is not None and stat is not None:
-            if [stat[0], stat[1]] == record.get("stat") and stat[1] < self._written_ns - _RACY_NS:
+            if [stat[0], stat[1]] == record.get("stat") and stat[1] < self._written_ns - RACY_NS:
                 ok = True
             else:
                 text = self.read(rel) if self.read is not None else None
@@ -151,12 +152,21 @@ class FileRecords:
             "written_ns": time.time_ns(),
             "files": self._records,
         }
-        with contextlib.suppress(OSError):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".records-")
-            # dumps, not dump: json.dump streams through the pure-Python encoder (5x slower)
-            encoded = json.dumps(data, separators=(",", ":"))
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(encoded)
-            os.replace(tmp, self.path)
+        if write_json(self.path, data):
             self._dirty = False
+
+
+def write_json(path: Path, data: Any) -> bool:
+    """Write ``data`` as compact JSON atomically (xdist workers may write at the same time);
+    False when the folder cannot be written (a read-only checkout: the run is then uncached)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-")
+        # dumps, not dump: json.dump streams through the pure-Python encoder (5x slower)
+        encoded = json.dumps(data, separators=(",", ":"))
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(encoded)
+        os.replace(tmp, path)
+    except OSError:
+        return False
+    return True

@@ -7,7 +7,9 @@ start-up hooks (``FastAPI(lifespan=f)``, ``on_startup=[f]``, ``add_event_handler
 :func:`reach` walks the calls from the roots a start path has (import-time code of the modules it
 imports, lifespans and startup hooks, an app factory, a script's main block) across the modules
 given, so a ``create_all`` in a CLI command, a seed/reset script or an unused helper never counts,
-and an upgrade in a helper module called from the lifespan does. Read from the AST only.
+and an upgrade in a helper module called from the lifespan does. Read from the AST only, and
+only of the modules whose calls can lead to such a call (:func:`_bearing`: a backward search by
+name from the files that hold one).
 """
 
 from __future__ import annotations
@@ -228,17 +230,7 @@ def reach(
     ``import_time``), their lifespans/startup hooks, ``factories`` by name and the main blocks of
     ``scripts`` (modules run as programs)."""
     names = sorted(set(files))
-    if not any(may_bootstrap(project, f) for f in names):
-        # nothing to reach (a create_all or an upgrade call names itself in the text): only
-        # whether a module imports a database library, asked of the modules that name one
-        database = any(
-            module is not None and module.database
-            for module in (
-                calls_of(project, f) for f in names if mentions(project, f, DATABASE_MODULES)
-            )
-        )
-        return Reach((), (), database)
-    modules = [m for m in (calls_of(project, f) for f in names) if m is not None]
+    modules = _bearing(project, names)
     by_name: dict[str, list[Function]] = {}
     aliases: dict[str, str] = {}
     hook_refs: set[str] = set(factories)
@@ -274,5 +266,65 @@ def reach(
     return Reach(
         tuple(sorted(creates)),
         tuple(sorted(upgrades)),
-        bool(creates or upgrades) or any(m.database for m in modules),
+        bool(creates or upgrades) or _database(project, names),
     )
+
+
+def _database(project: Project, names: Iterable[str]) -> bool:
+    """Whether one of the modules imports a database library (asked of those naming one)."""
+    return any(
+        module is not None and module.database
+        for module in (
+            calls_of(project, f) for f in names if mentions(project, f, DATABASE_MODULES)
+        )
+    )
+
+
+def _bearing(project: Project, names: list[str]) -> list[ModuleCalls]:
+    """The modules whose calls can lead to a ``create_all`` or an Alembic upgrade, in ``names``
+    order: the walk of :func:`reach` over them finds what it would find over every module.
+
+    Calls are matched by name, so the search runs backwards from the files that hold a
+    bootstrap call (their text names it): a function reaches one only by calling, under its
+    own name or an import alias, a function that does, so its file names that function. Each
+    round parses the files naming a function found to reach a bootstrap call (or an alias of
+    one), until no new name turns up. Files that name none cannot call one, register one as a
+    hook or alias one (a start-up root there reaches nothing), and are never parsed.
+    """
+    parsed: dict[str, ModuleCalls | None] = {
+        f: calls_of(project, f) for f in names if may_bootstrap(project, f)
+    }
+    searched: set[str] = set()
+    while True:
+        modules = [m for m in (parsed[f] for f in names if f in parsed) if m is not None]
+        words = _bearing_names(modules) - searched
+        if not words:
+            return modules
+        searched |= words
+        # a use of the name, not its definition (``def __init__`` calls nothing)
+        pattern = re.compile(r"(?<!def )\b(?:" + "|".join(map(re.escape, sorted(words))) + r")\b")
+        for f in names:
+            if f not in parsed and mentions(project, f, words):
+                text = project.read_text(f) or ""
+                if pattern.search(text):
+                    parsed[f] = calls_of(project, f)
+
+
+def _bearing_names(modules: list[ModuleCalls]) -> set[str]:
+    """Names of the functions that reach a bootstrap call across ``modules``, and the import
+    aliases standing for them."""
+    aliases: dict[str, str] = {}
+    for module in modules:
+        aliases.update(module.aliases)
+    functions = [f for m in modules for f in m.functions]
+    found = {f.name for f in functions if f.creates or f.upgrades}
+    grew = True
+    while grew:
+        grew = False
+        for function in functions:
+            if function.name not in found and any(
+                aliases.get(name, name) in found for name, _ in function.calls
+            ):
+                found.add(function.name)
+                grew = True
+    return found | {alias for alias, target in aliases.items() if target in found}

@@ -41,7 +41,13 @@ from pytest_kabul.project.python.modules import (
 )
 from pytest_kabul.project.python.settings.classes import settings_classes
 from pytest_kabul.project.python.settings.envscan import scan_file
-from pytest_kabul.project.python.settings.readsites import TRIGGERS, Call, FileScan, ReadKind, Site
+from pytest_kabul.project.python.settings.readsites import (
+    Call,
+    FileScan,
+    ReadKind,
+    Site,
+    may_read_env,
+)
 from pytest_kabul.project.python.settings.syntax import DefaultKind, default_kind
 
 TOO_DEEP = "nested too deeply to analyse; its environment reads were not checked"
@@ -273,7 +279,7 @@ def _trigger_hits(project: Project) -> dict[str, bool]:
 
 
 def _wanted(project: Project, path: str) -> bool:
-    """Whether the file's text mentions a reader (:data:`TRIGGERS`): asked once per file, not
+    """Whether the file's text mentions a reader (:func:`may_read_env`): asked once per file, not
     once per import binding that points at it."""
     hits = _trigger_hits(project)
     found = hits.get(path)
@@ -283,7 +289,7 @@ def _wanted(project: Project, path: str) -> bool:
             found = hits[path] = stored
         else:
             text = project.read_text(path)
-            found = hits[path] = text is not None and any(w in text for w in TRIGGERS)
+            found = hits[path] = text is not None and may_read_env(text)
             if text is not None:
                 project.records.put(path, "env", found, text)
     return found

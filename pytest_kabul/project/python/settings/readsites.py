@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import enum
+import re
 from dataclasses import dataclass, field
 
 from pytest_kabul.project.python.modules import Binding
@@ -49,8 +50,19 @@ WRITES = frozenset(
 
 
 # Words whose presence in a file's text means it may read the environment: only those files are
-# scanned, and the import scan keeps their syntax trees so each file is parsed once.
+# scanned. ``environ`` not as in "environment" (docstrings), ``config(`` as a name of its own (not
+# ``get_config(``), starlette only with its ``config`` module: a reader instance defined in
+# another module is followed from the files that call it, round by round.
 TRIGGERS = ("environ", "getenv", "decouple", "starlette", "Env(", "config(")
+_READER = re.compile(r"environ(?!ment)|getenv|decouple|Env\(|\bconfig\(")
+
+
+def may_read_env(text: str) -> bool:
+    """Whether a file's text may hold an environment read (its syntax is scanned only then)."""
+    if not any(word in text for word in TRIGGERS):
+        return False
+    return _READER.search(text) is not None or ("starlette" in text and "config" in text)
+
 
 GETENV = frozenset({"os.getenv", "os.getenvb"})
 ENVIRON = frozenset({"os.environ", "os.environb"})

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.python.settings.envreads import EnvRead, env_reads
-from pytest_kabul.project.python.settings.readsites import ReadKind
+from pytest_kabul.project.python.settings.readsites import ReadKind, may_read_env
 from pytest_kabul.project.python.settings.syntax import DefaultKind
 from tests.helpers import build_project
 
@@ -350,3 +352,22 @@ def test_reader_instances_imported_from_another_module(tmp_path: Path) -> None:
         ("app/use.py", 3, ("FROM_ENVIRONS",), "ENV_OBJECT", "ABSENT"),
         ("app/use.py", 4, ("FROM_STARLETTE",), "STARLETTE", "EMPTY"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("import os\nX = os.environ['X']\n", True),
+        ("from os import getenv\n", True),
+        ("from decouple import config\n", True),
+        ("from environs import Env\nenv = Env()\n", True),
+        ("from starlette.config import Config\n", True),
+        ("from starlette import (\n    config,\n)\n", True),
+        ("from app.core import config\nKEY = config('KEY')\n", True),
+        ("'''Reads the environment.'''\nENVIRONMENT = 'dev'\n", False),
+        ("from starlette.responses import JSONResponse\n", False),
+        ("def load():\n    return get_config()\n", False),
+    ],
+)
+def test_only_files_that_may_read_the_environment_are_scanned(text: str, expected: bool) -> None:
+    assert may_read_env(text) is expected

@@ -7,6 +7,7 @@ analysis machinery (project model, checks, report writers) is imported only when
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 import pytest
@@ -24,6 +25,18 @@ PATH_OPTIONS = (
     "--kabul-baseline",
     "--kabul-markdown",
 )
+
+
+def _jobs(value: str) -> int:
+    try:
+        jobs = int(value)
+    except ValueError:
+        jobs = -1
+    if jobs < 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of processes (0: automatic), got {value!r}"
+        )
+    return jobs
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -50,6 +63,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="append",
         default=[],
         help="Skip these codes or prefixes; the longest match between select and ignore wins.",
+    )
+    add(
+        "--kabul-jobs",
+        metavar="N",
+        type=_jobs,
+        default=0,
+        help="Processes the static scan may use on large trees (default: one per usable CPU;"
+        " 1: serial). Findings are the same either way.",
     )
     add("--kabul-json", metavar="PATH", help="Write the JSON report (schema 1) to PATH.")
     add("--kabul-sarif", metavar="PATH", help="Write a SARIF 2.1.0 report to PATH.")

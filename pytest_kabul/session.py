@@ -150,8 +150,19 @@ class KabulPlugin:
     @property
     def project(self) -> Project:
         if self._project is None:
-            self._project = Project(self.root, self.kabul_config, cache_dir=self._cache_dir())
+            self._project = Project(
+                self.root, self.kabul_config, cache_dir=self._cache_dir(), jobs=self._jobs()
+            )
         return self._project
+
+    def _jobs(self) -> int:
+        """Processes a bulk scan may fork: ``--kabul-jobs``, else one per usable CPU; one in an
+        xdist worker (the workers are the parallelism)."""
+        from pytest_kabul.project.python.prefetch import usable_cpus
+
+        if self.is_worker:
+            return 1
+        return int(self.config.getoption("kabul_jobs", 0) or 0) or usable_cpus()
 
     def _cache_dir(self) -> Path | None:
         """pytest's cache folder for the per-file records; None under ``-p no:cacheprovider``

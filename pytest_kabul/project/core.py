@@ -81,11 +81,17 @@ def facet(fn: Callable[[Project], T]) -> Callable[[Project], T]:
 
 class Project:
     def __init__(
-        self, root: Path, config: KabulConfig | None = None, *, cache_dir: Path | None = None
+        self,
+        root: Path,
+        config: KabulConfig | None = None,
+        *,
+        cache_dir: Path | None = None,
+        jobs: int = 1,
     ) -> None:
         self.root = root.resolve()
         self.config = config or KabulConfig()
         self.cache_dir = cache_dir  # pytest's cache folder for this plugin; None: no cache
+        self.jobs = jobs  # processes a bulk scan may fork (``--kabul-jobs``); 1: serial
         self._facets: dict[str, Any] = {}
         self._problems: set[Problem] = set()
         self._texts: dict[str, str | None] = {}

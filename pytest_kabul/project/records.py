@@ -132,6 +132,17 @@ class FileRecords:
         self._checked[rel] = True
         self._dirty = True
 
+    def record(self, rel: str) -> dict[str, Any] | None:
+        """The record of ``rel`` as computed or confirmed this run (what :meth:`adopt` takes)."""
+        return self._records.get(rel) if self._checked.get(rel) else None
+
+    def adopt(self, rel: str, record: dict[str, Any]) -> None:
+        """Take a record computed elsewhere from the file's current text (a prefetch worker's:
+        see :mod:`pytest_kabul.project.python.prefetch`)."""
+        self._records[rel] = record
+        self._checked[rel] = True
+        self._dirty = True
+
     def save(self) -> None:
         """Write the records (atomically: xdist workers may save at the same time)."""
         if self.path is None:

@@ -20,6 +20,7 @@ from pytest_kabul.project.deploy.model import StartPath
 from pytest_kabul.project.docker.dockerfiles import dockerfiles
 from pytest_kabul.project.python.apps import PythonApp, python_apps
 from pytest_kabul.project.python.imports import imports_in
+from pytest_kabul.project.python.prefetch import prefetch_imports
 
 _WORKERS = ("celery", "rq", "dramatiq", "arq", "taskiq", "huey_consumer")
 
@@ -74,6 +75,7 @@ def entry_modules(project: Project, app: PythonApp, path: StartPath) -> list[str
 def reachable(project: Project, app: PythonApp, entries: list[str]) -> tuple[str, ...]:
     """First-party files reachable from ``entries`` through imports (any depth), relative
     imports (``from .config import Settings``) included."""
+    prefetch_imports(project, app.python_files)  # most of them are read below: on all cores
     seen: set[str] = set()
     todo = list(entries)
     while todo:

@@ -103,7 +103,23 @@ def _join(base: str, rel: str) -> str | None:
 
 def ignored(rel: str, patterns: tuple[str, ...]) -> bool:
     """``.dockerignore``: the last matching pattern wins, ``!`` re-includes, ``**`` any depth."""
-    result = False
+    rules = _rules(patterns)
+    if not rules:
+        return False
+    parts = rel.split("/")
+    # a pattern matching a folder excludes its content
+    prefixes = ["/".join(parts[:depth]) for depth in range(1, len(parts) + 1)]
+    for negate, regexes in reversed(rules):  # the last match decides
+        if any(regex.match(prefix) for regex in regexes for prefix in prefixes):
+            return not negate
+    return False
+
+
+@functools.lru_cache(maxsize=256)
+def _rules(patterns: tuple[str, ...]) -> tuple[tuple[bool, tuple[re.Pattern[str], ...]], ...]:
+    """Each pattern once: (negated, its regexes); ``**/x`` also as ``x`` (``**`` matches zero
+    folders too: ``**/.env`` excludes ``./.env``)."""
+    rules: list[tuple[bool, tuple[re.Pattern[str], ...]]] = []
     for raw in patterns:
         negate = raw.startswith("!")
         pattern = raw[1:] if negate else raw
@@ -111,18 +127,12 @@ def ignored(rel: str, patterns: tuple[str, ...]) -> bool:
         pattern = posixpath.normpath(pattern) if pattern else pattern
         if not pattern or pattern == ".":
             continue
-        if _match(rel, pattern):
-            result = not negate
-    return result
-
-
-def _match(rel: str, pattern: str) -> bool:
-    if pattern.startswith("**/") and _match(rel, pattern[3:]):
-        return True  # ``**`` matches zero folders too: ``**/.env`` excludes ``./.env``
-    regex = _compiled(pattern)
-    parts = rel.split("/")
-    # a pattern matching a folder excludes its content
-    return any(regex.match("/".join(parts[:depth])) for depth in range(1, len(parts) + 1))
+        regexes = [_compiled(pattern)]
+        while pattern.startswith("**/"):
+            pattern = pattern[3:]
+            regexes.append(_compiled(pattern))
+        rules.append((negate, tuple(regexes)))
+    return tuple(rules)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -319,6 +319,11 @@ def _gate(value: Any) -> tuple[str, int, int, bool] | None:
     return str(op), int(major), int(minor), bool(branch)
 
 
+def imports_known(project: Project, path: str) -> bool:
+    """Whether this run has the imports of ``path`` already (read, or taken from its record)."""
+    return path in _import_cache(project)
+
+
 def imports_in(project: Project, path: str) -> tuple[Import, ...] | None:
     """The imports of one project file (parsed once, and kept between runs in the file
     records: an unchanged file is neither read nor parsed); None if it cannot be parsed."""

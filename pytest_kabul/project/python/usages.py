@@ -36,6 +36,7 @@ from pytest_kabul.project.python.library_code import (
 )
 from pytest_kabul.project.python.locks import Lock, lock_for
 from pytest_kabul.project.python.manifests.compiled import compiled_lock
+from pytest_kabul.project.python.prefetch import prefetch_imports
 from pytest_kabul.project.python.scripts import inline_script
 from pytest_kabul.project.python.stdlib import (
     image_version,
@@ -352,7 +353,9 @@ def app_usages(project: Project, app: PythonApp) -> AppUsages:
 def app_usage_sets(project: Project) -> tuple[AppUsages, ...]:
     """Per app: its usages, unreadable runtime files and lockfile, sorted by app. File roles come
     from the runtime model (:func:`~pytest_kabul.project.deploy.programs.runtime_apps`)."""
-    result = tuple(app_usages(project, app) for app in runtime_apps(project))
+    apps = runtime_apps(project)
+    prefetch_imports(project, [f for app in apps for f in app.python_files])
+    result = tuple(app_usages(project, app) for app in apps)
     project.records.save()  # the per-file import records, for the next run
     return result
 

@@ -46,7 +46,7 @@ from pytest_kabul.project.python.settings.readsites import (
     FileScan,
     ReadKind,
     Site,
-    may_read_env,
+    may_read,
 )
 from pytest_kabul.project.python.settings.syntax import DefaultKind, default_kind
 
@@ -152,7 +152,7 @@ class _App:
         path = module_index(self.project, self.app).path_of(module)
         if attr is None or path is None:
             return None
-        if path not in self.scans and _wanted(self.project, path):
+        if path not in self.scans and may_read(self.project, path):
             self.scan(path)
         scan = self.scans.get(path)
         return scan.instances.get(attr) if scan is not None else None
@@ -273,28 +273,6 @@ class _App:
         return False
 
 
-@facet
-def _trigger_hits(project: Project) -> dict[str, bool]:
-    return {}
-
-
-def _wanted(project: Project, path: str) -> bool:
-    """Whether the file's text mentions a reader (:func:`may_read_env`): asked once per file, not
-    once per import binding that points at it."""
-    hits = _trigger_hits(project)
-    found = hits.get(path)
-    if found is None:
-        stored = project.records.get(path, "env")
-        if isinstance(stored, bool):
-            found = hits[path] = stored
-        else:
-            text = project.read_text(path)
-            found = hits[path] = text is not None and may_read_env(text)
-            if text is not None:
-                project.records.put(path, "env", found, text)
-    return found
-
-
 def _calls_any(project: Project, path: str, names: Iterable[str], pattern: re.Pattern[str]) -> bool:
     """``pattern`` (a call or attribute of one of ``names``) occurs in the file. A plain
     substring test first: the regex, anchored on a word boundary, costs ~1 ms per file."""
@@ -305,7 +283,7 @@ def _calls_any(project: Project, path: str, names: Iterable[str], pattern: re.Pa
 def _app_reads(project: Project, app: PythonApp, settings: dict[str, set[str]]) -> list[EnvRead]:
     state = _App(project, app, ConstEval(project, module_index(project, app)), settings)
     for path in app.python_files:
-        if _wanted(project, path):
+        if may_read(project, path):
             state.scan(path)
     searched: set[str] = set()
     for _round in range(10):

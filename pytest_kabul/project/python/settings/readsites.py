@@ -2,7 +2,8 @@
 file's scan found (read sites, candidate wrapper calls, functions, imports).
 
 Kept apart from :mod:`.envscan` (the AST pass) so the modules that consume a scan import only
-these records.
+these records; :func:`may_read` (whether a file is scanned at all) is also asked by the prefetch
+workers (:mod:`pytest_kabul.project.python.prefetch`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import enum
 import re
 from dataclasses import dataclass, field
 
+from pytest_kabul.project.core import Project, facet
 from pytest_kabul.project.python.modules import Binding
 from pytest_kabul.project.python.settings.syntax import DefaultKind
 
@@ -62,6 +64,28 @@ def may_read_env(text: str) -> bool:
     if not any(word in text for word in TRIGGERS):
         return False
     return _READER.search(text) is not None or ("starlette" in text and "config" in text)
+
+
+@facet
+def _trigger_hits(project: Project) -> dict[str, bool]:
+    return {}
+
+
+def may_read(project: Project, path: str) -> bool:
+    """Whether the file's text mentions a reader (:func:`may_read_env`): asked once per file, not
+    once per import binding that points at it."""
+    hits = _trigger_hits(project)
+    found = hits.get(path)
+    if found is None:
+        stored = project.records.get(path, "env")
+        if isinstance(stored, bool):
+            found = hits[path] = stored
+        else:
+            text = project.read_text(path)
+            found = hits[path] = text is not None and may_read_env(text)
+            if text is not None:
+                project.records.put(path, "env", found, text)
+    return found
 
 
 GETENV = frozenset({"os.getenv", "os.getenvb"})

@@ -1,0 +1,106 @@
+"""Import records of many files computed on several processes before a bulk scan asks for them.
+
+The dependency scan reads the imports of every module of every runtime app. Most modules are
+answered by the lexical scan (:mod:`~pytest_kabul.project.python.import_scan`); the rest are
+parsed, and on a large tree that is seconds of CPU on one core. :func:`prefetch_imports`
+hands the files whose imports are not known yet (no fresh per-file record) to forked workers,
+which run the same :func:`~pytest_kabul.project.python.imports.imports_in` (and the other facts
+a scan of every module asks: ``__main__``, a PEP 723 block, whether it may read the
+environment) on their copy of the project and ship back the per-file *record* (those facts,
+stat and digest: a few hundred bytes), never a syntax tree. The parent adopts the records as if
+it had computed them, so every answer, cold, warm, serial or parallel, is the same.
+
+A file whose reading or parsing reports a problem (unreadable, not UTF-8, a syntax error) comes
+back without a record and is computed again in the parent, which reports it as a serial run
+does. The pool is used only with more than one job (``--kabul-jobs``; one per usable CPU by
+default), at least :data:`MIN_FILES` files to compute, the ``fork`` start method and no other
+thread in the process (forking a threaded process can deadlock); otherwise nothing happens and
+the scan computes each file when it asks. Workers ignore Ctrl-C and the signals the live tier's
+clean-up handles (the parent owns the services and terminates the pool).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from pytest_kabul.project.core import Project
+from pytest_kabul.project.python.imports import imports_in, imports_known, mentions_main
+from pytest_kabul.project.python.scripts import inline_script
+from pytest_kabul.project.python.settings.readsites import may_read
+
+MIN_FILES = 200  # below this, forking costs more than it saves
+CHUNK = 64  # files per task: small enough to balance two workers, large enough to ship cheaply
+
+_PROJECT: Project | None = None  # the project a forked worker computes for (inherited)
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (a container's or taskset's limit, not the host's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def prefetch_imports(project: Project, paths: Iterable[str]) -> int:
+    """Compute the import records of ``paths`` (Python files) on ``project.jobs`` processes;
+    the number of files whose record a worker computed (0 when the pool was not used)."""
+    if project.jobs <= 1:
+        return 0
+    todo = [
+        p
+        for p in sorted(set(paths))
+        if p.endswith(".py")
+        and not imports_known(project, p)
+        and project.records.get(p, "imports") is None
+    ]
+    if len(todo) < MIN_FILES or not can_fork():
+        return 0
+    chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
+    global _PROJECT
+    _PROJECT = project
+    adopted = 0
+    try:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(min(project.jobs, len(chunks)), initializer=_quiet) as pool:
+            for results in pool.imap_unordered(_work, chunks):
+                for rel, record in results:
+                    if record is not None:
+                        project.records.adopt(rel, record)
+                        adopted += 1
+    except OSError:
+        return adopted  # no processes to be had (a limit): the scan computes them itself
+    finally:
+        _PROJECT = None
+    return adopted
+
+
+def _quiet() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
+
+
+def _work(chunk: list[str]) -> list[tuple[str, dict[str, Any] | None]]:
+    project = _PROJECT
+    assert project is not None, "a prefetch worker runs only in a fork of the parent"
+    out: list[tuple[str, dict[str, Any] | None]] = []
+    for rel in chunk:
+        before = len(project._problems)
+        imports_in(project, rel)  # the facts a scan of every module asks of each
+        mentions_main(project, rel)
+        inline_script(project, rel)
+        may_read(project, rel)
+        record = project.records.record(rel) if len(project._problems) == before else None
+        out.append((rel, record if record is not None and "imports" in record else None))
+        project._texts.pop(rel, None)  # the worker keeps no texts
+    return out

@@ -29,7 +29,7 @@ from pytest_kabul.config import KabulConfig
 from pytest_kabul.model import Severity
 from pytest_kabul.project.files import FileIndex, is_outside, read_bounded, walk
 from pytest_kabul.project.records import FileRecords
-from pytest_kabul.project.yamlsafe import BoundedSafeLoader
+from pytest_kabul.project.yamlsafe import load_all
 
 T = TypeVar("T")
 _FACETS: list[Callable[[Project], Any]] = []
@@ -231,7 +231,7 @@ class Project:
         if text is None:
             return []
         try:
-            return [d for d in yaml.load_all(text, Loader=BoundedSafeLoader) if d is not None]
+            return [d for d in load_all(text) if d is not None]
         except yaml.YAMLError as exc:
             self.problem(rel, f"invalid YAML: {yaml_error(exc)}", severity)
         except RecursionError:

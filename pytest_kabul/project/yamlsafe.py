@@ -96,3 +96,29 @@ def _tagged(loader: yaml.SafeLoader, _suffix: str, node: yaml.Node) -> Any:
 
 
 BoundedSafeLoader.add_multi_constructor("!", _tagged)
+
+# An anchor or alias (``&name`` / ``*name``: libyaml and PyYAML take ASCII letters, digits, ``_``
+# and ``-``) where a node may start: not ``&&`` in a shell line or the ``*`` of a glob.
+ANCHOR_RE = re.compile(r"(?:^|[^\w&*])[&*][\w-]")
+FastSafeLoader: Any = None
+if hasattr(yaml, "CSafeLoader"):  # PyYAML built with libyaml
+
+    class _Fast(yaml.CSafeLoader):
+        """libyaml's loader, tags kept as values; only for text holding no anchor or alias
+        (nothing to bound)."""
+
+    _Fast.add_multi_constructor("!", _tagged)
+    FastSafeLoader = _Fast
+
+
+def load_all(text: str) -> list[Any]:
+    """Every document of ``text``. libyaml parses text with no anchor or alias (several times
+    faster); text with one, or that libyaml refuses, goes through :class:`BoundedSafeLoader`,
+    whose alias bound applies and whose error is the one reported, the same on every
+    installation."""
+    if FastSafeLoader is not None and not ANCHOR_RE.search(text) and not too_deep(text):
+        try:
+            return list(yaml.load_all(text, Loader=FastSafeLoader))
+        except yaml.YAMLError:
+            pass
+    return list(yaml.load_all(text, Loader=BoundedSafeLoader))

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pytest_kabul.model import Severity
+from pytest_kabul.project import yamlsafe
 from pytest_kabul.project.core import Problem, Project
 from pytest_kabul.project.files import GitIgnore, walk
 from tests.helpers import MakeProject
@@ -147,6 +148,53 @@ def test_yaml_compose_tags_are_kept_as_values(tmp_path: Path) -> None:
         "services:\n  a:\n    ports: !reset []\n    image: !override x\n"
     )
     assert Project(tmp_path).read_yaml("c.yml") == {"services": {"a": {"ports": [], "image": "x"}}}
+
+
+@pytest.mark.parametrize(
+    ("text", "anchored"),
+    [
+        ("a: &x 1\nb: *x\n", True),
+        ("- [&x 1, *x]\n", True),
+        ("k: {a: *x}\n", True),
+        ("run: make && make test\n", False),
+        ("paths: ['src/**/*.py', '*.md']\n", False),
+        ("cron: '*/15 * * * *'\n", False),
+    ],
+)
+def test_libyaml_reads_only_text_without_anchors(text: str, anchored: bool) -> None:
+    assert bool(yamlsafe.ANCHOR_RE.search(text)) is anchored
+
+
+@pytest.mark.skipif(yamlsafe.FastSafeLoader is None, reason="PyYAML without libyaml")
+def test_libyaml_and_the_bounded_loader_agree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {
+        "wf.yml": "on:\n  push:\n    branches: ['release/**']\njobs:\n  t:\n"
+        "    steps:\n      - run: make && make test\n        env: {CI: yes, N: 0o17}\n",
+        "multi.yml": "a: 1\n---\nb: !custom [2]\n---\n",
+        "bad.yml": "a: b: c\n",
+        "tabs.yml": "a:\n\t- b\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    used: list[str] = []
+    real = yamlsafe.load_all
+
+    def spying(text: str) -> list[object]:
+        used.append(text)
+        return real(text)
+
+    monkeypatch.setattr("pytest_kabul.project.core.load_all", spying)
+    fast = Project(tmp_path)
+    fast_docs = {name: fast.read_yaml_all(name) for name in files}
+    assert len(used) == len(files)
+    monkeypatch.setattr(yamlsafe, "FastSafeLoader", None)  # the pure-Python loader alone
+    slow = Project(tmp_path)
+    assert {name: slow.read_yaml_all(name) for name in files} == fast_docs
+    assert fast_docs["multi.yml"] == [{"a": 1}, {"b": [2]}]
+    assert fast.problems == slow.problems
+    assert {p.path for p in fast.problems} == {"bad.yml", "tabs.yml"}
 
 
 def test_problem_sorting_is_deterministic() -> None:

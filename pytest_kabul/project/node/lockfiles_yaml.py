@@ -15,14 +15,9 @@ from typing import Any
 import yaml
 
 from pytest_kabul.project.core import yaml_error
-from pytest_kabul.project.yamlsafe import BoundedSafeLoader, too_deep
+from pytest_kabul.project.yamlsafe import ANCHOR_RE, BoundedSafeLoader, too_deep
 
-try:
-    _FastLoader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML without libyaml
-    _FastLoader = yaml.SafeLoader
-
-_ANCHOR_RE = re.compile(r"(?m)(?:^|[\s:\-\[,])[&*][A-Za-z0-9_]")
+_FastLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _PEER_SUFFIX_RE = re.compile(r"[(_].*$")
 _NODE_SYNTAX = frozenset("{[&*!|>")
 _PNPM_V5_KEY = re.compile(r"^((?:@[^/]+/)?[^/@]+)/(\d[^/]*)$")
@@ -41,7 +36,7 @@ def name_of_spec(spec: str) -> str:
 # -- YAML (pnpm, berry) -------------------------------------------------------------------
 def _load_yaml(text: str) -> Any:
     loader: Any = _FastLoader
-    if _ANCHOR_RE.search(text):
+    if ANCHOR_RE.search(text):
         loader = BoundedSafeLoader  # alias-limited
     if too_deep(text):
         raise LockfileError("invalid YAML: nested too deeply")

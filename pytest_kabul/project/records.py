@@ -24,7 +24,7 @@ from typing import Any
 
 from pytest_kabul import __version__
 
-FORMAT = 2  # bump when a record's content changes meaning
+FORMAT = 3  # bump when a record's content changes meaning
 # A file written within this long of a cache's own write may change again in the same clock
 # tick without its size or time showing it (git's "racily clean" rule).
 RACY_NS = 2_000_000_000

@@ -197,6 +197,30 @@ def test_libyaml_and_the_bounded_loader_agree(
     assert {p.path for p in fast.problems} == {"bad.yml", "tabs.yml"}
 
 
+def test_syntax_trees_kept_stay_within_the_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pytest_kabul.project import core
+
+    for i in range(40):
+        (tmp_path / f"m{i:02}.py").write_text(f"X{i} = {i}\n" * 10)  # 70-odd characters
+    (tmp_path / "bad.py").write_text("def f(:\n")
+    monkeypatch.setattr(core, "TREE_BUDGET", 500)
+    project = Project(tmp_path)
+    trees = {f"m{i:02}.py": project.parse_python(f"m{i:02}.py") for i in range(40)}
+    kept = [rel for rel, tree in project._trees.items() if tree is not None]
+    assert kept == [f"m{i:02}.py" for i in range(len(kept))]
+    assert 4 <= len(kept) <= 7
+    assert project._kept <= 500
+    assert project.parse_python("m00.py") is trees["m00.py"]  # within the budget
+    assert project.parse_python("m39.py") is trees["m39.py"]  # among the last ones
+    assert project.parse_python("m20.py") is not trees["m20.py"]  # parsed again
+    assert len(project._recent) == core.RECENT_TREES
+    assert project.parse_python("bad.py") is None
+    assert project.parse_python("bad.py") is None
+    assert [p.path for p in project.problems] == ["bad.py"]
+
+
 def test_problem_sorting_is_deterministic() -> None:
     a = Problem("b.py", "z")
     b = Problem("a.py", "y")

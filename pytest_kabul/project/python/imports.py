@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,7 +57,7 @@ def _handler_kind(handlers: list[ast.ExceptHandler]) -> str:
     return kind
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Import:
     module: str  # absolute dotted module name (``google.cloud``)
     line: int
@@ -171,7 +172,9 @@ class _Extractor:
         *,
         dynamic: bool = False,
     ) -> None:
-        self.found.append(Import(module, line, bool(guard), names, dynamic, guard, self.gate))
+        self.found.append(
+            Import(_name(module), line, bool(guard), _names(names), dynamic, guard, self.gate)
+        )
 
     def stmt(self, node: ast.stmt, guarded: str) -> None:
         if isinstance(node, ast.Import):
@@ -296,20 +299,42 @@ def _import_cache(project: Project) -> dict[str, tuple[Import, ...]]:
 
 
 def _encode(imports: tuple[Import, ...]) -> list[list[Any]]:
-    return [
-        [i.module, i.line, i.guarded, list(i.names), i.dynamic, i.guard, i.gate] for i in imports
-    ]
+    """Records hold thousands of these: a plain import is ``[module, line]`` (``[module, line,
+    names]`` for ``from``), only a guarded, dynamic or version-gated one spells every field."""
+    out: list[list[Any]] = []
+    for i in imports:
+        if i.guarded or i.dynamic or i.guard or i.gate is not None:
+            out.append([i.module, i.line, i.guarded, list(i.names), i.dynamic, i.guard, i.gate])
+        else:
+            out.append([i.module, i.line, list(i.names)] if i.names else [i.module, i.line])
+    return out
 
 
 def _decode(stored: Any) -> tuple[Import, ...] | None:
     """Imports from a stored record, or None if it is not one (a foreign or damaged cache)."""
     try:
-        return tuple(
-            Import(str(m), int(n), bool(g), tuple(map(str, ns)), bool(d), str(k), _gate(gate))
-            for m, n, g, ns, d, k, gate in stored
-        )
+        found: list[Import] = []
+        for item in stored:
+            if len(item) == 7:
+                m, n, g, ns, d, k, gate = item
+                found.append(
+                    Import(_name(m), int(n), bool(g), _names(ns), bool(d), str(k), _gate(gate))
+                )
+            else:
+                m, n, *rest = item
+                found.append(Import(_name(m), int(n), names=_names(rest[0]) if rest else ()))
+        return tuple(found)
     except (TypeError, ValueError):
         return None
+
+
+def _name(value: Any) -> str:
+    """One string object per module name, however many files import it."""
+    return sys.intern(str(value))
+
+
+def _names(values: Any) -> tuple[str, ...]:
+    return tuple(map(_name, values))
 
 
 def _gate(value: Any) -> tuple[str, int, int, bool] | None:
@@ -339,7 +364,7 @@ def imports_in(project: Project, path: str) -> tuple[Import, ...] | None:
         if tree is None and text is not None:
             scanned = scan_imports(text)  # no parse where the text alone tells
             if scanned is not None:
-                cache[path] = tuple(Import(m, n, names=ns) for m, n, ns in scanned)
+                cache[path] = tuple(Import(_name(m), n, names=_names(ns)) for m, n, ns in scanned)
                 project.records.put(path, "imports", _encode(cache[path]), text)
                 return cache[path]
         if tree is None and text is not None:

@@ -14,8 +14,10 @@ app.debug = True`` and ``if token != os.getenv("API_KEY"): raise HTTPException(4
 from __future__ import annotations
 
 import ast
+from collections import deque
 
 from pytest_kabul.project.core import Project
+from pytest_kabul.project.python.stmtwalk import statements
 
 _INFORM = frozenset(
     {
@@ -62,7 +64,7 @@ def _is_env_read(node: ast.AST) -> bool:
 
 def _scope(tree: ast.Module, line: int) -> ast.AST:
     best: ast.AST = tree
-    for node in ast.walk(tree):
+    for node in statements(tree):  # functions are statements: expressions need no walk
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             end = node.end_lineno or node.lineno
             if node.lineno <= line <= end and node.lineno >= getattr(best, "lineno", 0):
@@ -77,10 +79,17 @@ def notice_test(project: Project, path: str, line: int) -> str | None:
     if tree is None:
         return None
     scope = _scope(tree, line)
-    parents = {child: node for node in ast.walk(scope) for child in ast.iter_child_nodes(node)}
-    read = next(
-        (n for n in ast.walk(scope) if getattr(n, "lineno", 0) == line and _is_env_read(n)), None
-    )
+    # one breadth-first pass (ast.walk's order): every node's parent, and the first read
+    parents: dict[ast.AST, ast.AST] = {}
+    read: ast.AST | None = None
+    todo: deque[ast.AST] = deque([scope])
+    while todo:
+        node = todo.popleft()
+        if read is None and getattr(node, "lineno", 0) == line and _is_env_read(node):
+            read = node
+        for child in ast.iter_child_nodes(node):
+            parents[child] = node
+            todo.append(child)
     if read is None:
         return None
     uses: list[ast.AST] = [read]

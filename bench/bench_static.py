@@ -13,12 +13,14 @@ deptry). Rows:
 
 - ``scan cold`` / ``scan warm``: KAB101 + KAB102 + KAB201 (the dependency and settings scans) in
   one process, with an empty, then a primed cache (the evaluation store,
-  ``pytest_kabul.evaluations``, over the per-file records, ``pytest_kabul.project.records``);
+  ``pytest_kabul.evaluations``, over the per-file records, ``pytest_kabul.project.records``),
+  with the import records computed on one forked worker per usable CPU
+  (``pytest_kabul.project.python.prefetch``); ``scan cold -j1``: the same serially;
 - ``scan records``: the same with primed per-file records but no evaluation store: about what a
   run after editing one file costs;
 - ``static cold`` / ``static warm``: ``pytest --kabul-only`` with every static check, from a
   neutral folder (the tree's own pytest configuration is ignored), with ``--cache-clear``, then
-  with the cache the previous run left;
+  with the cache the previous run left; ``static cold -j1`` with ``--kabul-jobs=1``;
 - ``baseline scan`` (``--baseline-python``): the same scan with another checkout's interpreter
   (e.g. ``/work/main/.venv/bin/python``), for before/after figures;
 - ``deptry``: its defaults, in the tree's folder holding the largest Python manifest. Install it
@@ -69,13 +71,21 @@ from pytest_kabul.project.core import Project
 from pytest_kabul.registry import all_checks
 cache = Path(sys.argv[2]) if len(sys.argv) > 2 else None
 mode = sys.argv[3] if len(sys.argv) > 3 else "store"
+jobs = int(sys.argv[4]) if len(sys.argv) > 4 else 0
 checks = [c for c in all_checks() if c.code in ("KAB101", "KAB102", "KAB201")]
 try:
     from pytest_kabul.evaluations import Evaluations
 except ImportError:  # a checkout from before the evaluation store
     Evaluations = None
 try:
-    project = Project(Path(sys.argv[1]), cache_dir=cache)
+    from pytest_kabul.project.python.prefetch import usable_cpus
+except ImportError:  # a checkout from before the prefetch workers
+    usable_cpus = None
+try:
+    if usable_cpus is not None:
+        project = Project(Path(sys.argv[1]), cache_dir=cache, jobs=jobs or usable_cpus())
+    else:
+        project = Project(Path(sys.argv[1]), cache_dir=cache)
 except TypeError:  # a checkout from before the record cache
     project = Project(Path(sys.argv[1]))
 if Evaluations is None:
@@ -216,10 +226,13 @@ def tools(root: Path, work: Path, args: argparse.Namespace) -> list[Tool]:
     out = [
         Tool("scan cold", [sys.executable, "-c", OURS, str(root), str(work / "cold")], root,
              ["rm", "-rf", str(work / "cold")]),
+        Tool("scan cold -j1", [sys.executable, "-c", OURS, str(root), str(work / "cold"), "store",
+                               "1"], root, ["rm", "-rf", str(work / "cold")]),
         Tool("scan warm", [sys.executable, "-c", OURS, str(root), str(scan_cache)], root),
         Tool("scan records", [sys.executable, "-c", OURS, str(root), str(scan_cache), "records"],
              root),
         Tool("static cold", [*static, "--cache-clear"], neutral),
+        Tool("static cold -j1", [*static, "--cache-clear", "--kabul-jobs=1"], neutral),
         Tool("static warm", static, neutral),
     ]  # fmt: skip
     if args.baseline_python:

@@ -34,9 +34,10 @@ from pytest_kabul.project.yamlsafe import load_all
 
 T = TypeVar("T")
 # Syntax trees kept for the facets that ask again: those of up to this many characters of source
-# (~13 bytes of tree per character: about 50 MiB), then only the last few. Keeping every tree
-# cost 1.6 GiB on a 20,000-module tree; keeping none, a quarter more time on a 2,000-module one.
-TREE_BUDGET = 4_000_000
+# (13 to 35 bytes of tree per character: 13-35 MiB), then only the last few. Keeping every tree
+# cost 1.6 GiB on a 20,000-module tree; keeping none, a quarter more time on a 2,000-module one;
+# this budget, 2-8 % more time than keeping every tree on the large trees measured.
+TREE_BUDGET = 1_000_000
 RECENT_TREES = 16
 _FACETS: list[Callable[[Project], Any]] = []
 
@@ -285,7 +286,7 @@ class Project:
 
     def _keep(self, rel: str, tree: ast.Module, size: int) -> None:
         """Cache a syntax tree while the trees kept stay within :data:`TREE_BUDGET` characters
-        of source (a tree weighs about 13 bytes per character); past it, only the
+        of source (a tree weighs 13-35 bytes per character); past it, only the
         :data:`RECENT_TREES` last ones (a facet asking for the same module in a loop)."""
         if self._kept + size <= TREE_BUDGET:
             self._kept += size

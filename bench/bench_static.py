@@ -21,8 +21,8 @@ deptry). Rows:
 - ``static cold`` / ``static warm``: ``pytest --kabul-only`` with every static check, from a
   neutral folder (the tree's own pytest configuration is ignored), with ``--cache-clear``, then
   with the cache the previous run left; ``static cold -j1`` with ``--kabul-jobs=1``;
-- ``baseline scan`` (``--baseline-python``): the same scan with another checkout's interpreter
-  (e.g. ``/work/main/.venv/bin/python``), for before/after figures;
+- ``baseline scan`` (``--baseline-python``): ``scan cold -j1`` with another checkout's
+  interpreter (a virtualenv with that checkout installed), for before/after figures;
 - ``deptry``: its defaults, in the tree's folder holding the largest Python manifest. Install it
   in a separate virtualenv (``--deptry``), not in this project's dependencies.
 
@@ -171,6 +171,12 @@ def generate(root: Path, modules: int) -> Path:
     tests = backend / "tests"
     tests.mkdir()
     (tests / "test_smoke.py").write_text("import pytest\n\ndef test_ok():\n    assert True\n")
+    # a checkout's files, not ones written a moment ago: the caches do not trust a file changed
+    # within two seconds of reading it (git's "racily clean" rule), so a just-written tree would
+    # make the first warm run a cold one
+    when = time.time() - 3600
+    for path in [root, *root.rglob("*")]:
+        os.utime(path, (when, when))
     return root
 
 
@@ -236,7 +242,9 @@ def tools(root: Path, work: Path, args: argparse.Namespace) -> list[Tool]:
         Tool("static warm", static, neutral),
     ]  # fmt: skip
     if args.baseline_python:
-        out.append(Tool("baseline scan", [args.baseline_python, "-c", OURS, str(root)], root))
+        base = work / "baseline-cold"
+        argv = [args.baseline_python, "-c", OURS, str(root), str(base), "store", "1"]
+        out.append(Tool("baseline scan", argv, root, ["rm", "-rf", str(base)]))
     deptry = args.deptry or shutil.which("deptry") or str(BIN / "deptry")
     if Path(deptry).exists():
         out.append(Tool("deptry", [deptry, "."], manifest_folder(root)))

@@ -107,6 +107,7 @@ class Project:
         self._kept = 0  # characters of source whose trees ``_trees`` holds
         self._recent: OrderedDict[str, ast.Module] = OrderedDict()
         self._probes: set[str] = set()  # paths asked about by exists() / is_dir()
+        self._read_once: set[str] = set()  # texts read, then forgotten (forget_text)
 
     def __repr__(self) -> str:
         return f"<Project {self.root}>"
@@ -147,7 +148,7 @@ class Project:
     def inputs(self) -> frozenset[str]:
         """Every path this project read or asked about so far (beyond walking the tree): what a
         result computed from it depends on, besides the file index (see ``evaluations.py``)."""
-        known = frozenset(self._texts) | frozenset(self._probes)
+        known = frozenset(self._texts) | frozenset(self._probes) | frozenset(self._read_once)
         if "records" in self.__dict__:  # facts taken from a file's record depend on its content
             known |= self.records.asked()
         return known
@@ -160,6 +161,17 @@ class Project:
         """True when ``rel`` was asked for and could not be read (checks that needed it are
         incomplete: KAB001 names the file, and they must not pass silently)."""
         return rel in self._texts and self._texts[rel] is None and rel in self._unreadable
+
+    @property
+    def problem_count(self) -> int:
+        """How many problems were recorded so far (cheaper than sorting :attr:`problems`)."""
+        return len(self._problems)
+
+    def forget_text(self, rel: str) -> None:
+        """Drop a cached text (a prefetch worker ships facts, not texts); it counts as read."""
+        if rel in self._texts:
+            del self._texts[rel]
+            self._read_once.add(rel)
 
     def problem(self, path: str, message: str, severity: Severity = Severity.WARNING) -> None:
         self._problems.add(Problem(path, message, severity))

@@ -15,8 +15,8 @@ back without a record and is computed again in the parent, which reports it as a
 does. The pool is used only with more than one job (``--kabul-jobs``; one per usable CPU by
 default), at least :data:`MIN_FILES` files to compute, the ``fork`` start method and no other
 thread in the process (forking a threaded process can deadlock); otherwise nothing happens and
-the scan computes each file when it asks. Workers ignore Ctrl-C and the signals the live tier's
-clean-up handles (the parent owns the services and terminates the pool).
+the scan computes each file when it asks, as it does for what a dead worker left. Workers
+ignore Ctrl-C and the signals the live tier's clean-up handles (the parent owns the services).
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ import os
 import signal
 import threading
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from pytest_kabul.project.core import Project
@@ -69,17 +71,20 @@ def prefetch_imports(project: Project, paths: Iterable[str]) -> int:
     global _PROJECT
     _PROJECT = project
     adopted = 0
+    # concurrent.futures, not multiprocessing.Pool: a worker that dies (killed, out of memory)
+    # breaks the executor, where a Pool would wait for its lost task forever.
+    context = multiprocessing.get_context("fork")
+    pool = ProcessPoolExecutor(min(project.jobs, len(chunks)), context, initializer=_quiet)
     try:
-        context = multiprocessing.get_context("fork")
-        with context.Pool(min(project.jobs, len(chunks)), initializer=_quiet) as pool:
-            for results in pool.imap_unordered(_work, chunks):
-                for rel, record in results:
-                    if record is not None:
-                        project.records.adopt(rel, record)
-                        adopted += 1
-    except OSError:
-        return adopted  # no processes to be had (a limit): the scan computes them itself
+        for results in pool.map(_work, chunks):
+            for rel, record in results:
+                if record is not None:
+                    project.records.adopt(rel, record)
+                    adopted += 1
+    except (BrokenProcessPool, OSError):
+        pass  # a worker died, or no process could be started: the scan computes the rest itself
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
         _PROJECT = None
     return adopted
 
@@ -95,12 +100,12 @@ def _work(chunk: list[str]) -> list[tuple[str, dict[str, Any] | None]]:
     assert project is not None, "a prefetch worker runs only in a fork of the parent"
     out: list[tuple[str, dict[str, Any] | None]] = []
     for rel in chunk:
-        before = len(project._problems)
+        before = project.problem_count
         imports_in(project, rel)  # the facts a scan of every module asks of each
         mentions_main(project, rel)
         inline_script(project, rel)
         may_read(project, rel)
-        record = project.records.record(rel) if len(project._problems) == before else None
+        record = project.records.record(rel) if project.problem_count == before else None
         out.append((rel, record if record is not None and "imports" in record else None))
-        project._texts.pop(rel, None)  # the worker keeps no texts
+        project.forget_text(rel)  # the worker keeps no texts
     return out

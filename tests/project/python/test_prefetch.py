@@ -4,6 +4,7 @@ a serial run's, cold and warm, problems included, and no worker outlives the sca
 from __future__ import annotations
 
 import multiprocessing
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -98,6 +99,29 @@ def test_workers_are_gone_when_the_prefetch_returns(shop: Path, pooled: list[int
     assert multiprocessing.active_children() == []
     assert imports_in(project, "backend/app/typed.py") is not None
     assert "backend/app/typed.py" not in project._texts  # taken from the worker's record
+
+
+def _dying(chunk: list[str]) -> list[tuple[str, dict[str, object] | None]]:
+    """A worker killed while it computes (the OOM killer, say)."""
+    if "backend/app/typed.py" in chunk:
+        os._exit(3)
+    return _real_work(chunk)  # type: ignore[return-value]
+
+
+_real_work = prefetch._work
+
+
+@pytest.mark.skipif(not prefetch.can_fork(), reason="needs the fork start method")
+def test_a_worker_that_dies_leaves_its_files_to_the_parent(
+    shop: Path, pooled: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serial = _evaluate(shop, jobs=1)
+    monkeypatch.setattr(prefetch, "CHUNK", 4)  # several tasks: some finish, one kills its worker
+    monkeypatch.setattr(prefetch, "_work", _dying)
+    assert _evaluate(shop, jobs=2) == serial  # no hang, nothing lost
+    modules = sum(1 for _ in shop.rglob("*.py"))
+    assert 0 < sum(pooled) < modules - 4  # the chunks before the dead one were adopted
+    assert multiprocessing.active_children() == []
 
 
 def test_no_pool_with_another_thread_running(shop: Path, pooled: list[int]) -> None:

@@ -85,6 +85,8 @@ def backup_jobs(project: Project) -> tuple[str, ...]:
             if what:
                 found.add(f"{rel} ({how} running {what})")
             continue
+        if DUMP_RE.search(text) is None and not any(name in text for name in scripts):
+            continue  # no line of it can run a backup: its cron lines need no parsing
         for line in text.splitlines():
             code = line.split("#", 1)[0] if not line.lstrip().startswith("#") else ""
             if code and _CRON_LINE.search(code):

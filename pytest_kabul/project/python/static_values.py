@@ -14,10 +14,11 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from pytest_kabul.project.core import Project
+from pytest_kabul.project.core import Project, facet
 from pytest_kabul.project.python.apps import PythonApp
 from pytest_kabul.project.python.settings.defaults import literal_default
 from pytest_kabul.project.python.settings.syntax import call_name
+from pytest_kabul.project.python.stmtwalk import statements
 
 _MAX_DEPTH = 6
 _ENV_READS = frozenset({"getenv", "get"})
@@ -30,7 +31,6 @@ class StringResolver:
     project: Project
     app: PythonApp
     _module_names: dict[str, dict[str, ast.expr]] = field(default_factory=dict)
-    _class_attrs: dict[str, list[tuple[str, ast.expr]]] | None = None
 
     def resolve(self, node: ast.expr | None, rel: str, depth: int = 0) -> str | None:
         if node is None or depth > _MAX_DEPTH:
@@ -127,19 +127,24 @@ class StringResolver:
         default = literal_default(self.project, attr)
         if default is not None:
             return default
-        found = self.class_attrs().get(attr, [])
+        found = self.class_attrs(attr)
         values = {self.resolve(expr, rel, depth + 1) for rel, expr in found}
         if len(values) == 1:
             return values.pop()
         return None
 
-    def class_attrs(self) -> dict[str, list[tuple[str, ast.expr]]]:
-        """``NAME = expr`` in class bodies of the app's runtime files, by name."""
-        if self._class_attrs is None:
-            found: dict[str, list[tuple[str, ast.expr]]] = {}
+    def class_attrs(self, name: str) -> list[tuple[str, ast.expr]]:
+        """``name = expr`` in class bodies of the app's runtime files. Only files whose text
+        holds the name and a class are parsed; found once per app and name."""
+        cache = _class_attrs(self.project).setdefault(self.app.name, {})
+        if name not in cache:
+            found: list[tuple[str, ast.expr]] = []
             for rel in self.app.runtime_files:
+                text = self.project.read_text(rel)
+                if text is None or name not in text or "class" not in text:
+                    continue
                 tree = self.project.parse_python(rel)
-                for node in ast.walk(tree) if tree else ():
+                for node in statements(tree) if tree else ():
                     if not isinstance(node, ast.ClassDef):
                         continue
                     for stmt in node.body:
@@ -151,7 +156,13 @@ class StringResolver:
                             else None
                         )
                         value = stmt.value if isinstance(stmt, ast.Assign | ast.AnnAssign) else None
-                        if isinstance(target, ast.Name) and value is not None:
-                            found.setdefault(target.id, []).append((rel, value))
-            self._class_attrs = found
-        return self._class_attrs
+                        if isinstance(target, ast.Name) and target.id == name and value is not None:
+                            found.append((rel, value))
+            cache[name] = found
+        return cache[name]
+
+
+@facet
+def _class_attrs(project: Project) -> dict[str, dict[str, list[tuple[str, ast.expr]]]]:
+    """Per app, per attribute name: the class-body assignments found so far."""
+    return {}

@@ -21,6 +21,12 @@ _SECRET_WORD = re.compile(
     r"|auth_?token|^(?:signature_?)?(?:validator|verifier)$",
     re.I,
 )
+# Text that may hold what :func:`secret_expr` reads: its words, unanchored (a prefilter).
+SECRET_TEXT = re.compile(
+    r"secret|signing_?key|hmac_?key|webhook_?key|webhook_?token|verif(?:y|ication)_?token"
+    r"|auth_?token|validator|verifier",
+    re.I,
+)
 _SENSITIVE_PART = frozenset(
     {"sig", "signature", "signatures", "digest", "hmac", "mac", "secret", "token"}
 )

@@ -36,6 +36,7 @@ from pytest_kabul.project.python.apps import python_apps
 from pytest_kabul.project.python.webhook_syntax import (
     HEADER_CUE,
     NAME_CUE,
+    SECRET_TEXT,
     Outcome,
     contains_verification,
     hmac_call,
@@ -273,7 +274,24 @@ def webhook_verifiers(project: Project) -> tuple[Verifier, ...]:
             continue
         for path in app.runtime_files:
             text = project.read_text(path) or ""
-            if not re.search(r"webhook|signature|hmac|svix|secret|_sig", text, re.I):
-                continue
-            out.extend(verifiers_in(project, app.name, path))
+            if _BROAD.search(text) and _may_verify(text):
+                out.extend(verifiers_in(project, app.name, path))
     return tuple(sorted(out, key=lambda v: (v.subject, v.line)))
+
+
+_BROAD = re.compile(r"webhook|signature|hmac|svix|secret|_sig", re.I)
+# What :func:`_is_verifier` needs, in text: a signature-header string, a keyed digest or a
+# verifying call; or a function named for a webhook/signature and a secret it could read.
+_MAY_VERIFY = re.compile(
+    r"signature|svix|webhook-|hmac|construct_event|verify_header|x-[\w-]*(?:secret|token)", re.I
+)
+_DEF = re.compile(r"def\s+(\w+)")
+
+
+def _may_verify(text: str) -> bool:
+    """Whether a file can hold a verifier (it is parsed only then)."""
+    if _MAY_VERIFY.search(text):
+        return True
+    return SECRET_TEXT.search(text) is not None and any(
+        NAME_CUE.search(name) for name in _DEF.findall(text)
+    )

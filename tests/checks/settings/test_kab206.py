@@ -290,3 +290,27 @@ def test_outgoing_signing_is_not_verification(make_project: MakeProject) -> None
         """,
     )
     assert got == []
+
+
+def test_only_files_that_can_hold_a_verifier_are_parsed(make_project: MakeProject) -> None:
+    hooks = {
+        "app/header.py": "def receive(request):\n"
+        "    return request.headers['X-Hub-Signature-256']\n",
+        "app/keyed.py": "import hmac\ndef check(body, key):\n"
+        "    return hmac.new(key, body, 'sha256')\n",
+        "app/stripe_hook.py": "def receive(p, h, s):\n"
+        "    return stripe.Webhook.construct_event(p, h, s)\n",
+        "app/named.py": "def verify_sig(payload):\n    return payload == settings.SHARED_SECRET\n",
+    }
+    project = make_project(
+        {
+            "requirements.txt": "fastapi\n",
+            "app/__init__.py": "",
+            "app/config.py": CONFIG,
+            "app/secrets_only.py": "def login(user):\n    return user.client_secret\n",
+            **hooks,
+        }
+    )
+    found = {v.path for v in webhook_verifiers(project)}
+    assert found == set(hooks)
+    assert "app/secrets_only.py" not in project._trees  # names a secret, no verifier cue

@@ -35,3 +35,27 @@ def test_resolves_constants_imports_class_attributes_and_env_defaults(
     assert value("B") == "shop.slow"
     assert value("C") is None
     assert value("'literal'") == "literal"
+
+
+def test_class_attributes_are_read_only_from_files_naming_them(make_project: MakeProject) -> None:
+    project = make_project(
+        {
+            "requirements.txt": "celery\n",
+            "app/__init__.py": "",
+            "app/queues.py": "class Queues:\n    SLOW: str = 'slow'\n    FAST = 'fast'\n",
+            "app/other.py": "class Other:\n    SLOW = 'other'\n",
+            "app/plain.py": "SLOW = 'module level, not a class attribute'\n",
+            "app/unrelated.py": "class Unrelated:\n    MEDIUM = 'medium'\n",
+        }
+    )
+    resolver = StringResolver(project, python_apps(project)[0])
+    found = resolver.class_attrs("SLOW")
+    assert sorted((rel, ast.unparse(expr)) for rel, expr in found) == [
+        ("app/other.py", "'other'"),
+        ("app/queues.py", "'slow'"),
+    ]
+    assert "app/unrelated.py" not in project._trees  # never parsed: it does not name SLOW
+    again = StringResolver(project, python_apps(project)[0])
+    assert again.class_attrs("SLOW") is found  # once per app and name, whichever resolver asks
+    assert resolver.resolve(ast.parse("Queues.FAST", mode="eval").body, "app/use.py") == "fast"
+    assert resolver.resolve(ast.parse("Queues.SLOW", mode="eval").body, "app/use.py") is None

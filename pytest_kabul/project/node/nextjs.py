@@ -184,15 +184,26 @@ def _choose_lockfile(
         present.sort(key=lambda n: (n not in preferred, LOCKFILE_NAMES.index(n)))
         rel = f"{folder}/{present[0]}" if folder else present[0]
         importer = root[len(folder) :].strip("/")
+        return _lockfile(project, rel), importer, rel
+    return None, "", None
+
+
+@facet
+def _lockfiles(project: Project) -> dict[str, Lockfile | None]:
+    return {}
+
+
+def _lockfile(project: Project, rel: str) -> Lockfile | None:
+    """A lockfile parsed once, however many apps of a monorepo install from it."""
+    cache = _lockfiles(project)
+    if rel not in cache:
         text = project.read_text(rel)
-        if text is None:
-            return None, importer, rel
         try:
-            return parse_lockfile(rel, text), importer, rel
+            cache[rel] = parse_lockfile(rel, text) if text is not None else None
         except LockfileError as exc:
             project.problem(rel, f"malformed lockfile: {exc}", Severity.ERROR)
-            return None, importer, rel
-    return None, "", None
+            cache[rel] = None
+    return cache[rel]
 
 
 def _app_dockerfile(project: Project, root: str) -> Dockerfile | None:

@@ -245,6 +245,31 @@ def test_next_apps_bad_input_is_recorded_not_raised() -> None:
     ]
 
 
+def test_a_monorepo_lockfile_is_parsed_once_for_all_its_apps(
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pytest_kabul.project.node import nextjs
+
+    files = {"pnpm-lock.yaml": "lockfileVersion: '6.0'\n\nimporters:\n\n  .: {}\n"}
+    for name in ("web", "admin", "docs"):
+        files[f"apps/{name}/package.json"] = json.dumps(
+            {"dependencies": {"next": "15.0.3"}, "scripts": {"build": "next build"}}
+        )
+    project = make_project(files)
+    parsed: list[str] = []
+    real = nextjs.parse_lockfile
+
+    def counting(path: str, text: str) -> object:
+        parsed.append(path)
+        return real(path, text)
+
+    monkeypatch.setattr(nextjs, "parse_lockfile", counting)
+    apps = next_apps(project)
+    assert len(apps) == 3
+    assert {a.lockfile_path for a in apps} == {"pnpm-lock.yaml"}
+    assert parsed == ["pnpm-lock.yaml"]
+
+
 def test_root_app_and_legacy_image_import() -> None:
     (app,) = next_apps(Project(PROJECTS / "next_darwin_lock"))
     assert (app.root, app.subject) == ("", ".")

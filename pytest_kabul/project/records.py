@@ -24,7 +24,7 @@ from typing import Any
 
 from pytest_kabul import __version__
 
-FORMAT = 3  # bump when a record's content changes meaning
+FORMAT = 4  # bump when a record's content changes meaning
 # A file written within this long of a cache's own write may change again in the same clock
 # tick without its size or time showing it (git's "racily clean" rule).
 RACY_NS = 2_000_000_000
@@ -49,7 +49,9 @@ class FileRecords:
         self._records: dict[str, dict[str, Any]] = {}
         self._checked: dict[str, bool] = {}  # rel -> record still valid (asked this run)
         self._dirty = False
-        self._put: dict[str, tuple[str, tuple[int, int], str]] = {}  # rel -> (text, stat, digest)
+        # rel -> (the text's length and hash, stat, digest): not the text, which the project may
+        # hold compressed (a second fact of the same text is not hashed again)
+        self._put: dict[str, tuple[tuple[int, int], tuple[int, int], str]] = {}
         self.hits = 0
         self.load()
 
@@ -116,14 +118,15 @@ class FileRecords:
     def put(self, rel: str, kind: str, value: Any, text: str) -> None:
         """Store a fact computed from ``text`` (the file's current text)."""
         known = self._put.get(rel)
-        if known is not None and known[0] is text:  # a second fact of the same text
+        same = (len(text), hash(text))
+        if known is not None and known[0] == same:  # a second fact of the same text
             stat, code = known[1], known[2]
         else:
             found = self._stat(rel)
             if found is None:
                 return
             stat, code = found, digest(text)
-            self._put[rel] = (text, stat, code)
+            self._put[rel] = (same, stat, code)
         record = self._records.get(rel)
         if record is None or record.get("digest") != code:
             record = self._records[rel] = {"digest": code}

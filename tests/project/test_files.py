@@ -221,6 +221,34 @@ def test_syntax_trees_kept_stay_within_the_budget(
     assert [p.path for p in project.problems] == ["bad.py"]
 
 
+def test_texts_past_the_budget_are_kept_compressed_and_read_back_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pytest_kabul.project import core
+
+    texts = {f"m{i:02}.py": f"# café {i}\n" + f"X{i} = '{i}' * 3\n" * 20 for i in range(30)}
+    for rel, text in texts.items():
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    (tmp_path / "latin.py").write_bytes(b"x = '\xe9'\n")
+    monkeypatch.setattr(core, "TEXT_BUDGET", 1000)
+    project = Project(tmp_path)
+    assert [project.read_text(rel) for rel in texts] == list(texts.values())
+    assert 1 <= len(project._texts) < len(texts)
+    assert project._text_chars <= 1000
+    assert set(project._packed) == set(texts) - set(project._texts)
+    for rel in texts:  # the files are not read again: the packed copy answers
+        (tmp_path / rel).unlink()
+    assert [project.read_text(rel) for rel in texts] == list(texts.values())
+    assert project.problems == ()
+    assert set(texts) <= project.inputs()
+    packed = sorted(project._packed)[0]
+    project.forget_text(packed)
+    assert packed not in project._packed
+    assert packed in project.inputs()
+    assert project.read_text("latin.py") is None
+    assert project.unreadable("latin.py")
+
+
 def test_problem_sorting_is_deterministic() -> None:
     a = Problem("b.py", "z")
     b = Problem("a.py", "y")

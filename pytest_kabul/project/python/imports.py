@@ -298,33 +298,40 @@ def _import_cache(project: Project) -> dict[str, tuple[Import, ...]]:
     return {}
 
 
-def _encode(imports: tuple[Import, ...]) -> list[list[Any]]:
-    """Records hold thousands of these: a plain import is ``[module, line]`` (``[module, line,
-    names]`` for ``from``), only a guarded, dynamic or version-gated one spells every field."""
-    out: list[list[Any]] = []
+def _encode(imports: tuple[Import, ...]) -> list[Any]:
+    """Records hold thousands of these: the plain imports of a file are one string,
+    ``"module line[ names]"`` items joined by ``;`` (``names`` comma-separated, for ``from``),
+    as its first item; only a guarded, dynamic or version-gated import spells every field, as a
+    list after it. One string per file weighs a fifth of a list per import."""
+    plain: list[str] = []
+    full: list[Any] = []
     for i in imports:
         if i.guarded or i.dynamic or i.guard or i.gate is not None:
-            out.append([i.module, i.line, i.guarded, list(i.names), i.dynamic, i.guard, i.gate])
+            full.append([i.module, i.line, i.guarded, list(i.names), i.dynamic, i.guard, i.gate])
         else:
-            out.append([i.module, i.line, list(i.names)] if i.names else [i.module, i.line])
-    return out
+            plain.append(
+                f"{i.module} {i.line} {','.join(i.names)}" if i.names else f"{i.module} {i.line}"
+            )
+    return [";".join(plain), *full]
 
 
 def _decode(stored: Any) -> tuple[Import, ...] | None:
-    """Imports from a stored record, or None if it is not one (a foreign or damaged cache)."""
+    """Imports from a stored record, or None if it is not one (a foreign or damaged cache).
+    The order is :func:`extract_imports`' (line, module, names), whichever way they were kept."""
     try:
+        head, *full = stored
         found: list[Import] = []
-        for item in stored:
-            if len(item) == 7:
-                m, n, g, ns, d, k, gate = item
-                found.append(
-                    Import(_name(m), int(n), bool(g), _names(ns), bool(d), str(k), _gate(gate))
-                )
-            else:
-                m, n, *rest = item
-                found.append(Import(_name(m), int(n), names=_names(rest[0]) if rest else ()))
+        for item in head.split(";") if head else ():
+            m, n, *rest = item.split(" ")
+            found.append(Import(_name(m), int(n), names=_names(rest[0].split(",")) if rest else ()))
+        for m, n, g, ns, d, k, gate in full:
+            found.append(
+                Import(_name(m), int(n), bool(g), _names(ns), bool(d), str(k), _gate(gate))
+            )
+        if full:
+            found.sort(key=lambda i: (i.line, i.module, i.names))
         return tuple(found)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, AttributeError):
         return None
 
 

@@ -175,3 +175,43 @@ def test_stdlib() -> None:
     assert is_stdlib("__main__")  # django.utils.autoreload does `import __main__`
     assert is_stdlib("tomllib")
     assert not is_stdlib("yaml")
+
+
+def test_stored_imports_read_back_as_extracted() -> None:
+    import json
+
+    from pytest_kabul.project.python.imports import _decode, _encode
+
+    source = textwrap.dedent(
+        """
+        import os, a.b as ab
+        from c import (z, y)
+        from d import *
+        try:
+            import e
+        except ImportError:
+            e = None
+        import sys
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:
+            import tomli
+        from typing import TYPE_CHECKING
+        if TYPE_CHECKING:
+            from f import G
+        import importlib
+        importlib.import_module("g.h")
+        """
+    )
+    found = extract_imports(ast.parse(source), source)
+    assert any(i.guarded for i in found)
+    assert any(i.gate for i in found)
+    assert any(i.dynamic for i in found)
+    assert any(i.names for i in found)
+    stored = json.loads(json.dumps(_encode(found)))  # as the cache file keeps them
+    assert isinstance(stored[0], str)
+    assert len(stored) < len(found)
+    assert _decode(stored) == found
+    assert _decode(_encode(())) == ()
+    for damaged in ([["os", 1]], ["os"], ["os x"], [3], None, ["", [1, 2]]):
+        assert _decode(damaged) is None, damaged

@@ -72,6 +72,36 @@ def _scope(tree: ast.Module, line: int) -> ast.AST:
     return best
 
 
+def _spans(node: ast.AST, line: int) -> bool:
+    """Whether ``node`` may hold something at ``line``: its lines do (a definition's start at its
+    first decorator), or it has no position (``arguments``, ``comprehension`` ...)."""
+    start = getattr(node, "lineno", None)
+    if start is None:
+        return True
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        start = min([start, *(d.lineno for d in node.decorator_list)])
+    return bool(start <= line <= (getattr(node, "end_lineno", None) or start))
+
+
+def _walk(scope: ast.AST, line: int | None) -> tuple[dict[ast.AST, ast.AST], ast.AST | None]:
+    """One breadth-first pass (``ast.walk``'s order) over ``scope``: each node's parent, and the
+    first environment read at ``line``. With a line, only the nodes that may hold it are
+    visited (the read, its ancestors and their neighbours on that line); with None, all."""
+    parents: dict[ast.AST, ast.AST] = {}
+    read: ast.AST | None = None
+    todo: deque[ast.AST] = deque([scope])
+    while todo:
+        node = todo.popleft()
+        at = getattr(node, "lineno", 0)
+        if read is None and line is not None and at == line and _is_env_read(node):
+            read = node
+        for child in ast.iter_child_nodes(node):
+            if line is None or _spans(child, line):
+                parents[child] = node
+                todo.append(child)
+    return parents, read
+
+
 def notice_test(project: Project, path: str, line: int) -> str | None:
     """Why the environment read at ``path:line`` is a notice test (see the module docstring),
     or None when it is a configuration read."""
@@ -79,17 +109,7 @@ def notice_test(project: Project, path: str, line: int) -> str | None:
     if tree is None:
         return None
     scope = _scope(tree, line)
-    # one breadth-first pass (ast.walk's order): every node's parent, and the first read
-    parents: dict[ast.AST, ast.AST] = {}
-    read: ast.AST | None = None
-    todo: deque[ast.AST] = deque([scope])
-    while todo:
-        node = todo.popleft()
-        if read is None and getattr(node, "lineno", 0) == line and _is_env_read(node):
-            read = node
-        for child in ast.iter_child_nodes(node):
-            parents[child] = node
-            todo.append(child)
+    parents, read = _walk(scope, line)
     if read is None:
         return None
     uses: list[ast.AST] = [read]
@@ -98,6 +118,7 @@ def notice_test(project: Project, path: str, line: int) -> str | None:
         target = holder.targets[0]
         if not isinstance(target, ast.Name):
             return None
+        parents, _ = _walk(scope, None)  # the uses may sit anywhere in the scope
         uses = [
             n
             for n in ast.walk(scope)

@@ -89,3 +89,59 @@ def test_notice_tests_and_configuration_reads(
     text = (project.root / "app/cli.py").read_text().splitlines()
     assert "os." in text[line - 1]
     assert (notice_test(project, "app/cli.py", line) is not None) is notice
+
+
+PLACES = """
+import os
+
+
+@app.get(os.getenv("ROUTE"))
+def decorated(
+    x=os.environ.get("DEFAULT"),
+) -> None:
+    if x != os.getenv("OTHER"): print("differs")
+    keys = [k for k in os.environ.get("KEYS", "").split(",") if k]
+    with open(os.environ["PATH_FILE"]) as f, lock(os.getenv("LOCK")):
+        match os.getenv("MODE"):
+            case "a":
+                pass
+    if (os.getenv("ONE")
+            or os.getenv("TWO")):
+        print("set")
+
+
+class Config(Base, flag=os.getenv("FLAG")):
+    if os.getenv("A") == os.getenv("B"): print("same")
+"""
+
+
+def test_the_read_is_found_wherever_it_sits_on_its_line(make_project: MakeProject) -> None:
+    """The search visits only what can hold the line (decorators before a ``def``, nodes
+    without positions); every read answers as if every node of its scope had been walked."""
+    import ast
+
+    from pytest_kabul.project.python.settings import notices
+
+    project = make_project({"app/places.py": PLACES})
+    tree = project.parse_python("app/places.py")
+    assert tree is not None
+    lines = sorted({n.lineno for n in ast.walk(tree) if notices._is_env_read(n)})
+    assert lines == [4, 6, 8, 9, 10, 11, 14, 15, 19, 20]
+    for line in lines:
+        scope = notices._scope(tree, line)
+        everything, first = notices._walk(scope, None), None
+        for node in ast.walk(scope):  # ast.walk's order: the first read on the line
+            if getattr(node, "lineno", 0) == line and notices._is_env_read(node):
+                first = node
+                break
+        parents, read = notices._walk(scope, line)
+        assert read is first, line
+        node = read
+        while node is not scope:  # the whole path up to the scope is known
+            assert parents[node] is everything[0][node], line
+            node = parents[node]
+    assert notice_test(project, "app/places.py", 8) is not None  # compared with a parameter
+    assert notice_test(project, "app/places.py", 14) is not None  # either one set: a print
+    assert notice_test(project, "app/places.py", 20) is not None  # in a class body
+    assert notice_test(project, "app/places.py", 11) is None  # matched on: configuration
+    assert notice_test(project, "app/places.py", 4) is None  # a decorator argument

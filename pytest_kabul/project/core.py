@@ -45,6 +45,7 @@ RECENT_TREES = 16
 # decompressed when asked again, which costs far less than reading the file again. Every module
 # text of a 20,000-module tree held as ``str`` was 32 MiB.
 TEXT_BUDGET = 4_000_000
+RECENT_TEXTS = 8
 _FACETS: list[Callable[[Project], Any]] = []
 
 
@@ -110,6 +111,7 @@ class Project:
         self._texts: dict[str, str | None] = {}
         self._text_chars = 0  # characters of the texts ``_texts`` holds
         self._packed: dict[str, bytes] = {}  # texts past TEXT_BUDGET, compressed (UTF-8)
+        self._recent_texts: OrderedDict[str, str] = OrderedDict()  # the last ones unpacked
         self._unreadable: set[str] = set()
         self._trees: dict[str, ast.Module | None] = {}
         self._kept = 0  # characters of source whose trees ``_trees`` holds
@@ -181,6 +183,7 @@ class Project:
         if rel in self._texts or rel in self._packed:
             self._texts.pop(rel, None)
             self._packed.pop(rel, None)
+            self._recent_texts.pop(rel, None)
             self._read_once.add(rel)
 
     def problem(self, path: str, message: str, severity: Severity = Severity.WARNING) -> None:
@@ -206,7 +209,13 @@ class Project:
             return self._texts[rel]
         packed = self._packed.get(rel)
         if packed is not None:
-            return zlib.decompress(packed).decode("utf-8", "surrogatepass")
+            recent = self._recent_texts.get(rel)
+            if recent is None:  # a scan asks for one file's text several times in a row
+                recent = zlib.decompress(packed).decode("utf-8", "surrogatepass")
+                self._recent_texts[rel] = recent
+                if len(self._recent_texts) > RECENT_TEXTS:
+                    self._recent_texts.popitem(last=False)
+            return recent
         text: str | None = None
         data, why = read_bounded(self.root, rel)
         if data is None:
@@ -238,6 +247,9 @@ class Project:
             self._texts[rel] = text
         else:
             self._packed[rel] = zlib.compress(text.encode("utf-8", "surrogatepass"), 1)
+            self._recent_texts[rel] = text
+            if len(self._recent_texts) > RECENT_TEXTS:
+                self._recent_texts.popitem(last=False)
 
     def read_toml(self, rel: str, *, severity: Severity = Severity.ERROR) -> dict[str, Any] | None:
         text = self.read_text(rel)

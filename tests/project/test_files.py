@@ -241,6 +241,9 @@ def test_texts_past_the_budget_are_kept_compressed_and_read_back_the_same(
     assert [project.read_text(rel) for rel in texts] == list(texts.values())
     assert project.problems == ()
     assert set(texts) <= project.inputs()
+    last = sorted(project._packed)[-1]  # asked again in a row: unpacked once
+    assert project.read_text(last) is project.read_text(last)
+    assert len(project._recent_texts) <= core.RECENT_TEXTS
     packed = sorted(project._packed)[0]
     project.forget_text(packed)
     assert packed not in project._packed

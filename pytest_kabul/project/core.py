@@ -35,10 +35,12 @@ from pytest_kabul.project.yamlsafe import load_all
 
 T = TypeVar("T")
 # Syntax trees kept for the facets that ask again: those of up to this many characters of source
-# (13 to 35 bytes of tree per character: 13-35 MiB), then only the last few. Keeping every tree
-# cost 1.6 GiB on a 20,000-module tree; keeping none, a quarter more time on a 2,000-module one;
-# this budget, 2-8 % more time than keeping every tree on the large trees measured.
-TREE_BUDGET = 1_000_000
+# (13 to 45 bytes of tree per character: 5-18 MiB), then only the last few. Keeping every tree
+# cost 1.6 GiB on a 20,000-module tree; keeping none, a quarter more time on a 2,000-module one.
+# A budget of 1 M characters cost 2-8 % more time than keeping every tree on the large trees
+# measured, but held 45 MiB of dense generated code; at 400 k the difference on the two largest
+# corpus trees was within the noise of the machine.
+TREE_BUDGET = 400_000
 RECENT_TREES = 16
 # Texts kept as they are, up to this many characters (the first files read: manifests, configs,
 # the modules asked first); past it, a text is kept compressed (a third of its size) and

@@ -49,9 +49,9 @@ class FileRecords:
         self._records: dict[str, dict[str, Any]] = {}
         self._checked: dict[str, bool] = {}  # rel -> record still valid (asked this run)
         self._dirty = False
-        # rel -> (the text's length and hash, stat, digest): not the text, which the project may
-        # hold compressed (a second fact of the same text is not hashed again)
-        self._put: dict[str, tuple[tuple[int, int], tuple[int, int], str]] = {}
+        # rel -> the length and hash of the text its record was last computed from (not the
+        # text, which the project may hold compressed): a second fact of it is not hashed again
+        self._put: dict[str, tuple[int, int]] = {}
         self.hits = 0
         self.load()
 
@@ -117,20 +117,17 @@ class FileRecords:
 
     def put(self, rel: str, kind: str, value: Any, text: str) -> None:
         """Store a fact computed from ``text`` (the file's current text)."""
-        known = self._put.get(rel)
         same = (len(text), hash(text))
-        if known is not None and known[0] == same:  # a second fact of the same text
-            stat, code = known[1], known[2]
-        else:
+        record = self._records.get(rel)
+        if record is None or self._put.get(rel) != same:  # not a second fact of the same text
             found = self._stat(rel)
             if found is None:
                 return
-            stat, code = found, digest(text)
-            self._put[rel] = (same, stat, code)
-        record = self._records.get(rel)
-        if record is None or record.get("digest") != code:
-            record = self._records[rel] = {"digest": code}
-        record["stat"] = [stat[0], stat[1]]
+            code = digest(text)
+            if record is None or record.get("digest") != code:
+                record = self._records[rel] = {"digest": code}
+            record["stat"] = [found[0], found[1]]
+            self._put[rel] = same
         record[kind] = value
         self._checked[rel] = True
         self._dirty = True

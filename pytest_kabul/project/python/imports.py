@@ -298,11 +298,12 @@ def _import_cache(project: Project) -> dict[str, tuple[Import, ...]]:
     return {}
 
 
-def _encode(imports: tuple[Import, ...]) -> list[Any]:
+def _encode(imports: tuple[Import, ...]) -> str | list[Any]:
     """Records hold thousands of these: the plain imports of a file are one string,
-    ``"module line[ names]"`` items joined by ``;`` (``names`` comma-separated, for ``from``),
-    as its first item; only a guarded, dynamic or version-gated import spells every field, as a
-    list after it. One string per file weighs a fifth of a list per import."""
+    ``"module line[ names]"`` items joined by ``;`` (``names`` comma-separated, for ``from``);
+    only a guarded, dynamic or version-gated import spells every field, as a list after that
+    string (then the first item of a list). One string per file weighs a fifth of a list per
+    import."""
     plain: list[str] = []
     full: list[Any] = []
     for i in imports:
@@ -312,14 +313,14 @@ def _encode(imports: tuple[Import, ...]) -> list[Any]:
             plain.append(
                 f"{i.module} {i.line} {','.join(i.names)}" if i.names else f"{i.module} {i.line}"
             )
-    return [";".join(plain), *full]
+    return [";".join(plain), *full] if full else ";".join(plain)
 
 
 def _decode(stored: Any) -> tuple[Import, ...] | None:
     """Imports from a stored record, or None if it is not one (a foreign or damaged cache).
     The order is :func:`extract_imports`' (line, module, names), whichever way they were kept."""
     try:
-        head, *full = stored
+        head, *full = (stored,) if isinstance(stored, str) else stored
         found: list[Import] = []
         for item in head.split(";") if head else ():
             m, n, *rest = item.split(" ")

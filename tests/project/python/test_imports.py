@@ -213,5 +213,8 @@ def test_stored_imports_read_back_as_extracted() -> None:
     assert len(stored) < len(found)
     assert _decode(stored) == found
     assert _decode(_encode(())) == ()
+    plain = extract_imports(ast.parse("import os\nfrom a.b import c, d\n"))
+    assert _encode(plain) == "os 1;a.b 2 c,d"  # no list at all when every import is plain
+    assert _decode(json.loads(json.dumps(_encode(plain)))) == plain
     for damaged in ([["os", 1]], ["os"], ["os x"], [3], None, ["", [1, 2]]):
         assert _decode(damaged) is None, damaged

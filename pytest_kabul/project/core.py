@@ -120,6 +120,7 @@ class Project:
         self._recent: OrderedDict[str, ast.Module] = OrderedDict()
         self._probes: set[str] = set()  # paths asked about by exists() / is_dir()
         self._read_once: set[str] = set()  # texts read, then forgotten (forget_text)
+        self._folders: dict[str, str | None] = {}  # real paths of folders read from
 
     def __repr__(self) -> str:
         return f"<Project {self.root}>"
@@ -219,7 +220,7 @@ class Project:
                     self._recent_texts.popitem(last=False)
             return recent
         text: str | None = None
-        data, why = read_bounded(self.root, rel)
+        data, why = read_bounded(self.root, rel, folders=self._folders)
         if data is None:
             if why is None:  # absent: a caller that reads what may not exist asks exists()
                 self.problem(rel, "cannot read: No such file or directory")

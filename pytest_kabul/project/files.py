@@ -300,25 +300,53 @@ def is_outside(rel: str) -> bool:
     return norm == ".." or norm.startswith("../")
 
 
+def _resolved_quickly(
+    root: str, path: str, folders: dict[str, str | None]
+) -> tuple[str, os.stat_result] | None:
+    """The real path and status of a regular file that is no symlink, in a folder whose real
+    path (resolved once per folder and kept in ``folders``) lies inside ``root``; None for
+    anything else (a symlink, a missing file, another kind of file), which the caller then
+    resolves component by component. One ``lstat`` per file instead of one per component."""
+    head, tail = os.path.split(path)
+    if head not in folders:
+        real = os.path.realpath(head)
+        folders[head] = real if real == root or real.startswith(root + os.sep) else None
+    base = folders[head]
+    if base is None:
+        return None
+    real = os.path.join(base, tail)
+    try:
+        info = os.lstat(real)
+    except OSError:
+        return None
+    return (real, info) if stat.S_ISREG(info.st_mode) else None
+
+
 def read_bounded(
-    root: Path, rel: str, limit: int = MAX_TEXT_BYTES
+    root: Path, rel: str, limit: int = MAX_TEXT_BYTES, folders: dict[str, str | None] | None = None
 ) -> tuple[bytes | None, str | None]:
     """Read ``root/rel`` safely: (bytes, None), or (None, why) when refused, or (None, None)
     when it does not exist.
 
     Only regular files are read (a FIFO, socket or device would block or never end); the path,
     symlinks resolved, must lie inside ``root``; the size bound is enforced while reading, not
-    only from ``stat`` (``/dev/zero`` and growing files report a small size).
+    only from ``stat`` (``/dev/zero`` and growing files report a small size). ``folders``: a
+    cache of the real paths of the folders read from, for a caller reading many files of one
+    tree that does not change while it reads (a :class:`~pytest_kabul.project.core.Project`).
     """
     path = os.path.join(root, rel)
     if is_outside(rel):
         return None, "path outside the audited root; not read"
     try:
-        real = os.path.realpath(path)
-        if os.path.commonpath([real, str(root)]) != str(root):
-            via = "symlink" if os.path.islink(path) else "path"
-            return None, f"{via} resolves outside the audited root; not read"
-        info = os.stat(real)
+        quick = _resolved_quickly(str(root), path, folders) if folders is not None else None
+        if quick is not None:
+            real, info = quick
+        else:
+            real = os.path.realpath(path)
+            if os.path.commonpath([real, str(root)]) != str(root):
+                via = "symlink" if os.path.islink(path) else "path"
+                return None, f"{via} resolves outside the audited root; not read"
+            info = os.stat(real)
     except FileNotFoundError:
         return None, None
     except (OSError, ValueError) as exc:
@@ -336,11 +364,13 @@ def read_bounded(
             return None, "not a regular file; not read"
         chunks: list[bytes] = []
         total = 0
-        while chunk := os.read(fd, min(1 << 20, limit + 1 - total)):
+        while chunk := os.read(fd, asked := min(1 << 20, limit + 1 - total)):
             chunks.append(chunk)
             total += len(chunk)
             if total > limit:
                 return None, f"larger than {limit // 2**20} MiB; not read"
+            if len(chunk) < asked:
+                break  # a regular file reads short only at its end
         return b"".join(chunks), None
     except OSError as exc:
         return None, f"cannot read: {exc.strerror or exc}"

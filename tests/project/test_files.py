@@ -330,3 +330,39 @@ def test_a_nul_inside_typescript_source_is_text_not_binary(make_project: MakePro
     assert project.read_text("web/key.ts") is not None
     assert project.read_text("app.py") is None
     assert [p.path for p in project.problems] == ["app.py"]
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symlinks")
+def test_reads_through_the_folder_cache_refuse_what_resolves_outside(tmp_path: Path) -> None:
+    """With the folder cache (one lstat per file) every answer is the uncached reader's."""
+    from pytest_kabul.project.files import read_bounded
+
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    (root / "app" / "inner").mkdir(parents=True)
+    outside.mkdir()
+    (outside / "secret.py").write_text("TOKEN = 1\n")
+    (root / "app" / "ok.py").write_text("x = 1\n")
+    (root / "app" / "inner" / "deep.py").write_text("y = 2\n" * 250_000)  # read in two chunks
+    (root / "linked").symlink_to(outside)  # a folder link out of the root
+    (root / "alias").symlink_to(root / "app")  # a folder link inside it
+    (root / "app" / "file_link.py").symlink_to(outside / "secret.py")
+    (root / "app" / "dangling.py").symlink_to(tmp_path / "nowhere.py")
+    os.mkfifo(root / "app" / "pipe.py")
+    rels = [
+        "app/ok.py", "app/inner/deep.py", "linked/secret.py", "alias/ok.py",
+        "app/file_link.py", "app/dangling.py", "app/pipe.py", "app/missing.py",
+        "linked/missing.py", "app/../app/ok.py", "app/inner/..", "../outside/secret.py",
+    ]  # fmt: skip
+    folders: dict[str, str | None] = {}
+    for _ in range(2):  # the second time, every folder comes from the cache
+        assert [read_bounded(root, rel, folders=folders) for rel in rels] == [
+            read_bounded(root, rel) for rel in rels
+        ]
+    answers = {rel: read_bounded(root, rel, folders=folders) for rel in rels}
+    assert answers["app/inner/deep.py"] == (b"y = 2\n" * 250_000, None)
+    assert answers["linked/secret.py"] == (None, "path resolves outside the audited root; not read")
+    assert answers["app/file_link.py"][1] == "symlink resolves outside the audited root; not read"
+    assert answers["alias/ok.py"] == (b"x = 1\n", None)
+    assert answers["linked/missing.py"][0] is None
+    assert str(root / "linked") in folders
+    assert folders[str(root / "linked")] is None

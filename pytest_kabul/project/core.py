@@ -181,6 +181,21 @@ class Project:
         """How many problems were recorded so far (cheaper than sorting :attr:`problems`)."""
         return len(self._problems)
 
+    def packed_text(self, rel: str) -> bytes | None:
+        """The text of ``rel`` as read so far, compressed (None if it was not read, or could not
+        be): what a prefetch worker ships back so that the parent need not read it again."""
+        packed = self._packed.get(rel)
+        text = self._texts.get(rel)
+        if packed is None and text is not None:
+            packed = zlib.compress(text.encode("utf-8", "surrogatepass"), 1)
+        return packed
+
+    def adopt_text(self, rel: str, packed: bytes) -> None:
+        """Keep a text read elsewhere (:meth:`packed_text` of a prefetch worker's copy of this
+        project, which read the same file), unless this project has read it itself."""
+        if rel not in self._texts and rel not in self._packed:
+            self._packed[rel] = packed
+
     def forget_text(self, rel: str) -> None:
         """Drop a cached text (a prefetch worker ships facts, not texts); it counts as read."""
         if rel in self._texts or rel in self._packed:

@@ -77,10 +77,12 @@ def prefetch_imports(project: Project, paths: Iterable[str]) -> int:
     pool = ProcessPoolExecutor(min(project.jobs, len(chunks)), context, initializer=_quiet)
     try:
         for results in pool.map(_work, chunks):
-            for rel, record in results:
+            for rel, record, packed in results:
                 if record is not None:
                     project.records.adopt(rel, record)
                     adopted += 1
+                if packed is not None:
+                    project.adopt_text(rel, packed)
     except (BrokenProcessPool, OSError):
         pass  # a worker died, or no process could be started: the scan computes the rest itself
     finally:
@@ -95,10 +97,10 @@ def _quiet() -> None:
         signal.signal(signum, signal.SIG_DFL)
 
 
-def _work(chunk: list[str]) -> list[tuple[str, dict[str, Any] | None]]:
+def _work(chunk: list[str]) -> list[tuple[str, dict[str, Any] | None, bytes | None]]:
     project = _PROJECT
     assert project is not None, "a prefetch worker runs only in a fork of the parent"
-    out: list[tuple[str, dict[str, Any] | None]] = []
+    out: list[tuple[str, dict[str, Any] | None, bytes | None]] = []
     for rel in chunk:
         before = project.problem_count
         imports_in(project, rel)  # the facts a scan of every module asks of each
@@ -106,6 +108,9 @@ def _work(chunk: list[str]) -> list[tuple[str, dict[str, Any] | None]]:
         inline_script(project, rel)
         may_read(project, rel)
         record = project.records.record(rel) if project.problem_count == before else None
-        out.append((rel, record if record is not None and "imports" in record else None))
+        if record is None or "imports" not in record:
+            out.append((rel, None, None))  # the parent computes it, and reports its problem
+        else:  # the text too, compressed: the parent's scans read it again (settings classes)
+            out.append((rel, record, project.packed_text(rel)))
         project.forget_text(rel)  # the worker keeps no texts
     return out

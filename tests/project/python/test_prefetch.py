@@ -101,6 +101,21 @@ def test_workers_are_gone_when_the_prefetch_returns(shop: Path, pooled: list[int
     assert "backend/app/typed.py" not in project._texts  # taken from the worker's record
 
 
+@pytest.mark.skipif(not prefetch.can_fork(), reason="needs the fork start method")
+def test_the_workers_ship_the_texts_they_read_compressed(shop: Path, pooled: list[int]) -> None:
+    project = Project(shop, jobs=2)
+    paths = sorted(f for f in project.files if f.endswith(".py"))
+    assert prefetch.prefetch_imports(project, paths) > 0
+    shipped = set(project._packed)
+    texts = {rel: (shop / rel).read_text(encoding="utf-8-sig") for rel in shipped}
+    assert "backend/app/typed.py" in shipped
+    assert "backend/app/broken.py" not in shipped  # a problem: the parent reads it itself
+    for rel in shipped:
+        (shop / rel).unlink()  # not read again: the worker's copy answers
+    assert {rel: project.read_text(rel) for rel in shipped} == texts
+    assert shipped <= project.inputs()
+
+
 def _dying(chunk: list[str]) -> list[tuple[str, dict[str, object] | None]]:
     """A worker killed while it computes (the OOM killer, say)."""
     if "backend/app/typed.py" in chunk:

@@ -112,6 +112,9 @@ def _module_name(app: PythonApp, rel: str) -> tuple[str, str]:
 def _fastapi_assignments(project: Project, app: PythonApp) -> list[AsgiApp]:
     out: list[AsgiApp] = []
     for rel in app.runtime_files:
+        text = project.read_text(rel)
+        if text is None or ("FastAPI" not in text and "Starlette" not in text):
+            continue  # the called name is spelled out in the text: no parse can find one here
         tree = project.parse_python(rel)
         if tree is None:
             continue

@@ -84,3 +84,27 @@ def test_routes_with_a_route_level_limiter_are_probed_first() -> None:
     project = Project(PROJECTS / "scaling_slowapi_redis")
     [app] = asgi_apps(project)
     assert probe_paths(project, app) == ["/search", "/__kabul_probe__"]
+
+
+def test_without_a_server_command_only_modules_naming_an_app_class_are_parsed(
+    tmp_path: Path,
+) -> None:
+    """The fallback looks for ``app = FastAPI()`` / ``Starlette()`` at module level: a module
+    whose text names neither cannot hold one, so it is not parsed for it."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "svc"\nversion = "1"\ndependencies = ["fastapi"]\n'
+    )
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "__init__.py").write_text("")
+    (tmp_path / "svc" / "util.py").write_text("import os\n\n\ndef helper():\n    return 1\n")
+    (tmp_path / "svc" / "web.py").write_text(
+        "import starlette.applications as sa\n\nweb = sa.Starlette(routes=[])\n"
+    )
+    (tmp_path / "svc" / "api.py").write_text(
+        "import fastapi\nfrom svc import util\n\napplication = fastapi.FastAPI()\n"
+    )
+    project = Project(tmp_path)
+    [(subject, *rest)] = apps(project)
+    assert (subject.split(":", 1)[1], *rest) == ("svc.api:application", "", False, "svc/api.py:4")
+    assert "svc/util.py" not in project._trees
+    assert "svc/util.py" not in project._recent

@@ -37,11 +37,12 @@ import os
 import sys
 import sysconfig
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest_kabul
+from pytest_kabul.helper import Helper, helped
 from pytest_kabul.model import Finding, Location
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.files import read_bounded
@@ -224,6 +225,7 @@ class Evaluations:
         self._new: dict[str, Evaluation] = {}
         self._tree: _Tree | None = None
         self._started_ns = time.time_ns()
+        self._helper: Helper | None = None
         self._key = ""
         if self.path is not None:
             self._key = _key(project)
@@ -280,7 +282,27 @@ class Evaluations:
             return check.list_subjects(self.project)
         return self._get(f"list:{check.code}", lambda: check.list_subjects(self.project))
 
+    def start_helper(self, checks: Iterable[Check]) -> bool:
+        """Fork a helper judging those of ``checks`` it takes (:mod:`pytest_kabul.helper`) that
+        the store does not answer; whether one started."""
+        wanted = [c for c in helped(checks) if f"evaluate:{c.code}" not in self._stored]
+        self._helper = Helper.start(self.project, wanted)
+        return self._helper is not None
+
+    def join_helper(self) -> None:
+        """Take in what the helper judged (waiting for it), if one runs."""
+        helper, self._helper = self._helper, None
+        if helper is None:
+            return
+        judged = helper.join()
+        if judged is not None:
+            self.project.adopt_judged(judged.problems, judged.inputs, judged.facets)
+            for key, evaluation in judged.evaluations.items():
+                self._new.setdefault(key, evaluation)
+
     def _get(self, key: str, compute: Callable[[], Evaluation]) -> Evaluation:
+        if self._helper is not None and (key in self._helper.keys or key == "evaluate:KAB001"):
+            self.join_helper()  # KAB001 reports the helper's problems too
         if key in self._new:
             return self._new[key]
         data = self._stored.get(key)
@@ -311,6 +333,9 @@ class Evaluations:
         """Store what this run judged, unless the tree changed during the run or a file the
         model read was written just before it (its content then cannot be vouched for).
         Written atomically: xdist workers may race."""
+        if self._helper is not None:  # the session ended before asking (an error, Ctrl-C)
+            self._helper.close()
+            self._helper = None
         fresh = {k: v for k, v in self._new.items() if k not in self._stored}
         if self.path is None or not (fresh or self._refreshed):
             return

@@ -237,6 +237,8 @@ class KabulPlugin:
             self.progress.indexed(time.perf_counter() - started)
             if nothing:
                 raise pytest.UsageError(f"pytest-kabul: {nothing}")
+            # A large cold run: a forked helper judges some checks meanwhile (``helper.py``).
+            self.evaluations.start_helper(self.checks)
             factory = ItemFactory(
                 self.project,
                 gate=self.gate,

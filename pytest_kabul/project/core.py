@@ -18,7 +18,7 @@ import tomllib
 import warnings
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property, wraps
@@ -121,13 +121,31 @@ class Project:
         self._probes: set[str] = set()  # paths asked about by exists() / is_dir()
         self._read_once: set[str] = set()  # texts read, then forgotten (forget_text)
         self._folders: dict[str, str | None] = {}  # real paths of folders read from
+        self._elsewhere: set[str] = set()  # facets a helper process built (``adopt_judged``)
 
     def __repr__(self) -> str:
         return f"<Project {self.root}>"
 
     def built(self, fn: Callable[[Project], Any]) -> bool:
-        """Whether the facet ``fn`` has already been computed for this project."""
-        return f"{fn.__module__}.{fn.__qualname__}" in self._facets
+        """Whether the facet ``fn`` has already been computed for this run (here, or in a
+        helper process whose judgements this project adopted)."""
+        key = f"{fn.__module__}.{fn.__qualname__}"
+        return key in self._facets or key in self._elsewhere
+
+    def facets_built(self) -> frozenset[str]:
+        """The keys of the facets computed in this process."""
+        return frozenset(self._facets)
+
+    def adopt_judged(
+        self, problems: Iterable[Problem], inputs: Iterable[str], facets: Iterable[str]
+    ) -> None:
+        """Take in what a helper process found while judging some checks on its copy of this
+        project (see :mod:`pytest_kabul.helper`): the problems its facets recorded, the paths it
+        read (what its judgements depend on) and the facets it built, which :meth:`load_all`
+        then need not build again."""
+        self._problems.update(problems)
+        self._read_once.update(inputs)
+        self._elsewhere.update(facets)
 
     # -- files ---------------------------------------------------------------------------
     @cached_property
@@ -370,7 +388,9 @@ class Project:
             importlib.import_module(info.name)
         _ = self.files
         for load in list(_FACETS):
-            load(self)
+            key = f"{load.__module__}.{load.__qualname__}"
+            if key not in self._elsewhere:  # a helper's problems are adopted already
+                load(self)
 
 
 def _parse_newer(text: str, rel: str) -> ast.Module | None:

@@ -74,7 +74,7 @@ def prefetch_imports(project: Project, paths: Iterable[str]) -> int:
     # concurrent.futures, not multiprocessing.Pool: a worker that dies (killed, out of memory)
     # breaks the executor, where a Pool would wait for its lost task forever.
     context = multiprocessing.get_context("fork")
-    pool = ProcessPoolExecutor(min(project.jobs, len(chunks)), context, initializer=_quiet)
+    pool = ProcessPoolExecutor(min(project.jobs, len(chunks)), context, initializer=quiet)
     try:
         for results in pool.map(_work, chunks):
             for rel, record, packed in results:
@@ -91,7 +91,8 @@ def prefetch_imports(project: Project, paths: Iterable[str]) -> int:
     return adopted
 
 
-def _quiet() -> None:
+def quiet() -> None:
+    """In a forked worker: Ctrl-C and the clean-up signals are the parent's to handle."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, signal.SIG_DFL)

@@ -20,7 +20,8 @@ deptry). Rows:
   run after editing one file costs;
 - ``static cold`` / ``static warm``: ``pytest --kabul-only`` with every static check, from a
   neutral folder (the tree's own pytest configuration is ignored), with ``--cache-clear``, then
-  with the cache the previous run left; ``static cold -j1`` with ``--kabul-jobs=1``;
+  with the cache the previous run left; ``static cold -j1`` with ``--kabul-jobs=1`` (no
+  prefetch workers, no helper process: see ``pytest_kabul/helper.py``);
 - ``baseline scan`` (``--baseline-python``): ``scan cold -j1`` with another checkout's
   interpreter (a virtualenv with that checkout installed), for before/after figures;
 - ``deptry``: its defaults, in the tree's folder holding the largest Python manifest. Install it

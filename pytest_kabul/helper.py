@@ -99,8 +99,8 @@ class Helper:
         if self._process is not None:
             try:
                 received = self._receive.recv()
-            except (EOFError, OSError):
-                received = None  # the helper died before it sent anything
+            except Exception:  # it died before or while sending (EOF, a truncated pickle)
+                received = None
             judged = received if isinstance(received, Judged) else None
         self.close()
         return judged
@@ -121,6 +121,8 @@ def _run(project: Project, keys: list[str], send: Connection) -> None:
     quiet()
     try:
         send.send(_judge(project, keys))
+    except Exception:  # nothing sent: the parent judges it all, and reports errors
+        pass  # (silently here: a traceback printed by this process could quote project data)
     finally:
         send.close()
 

@@ -159,3 +159,25 @@ def test_a_large_project_reports_the_same_with_a_helper(tmp_path: Path) -> None:
     assert runs[0]["results"] == runs[1]["results"]
     assert runs[0]["findings"] == runs[1]["findings"]
     assert runs[0]["summary"] == runs[1]["summary"]
+
+
+def test_a_result_that_cannot_be_sent_is_judged_here_and_nothing_is_printed(
+    shop: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(helper, "MIN_FILES", 0)
+    real = helper._judge
+
+    def unpicklable(project: Project, keys: list[str]) -> helper.Judged:
+        judged = real(project, keys)
+        judged.evaluations["evaluate:KAB601"] = lambda: None  # type: ignore[assignment]
+        return judged
+
+    serial, serial_problems, _ = _judge(shop, 1)
+    capfd.readouterr()
+    monkeypatch.setattr(helper, "_judge", unpicklable)
+    helped, helped_problems, started = _judge(shop, 2)
+    assert started
+    assert helped == serial
+    assert helped_problems == serial_problems
+    out, err = capfd.readouterr()
+    assert (out, err) == ("", "")  # no traceback from the helper (it could quote the project)

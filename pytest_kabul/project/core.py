@@ -34,6 +34,7 @@ from pytest_kabul.project.records import FileRecords
 from pytest_kabul.project.yamlsafe import load_all
 
 T = TypeVar("T")
+V = TypeVar("V")
 # Syntax trees kept for the facets that ask again: those of up to this many characters of source
 # (13 to 45 bytes of tree per character: 5-18 MiB), then only the last few. Keeping every tree
 # cost 1.6 GiB on a 20,000-module tree; keeping none, a quarter more time on a 2,000-module one.
@@ -82,8 +83,27 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
+def _facet_key(fn: Callable[..., Any]) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}"  # the cached wrapper carries fn's names
+
+
+def _pack(text: str) -> bytes:
+    return zlib.compress(text.encode("utf-8", "surrogatepass"), 1)
+
+
+def _unpack(packed: bytes) -> str:
+    return zlib.decompress(packed).decode("utf-8", "surrogatepass")
+
+
+def _keep_recent(recent: OrderedDict[str, V], rel: str, value: V, limit: int) -> None:
+    """Remember ``value`` among the ``limit`` last ones (the oldest goes)."""
+    recent[rel] = value
+    while len(recent) > limit:
+        recent.popitem(last=False)
+
+
 def facet(fn: Callable[[Project], T]) -> Callable[[Project], T]:
-    key = f"{fn.__module__}.{fn.__qualname__}"
+    key = _facet_key(fn)
 
     @wraps(fn)
     def cached(project: Project) -> T:
@@ -130,7 +150,7 @@ class Project:
     def built(self, fn: Callable[[Project], Any]) -> bool:
         """Whether the facet ``fn`` has already been computed for this run (here, or in a
         helper process whose judgements this project adopted)."""
-        key = f"{fn.__module__}.{fn.__qualname__}"
+        key = _facet_key(fn)
         return key in self._facets or key in self._elsewhere
 
     def facets_built(self) -> frozenset[str]:
@@ -206,7 +226,7 @@ class Project:
         packed = self._packed.get(rel)
         text = self._texts.get(rel)
         if packed is None and text is not None:
-            packed = zlib.compress(text.encode("utf-8", "surrogatepass"), 1)
+            packed = _pack(text)
         return packed
 
     def adopt_text(self, rel: str, packed: bytes) -> None:
@@ -248,10 +268,8 @@ class Project:
         if packed is not None:
             recent = self._recent_texts.get(rel)
             if recent is None:  # a scan asks for one file's text several times in a row
-                recent = zlib.decompress(packed).decode("utf-8", "surrogatepass")
-                self._recent_texts[rel] = recent
-                if len(self._recent_texts) > RECENT_TEXTS:
-                    self._recent_texts.popitem(last=False)
+                recent = _unpack(packed)
+                _keep_recent(self._recent_texts, rel, recent, RECENT_TEXTS)
             return recent
         text: str | None = None
         data, why = read_bounded(self.root, rel, folders=self._folders)
@@ -283,10 +301,8 @@ class Project:
             self._text_chars += len(text or "")
             self._texts[rel] = text
         else:
-            self._packed[rel] = zlib.compress(text.encode("utf-8", "surrogatepass"), 1)
-            self._recent_texts[rel] = text
-            if len(self._recent_texts) > RECENT_TEXTS:
-                self._recent_texts.popitem(last=False)
+            self._packed[rel] = _pack(text)
+            _keep_recent(self._recent_texts, rel, text, RECENT_TEXTS)
 
     def read_toml(self, rel: str, *, severity: Severity = Severity.ERROR) -> dict[str, Any] | None:
         text = self.read_text(rel)
@@ -374,9 +390,7 @@ class Project:
             self._kept += size
             self._trees[rel] = tree
             return
-        self._recent[rel] = tree
-        while len(self._recent) > RECENT_TREES:
-            self._recent.popitem(last=False)
+        _keep_recent(self._recent, rel, tree, RECENT_TREES)
 
     def load_all(self) -> None:
         """Build every registered facet (KAB001 needs all problems, whatever was selected)."""
@@ -389,8 +403,7 @@ class Project:
             importlib.import_module(info.name)
         _ = self.files
         for load in list(_FACETS):
-            key = f"{load.__module__}.{load.__qualname__}"
-            if key not in self._elsewhere:  # a helper's problems are adopted already
+            if _facet_key(load) not in self._elsewhere:  # its problems are adopted already
                 load(self)
 
 

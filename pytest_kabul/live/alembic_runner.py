@@ -392,11 +392,9 @@ def _run(
         log = Path(tmp) / "out.log"
         err = Path(tmp) / "err.log"
         with log.open("wb") as out, err.open("wb") as errf:
-            process = subprocess.Popen(
-                argv, cwd=cwd, env=env, stdout=out, stderr=errf,
-                stdin=subprocess.DEVNULL, start_new_session=True,
-            )  # fmt: skip
-            procs.own(process.pid, argv[0], what="alembic helper")
+            process = procs.popen_owned(
+                argv, cwd=cwd, env=env, stdout=out, stderr=errf, what="alembic helper"
+            )
             try:
                 code = process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:

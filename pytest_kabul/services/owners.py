@@ -10,6 +10,12 @@ started), and forgotten when it is gone. Databases also carry the owner in their
 owner is dead (testcontainers' Ryuk plays this role for containers). The pid *and* its start
 time identify the owner, so a reused pid never keeps leftovers alive.
 
+A process cannot be written down by its pid before it exists, so a process entry is written
+with a token first (:func:`record_process`), the token goes into the child's environment
+(``KABUL_OWNED=<token>``, inherited by everything it forks), and the pid follows once known
+(:func:`update`). A run killed between the two, or a group whose leader died before its
+children, is still found: the reaper looks for the token in ``/proc/*/environ`` (Linux).
+
 This module imports nothing of the package at import time (``services/`` sits low).
 """
 
@@ -28,6 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+TOKEN_VAR = "KABUL_OWNED"
 _LOCK = threading.Lock()
 _IDS = itertools.count(1)
 _ENTRIES: dict[int, dict[str, Any]] = {}
@@ -123,6 +130,28 @@ def record(entry: dict[str, Any]) -> int:
     return handle
 
 
+def record_process(marker: str, what: str) -> tuple[int, str]:
+    """Write a process group down before it starts: the handle, and the token the child must
+    carry in its environment as ``TOKEN_VAR`` (the reaper's way to find it without a pid)."""
+    with _LOCK:
+        handle = next(_IDS)
+        token = f"{owner()}:{handle}"
+        _ENTRIES[handle] = {"kind": "process", "token": token, "marker": marker, "what": what}
+        with contextlib.suppress(OSError):
+            _write()
+    return handle, token
+
+
+def update(handle: int, **fields: Any) -> None:
+    """Add what became known once the resource exists (a process group's id)."""
+    with _LOCK:
+        entry = _ENTRIES.get(handle)
+        if entry is not None:
+            entry.update(fields)
+            with contextlib.suppress(OSError):
+                _write()
+
+
 def forget(handle: int) -> None:
     with _LOCK:
         if _ENTRIES.pop(handle, None) is not None:
@@ -138,16 +167,61 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
-def _reap_process(entry: dict[str, Any]) -> str | None:
-    pgid = int(entry["pgid"])
-    marker = str(entry.get("marker") or "")
-    if not _pid_alive(pgid):
-        return None
-    if marker and Path("/proc").is_dir() and marker not in _cmdline(pgid):
-        return None  # the pid was reused by something else
-    with contextlib.suppress(ProcessLookupError, PermissionError):
+def carriers(token: str) -> list[int]:
+    """The pids whose environment holds ``TOKEN_VAR=token`` (Linux; none elsewhere)."""
+    needle = f"{TOKEN_VAR}={token}".encode()
+    found: list[int] = []
+    with contextlib.suppress(OSError), os.scandir("/proc") as entries:
+        for item in entries:
+            if not item.name.isdigit() or int(item.name) == os.getpid():
+                continue
+            try:
+                data = Path(item.path, "environ").read_bytes()
+            except OSError:
+                continue  # gone, or not ours to read
+            if needle in data and needle in data.split(b"\0"):
+                found.append(int(item.name))
+    return found
+
+
+def _kill_group(pgid: int) -> bool:
+    if pgid <= 1 or pgid == os.getpgrp():
+        return False  # never this run's own group
+    try:
         os.killpg(pgid, signal.SIGKILL)
-    return f"process group {pgid} ({entry.get('what', '?')})"
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def _reused(pid: int, marker: str) -> bool:
+    """The pid now belongs to something else (its command line lacks the recorded marker)."""
+    return bool(marker) and Path("/proc").is_dir() and marker not in _cmdline(pid)
+
+
+def _reap_process(entry: dict[str, Any]) -> str | None:
+    """Kill the recorded group (when its leader is still the process recorded), then every
+    process that carries the entry's token, with its group: the leader may have died first, or
+    the owner may have died before it learnt the pid."""
+    killed = False
+    pgid = int(entry["pgid"]) if entry.get("pgid") is not None else None
+    marker = str(entry.get("marker") or "")
+    if pgid is not None and _pid_alive(pgid) and not _reused(pgid, marker):
+        killed = _kill_group(pgid)
+    token = str(entry.get("token") or "")
+    for _round in range(3):  # a carrier may fork between the look and the kill
+        found = carriers(token) if token else []
+        for pid in found:
+            with contextlib.suppress(OSError):
+                _kill_group(os.getpgid(pid))
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+            killed = True
+        if not found:
+            break
+    if not killed:
+        return None
+    return f"process group {pgid if pgid is not None else '?'} ({entry.get('what', '?')})"
 
 
 def _reap_dir(entry: dict[str, Any]) -> str | None:

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 _LIVE: dict[int, subprocess.Popen[bytes]] = {}
 _OWNED: dict[int, int] = {}  # pid -> owners handle
@@ -72,29 +73,46 @@ class Spawned:
 def spawn(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], log: Path) -> Spawned:
     """Start ``argv`` as the leader of a new process group, stdout+stderr into ``log``."""
     with log.open("ab") as out:
-        process = subprocess.Popen(
-            list(argv),
-            cwd=cwd,
-            env=dict(env),
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        process = popen_owned(
+            argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, what=Path(argv[0]).name
         )
     with _LOCK:
         _LIVE[process.pid] = process
-    own(process.pid, argv[0], what=Path(argv[0]).name)
     _register_exit_hook()
     return Spawned(process, log)
 
 
-def own(pgid: int, marker: str, what: str) -> None:
-    """Write a started process group down with its owner (see :mod:`owners`)."""
+def popen_owned(
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    stdout: IO[bytes],
+    stderr: IO[bytes] | int,
+    what: str,
+) -> subprocess.Popen[bytes]:
+    """Start ``argv`` in a new session, written down with its owner *before* it starts (see
+    :mod:`owners`): a run killed at any moment leaves nothing the next run cannot find."""
     from pytest_kabul.services import owners
 
-    handle = owners.record({"kind": "process", "pgid": pgid, "marker": marker, "what": what})
+    handle, token = owners.record_process(argv[0], what)
+    try:
+        process = subprocess.Popen(
+            list(argv),
+            cwd=cwd,
+            env={**env, owners.TOKEN_VAR: token},
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=stderr,
+            start_new_session=True,
+        )
+    except BaseException:
+        owners.forget(handle)
+        raise
     with _LOCK:
-        _OWNED[pgid] = handle
+        _OWNED[process.pid] = handle
+    owners.update(handle, pgid=process.pid)
+    return process
 
 
 def disown(pgid: int) -> None:

@@ -96,6 +96,34 @@ def _is_script(project: Project, app: PythonApp, path: str) -> bool:
     return bool(folder and folder[-1] in SCRIPT_DIRS) or mentions_main(project, path)
 
 
+def _loose_files(project: Project, app: PythonApp) -> frozenset[str]:
+    """Files in a folder that is no regular package (and not the app's root), whose folder and
+    module no import of the app names: Python reaches them only as scripts (``python
+    tools/pdf/inspect.py``) or with their folder put on ``sys.path``, so a bare ``import helper``
+    there means the ``helper.py`` beside them. A module of a namespace package (a folder
+    without ``__init__.py`` that other code imports from) is not loose."""
+    candidates = [
+        p for p in app.python_files if _dir(p) not in app.package_dirs and _dir(p) != app.root
+    ]
+    if not candidates:
+        return frozenset()
+    imported: set[str] = set()
+    for path in app.python_files:
+        imported.update(imp.module for imp in imports_in(project, path) or ())
+    loose = set()
+    for path in candidates:
+        parts = app.rel(path).removesuffix(".py").split("/")
+        if parts[0] == "src" and len(parts) > 1:
+            parts = parts[1:]
+        if ".".join(parts) not in imported and ".".join(parts[:-1]) not in imported:
+            loose.add(path)
+    return frozenset(loose)
+
+
+def _dir(rel: str) -> str:
+    return rel.rsplit("/", 1)[0] if "/" in rel else ""
+
+
 def _namespace_tops(app: PythonApp) -> tuple[frozenset[str], frozenset[str]]:
     """Top-level folders without ``__init__.py`` and the dotted names found under them.
 
@@ -293,6 +321,7 @@ def app_usages(project: Project, app: PythonApp) -> AppUsages:
     sites: dict[tuple[str, ...], list[Site]] = {}
     found: dict[tuple[str, ...], Resolution] = {}
     entries: list[Import] = []  # runtime imports (the entry points into installed libraries)
+    loose = _loose_files(project, app)
     for path in app.python_files:
         imports = imports_in(project, path)
         if imports is None:
@@ -306,7 +335,9 @@ def app_usages(project: Project, app: PythonApp) -> AppUsages:
         script_found: dict[tuple[str, ...], Resolution] = {}
         is_script = script is not None or (not test and _is_script(project, app, path))
         siblings = (
-            app.sibling_modules(path, script=is_script) if (test or is_script) else frozenset()
+            app.sibling_modules(path, script=is_script)
+            if (test or is_script or path in loose)
+            else frozenset()
         )
         for imp in imports:
             top = imp.top

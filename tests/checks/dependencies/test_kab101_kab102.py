@@ -244,6 +244,30 @@ def test_local_modules_scripts_namespace_and_src(tmp_path: Path) -> None:
     ]
 
 
+def test_a_file_in_a_folder_no_import_reaches_sees_its_siblings(tmp_path: Path) -> None:
+    """``python tools/pdf/inspect.py`` puts ``tools/pdf`` on sys.path: its bare ``import
+    pdf_parser`` is the file beside it. A namespace package's module gets no such reading:
+    ``src/acme/cache/client.py`` is imported as ``acme.cache.client``, so its ``import redis``
+    is the distribution even with a ``redis.py`` beside it."""
+    project = build_project(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "x"\ndependencies = []\n',
+            "app/__init__.py": "from acme.cache import client\n",
+            "tools/__init__.py": "",
+            "tools/pdf/inspect.py": "import pickle\nfrom pdf_parser import Doc\nimport yaml\n",
+            "tools/pdf/pdf_parser.py": "class Doc: ...\n",
+            "src/acme/cache/client.py": "import redis\n",
+            "src/acme/cache/redis.py": "",
+        },
+    )
+    evaluation = python_import_undeclared.check.evaluate(project)
+    assert sorted((f.subject, f.location) for f in evaluation.findings) == [
+        (f"{tmp_path.name}:pyyaml", Location("tools/pdf/inspect.py", 3)),
+        (f"{tmp_path.name}:redis", Location("src/acme/cache/client.py", 1)),
+    ]
+
+
 def test_failing_item_renders_the_finding(tmp_path: Path) -> None:
     root = tmp_path / "repo"
     build_project(root, _backend(tmp_path))

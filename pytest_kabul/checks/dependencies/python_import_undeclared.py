@@ -5,8 +5,9 @@ What it checks
     functions and ``try`` blocks, ``importlib.import_module("x")``, ``__import__("x")``; not
     ``if TYPE_CHECKING:``), minus the standard library and the app's own modules (for a script,
     a test, or a file in a folder that is no package and that no import reaches, also the
-    modules beside it: Python puts that folder on ``sys.path``), mapped to the distribution that provides it -- decided by the commit alone, never by what is installed in
-    the environment running pytest: ``[tool.kabul] import-map``, the declared and locked names
+    modules beside it: Python puts that folder on ``sys.path``), mapped to the distribution
+    that provides it -- decided by the commit alone, never by what is installed in the
+    environment running pytest: ``[tool.kabul] import-map``, the declared and locked names
     (namespace packages by their longest dotted name), a curated table of renames such as ``PIL``
     → ``pillow``, ``yaml`` → ``PyYAML``, ``mem0`` → ``mem0ai``, declared names with common affixes
     removed (``pyhumps`` → ``humps``), then PEP 503 normalisation. The standard library is the

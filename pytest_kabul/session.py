@@ -397,6 +397,8 @@ class KabulPlugin:
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         # A plain impl runs inside the terminal reporter's wrapper, so the summary can name it.
+        if self._project is not None:  # every item ran: its texts and trees are not needed
+            self._project.release()
         if self._evaluations is not None:  # what this process judged, for the next run
             self._evaluations.save()
         if self.is_worker:

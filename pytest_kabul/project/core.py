@@ -243,6 +243,20 @@ class Project:
             self._recent_texts.pop(rel, None)
             self._read_once.add(rel)
 
+    def release(self) -> None:
+        """Drop every cached text and syntax tree once the judging is over, so the stores
+        written at the end of a run reuse their memory; every path read still counts as read
+        (:meth:`inputs`), and a file that could not be read or parsed stays remembered."""
+        self._read_once.update(rel for rel, text in self._texts.items() if text is not None)
+        self._read_once.update(self._packed)
+        self._texts = {rel: text for rel, text in self._texts.items() if text is None}
+        self._text_chars = 0
+        self._packed.clear()
+        self._recent_texts.clear()
+        self._trees = {rel: tree for rel, tree in self._trees.items() if tree is None}
+        self._kept = 0
+        self._recent.clear()
+
     def problem(self, path: str, message: str, severity: Severity = Severity.WARNING) -> None:
         self._problems.add(Problem(path, message, severity))
 

@@ -252,6 +252,36 @@ def test_texts_past_the_budget_are_kept_compressed_and_read_back_the_same(
     assert project.unreadable("latin.py")
 
 
+def test_release_drops_texts_and_trees_but_not_what_was_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pytest_kabul.project import core
+
+    for i in range(12):
+        (tmp_path / f"m{i:02}.py").write_text(f"X{i} = {i}\n" * 10)
+    (tmp_path / "bad.py").write_text("def f(:\n")
+    (tmp_path / "latin.py").write_bytes(b"x = '\xe9'\n")
+    monkeypatch.setattr(core, "TEXT_BUDGET", 300)  # some texts kept packed
+    project = Project(tmp_path)
+    trees = [project.parse_python(f"m{i:02}.py") for i in range(12)]
+    assert project.parse_python("bad.py") is None
+    assert project.read_text("latin.py") is None
+    assert project._packed
+    inputs, problems = project.inputs(), project.problems
+
+    project.release()
+
+    assert project.inputs() == inputs
+    assert (project._packed, project._recent_texts, project._recent) == ({}, {}, {})
+    assert [rel for rel, text in project._texts.items() if text is not None] == []
+    assert [rel for rel, tree in project._trees.items() if tree is not None] == []
+    assert project.unreadable("latin.py")
+    assert project.parse_python("bad.py") is None  # remembered: no second Problem
+    assert project.problems == problems
+    assert project.read_text("m05.py") == "X5 = 5\n" * 10  # read again, the same
+    assert project.parse_python("m00.py") is not trees[0]
+
+
 def test_problem_sorting_is_deterministic() -> None:
     a = Problem("b.py", "z")
     b = Problem("a.py", "y")

@@ -39,9 +39,10 @@ V = TypeVar("V")
 # (13 to 45 bytes of tree per character: 5-18 MiB), then only the last few. Keeping every tree
 # cost 1.6 GiB on a 20,000-module tree; keeping none, a quarter more time on a 2,000-module one.
 # A budget of 1 M characters cost 2-8 % more time than keeping every tree on the large trees
-# measured, but held 45 MiB of dense generated code; at 400 k the difference on the two largest
-# corpus trees was within the noise of the machine.
-TREE_BUDGET = 400_000
+# measured, but held 45 MiB of dense generated code; at 400 k, then at 200 k, the difference on
+# the two largest corpus trees was within the noise of the machine (200 k: 5-7 MiB less there,
+# 7 MiB less at 20,000 generated modules).
+TREE_BUDGET = 200_000
 RECENT_TREES = 16
 # Texts kept as they are, up to this many characters (the first files read: manifests, configs,
 # the modules asked first); past it, a text is kept compressed (a third of its size) and

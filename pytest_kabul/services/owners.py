@@ -213,10 +213,10 @@ def _reap_process(entry: dict[str, Any]) -> str | None:
         found = carriers(token) if token else []
         for pid in found:
             with contextlib.suppress(OSError):
-                _kill_group(os.getpgid(pid))
+                killed = _kill_group(os.getpgid(pid)) or killed
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
-            killed = True
+                killed = True
         if not found:
             break
     if not killed:

@@ -102,9 +102,8 @@ def _loose_files(project: Project, app: PythonApp) -> frozenset[str]:
     tools/pdf/inspect.py``) or with their folder put on ``sys.path``, so a bare ``import helper``
     there means the ``helper.py`` beside them. A module of a namespace package (a folder
     without ``__init__.py`` that other code imports from) is not loose."""
-    candidates = [
-        p for p in app.python_files if _dir(p) not in app.package_dirs and _dir(p) != app.root
-    ]
+    folders = {p: p.rpartition("/")[0] for p in app.python_files}
+    candidates = [p for p, d in folders.items() if d not in app.package_dirs and d != app.root]
     if not candidates:
         return frozenset()
     imported: set[str] = set()
@@ -118,10 +117,6 @@ def _loose_files(project: Project, app: PythonApp) -> frozenset[str]:
         if ".".join(parts) not in imported and ".".join(parts[:-1]) not in imported:
             loose.add(path)
     return frozenset(loose)
-
-
-def _dir(rel: str) -> str:
-    return rel.rsplit("/", 1)[0] if "/" in rel else ""
 
 
 def _namespace_tops(app: PythonApp) -> tuple[frozenset[str], frozenset[str]]:

@@ -248,12 +248,11 @@ class Project:
         """Drop every cached text and syntax tree once the judging is over, so the stores
         written at the end of a run reuse their memory; every path read still counts as read
         (:meth:`inputs`), and a file that could not be read or parsed stays remembered."""
-        self._read_once.update(rel for rel, text in self._texts.items() if text is not None)
-        self._read_once.update(self._packed)
-        self._texts = {rel: text for rel, text in self._texts.items() if text is None}
+        for rel in [rel for rel, text in self._texts.items() if text is not None]:
+            self.forget_text(rel)
+        for rel in list(self._packed):
+            self.forget_text(rel)
         self._text_chars = 0
-        self._packed.clear()
-        self._recent_texts.clear()
         self._trees = {rel: tree for rel, tree in self._trees.items() if tree is None}
         self._kept = 0
         self._recent.clear()

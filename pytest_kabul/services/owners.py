@@ -37,6 +37,7 @@ from typing import Any
 TOKEN_VAR = "KABUL_OWNED"
 _LOCK = threading.Lock()
 _IDS = itertools.count(1)
+_TOKENS = itertools.count(1)
 _ENTRIES: dict[int, dict[str, Any]] = {}
 
 
@@ -133,13 +134,8 @@ def record(entry: dict[str, Any]) -> int:
 def record_process(marker: str, what: str) -> tuple[int, str]:
     """Write a process group down before it starts: the handle, and the token the child must
     carry in its environment as ``TOKEN_VAR`` (the reaper's way to find it without a pid)."""
-    with _LOCK:
-        handle = next(_IDS)
-        token = f"{owner()}:{handle}"
-        _ENTRIES[handle] = {"kind": "process", "token": token, "marker": marker, "what": what}
-        with contextlib.suppress(OSError):
-            _write()
-    return handle, token
+    token = f"{owner()}:{next(_TOKENS)}"
+    return record({"kind": "process", "token": token, "marker": marker, "what": what}), token
 
 
 def update(handle: int, **fields: Any) -> None:

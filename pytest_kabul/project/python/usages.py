@@ -111,12 +111,16 @@ def _loose_files(project: Project, app: PythonApp) -> frozenset[str]:
         imported.update(imp.module for imp in imports_in(project, path) or ())
     loose = set()
     for path in candidates:
-        parts = app.rel(path).removesuffix(".py").split("/")
-        if parts[0] == "src" and len(parts) > 1:
-            parts = parts[1:]
+        parts = _module_parts(app, path)
         if ".".join(parts) not in imported and ".".join(parts[:-1]) not in imported:
             loose.add(path)
     return frozenset(loose)
+
+
+def _module_parts(app: PythonApp, path: str) -> list[str]:
+    """The dotted name's parts of a file of the app (``src/`` is an import root, not a name)."""
+    parts = app.rel(path).removesuffix(".py").split("/")
+    return parts[1:] if parts[0] == "src" and len(parts) > 1 else parts
 
 
 def _namespace_tops(app: PythonApp) -> tuple[frozenset[str], frozenset[str]]:
@@ -134,9 +138,7 @@ def _namespace_tops(app: PythonApp) -> tuple[frozenset[str], frozenset[str]]:
             weak.add(top)
     dotted: set[str] = set()
     for path in app.python_files:
-        parts = app.rel(path).removesuffix(".py").split("/")
-        if parts[0] == "src" and len(parts) > 1:
-            parts = parts[1:]
+        parts = _module_parts(app, path)
         if parts[0] in weak:
             for depth in range(2, len(parts) + 1):
                 dotted.add(".".join(parts[:depth]))

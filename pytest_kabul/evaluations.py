@@ -34,6 +34,7 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 import sys
 import sysconfig
 import time
@@ -60,7 +61,7 @@ def _stat(path: str) -> Stat:
         st = os.stat(path)
     except OSError:
         return None
-    return [-1 if os.path.isdir(path) else st.st_size, st.st_mtime_ns]
+    return [-1 if stat.S_ISDIR(st.st_mode) else st.st_size, st.st_mtime_ns]
 
 
 def _code_stamp() -> str:
@@ -109,13 +110,11 @@ class _Tree:
     def __init__(self, project: Project, outputs: frozenset[str]) -> None:
         root = str(project.root)
         self.files: dict[str, Stat] = {}
-        folders: set[str] = {""}
         index = project.files
         for rel in index:
-            parts = rel.split("/")[:-1]
-            folders.update("/".join(parts[:depth]) for depth in range(1, len(parts) + 1))
             if rel not in outputs:
                 self.files[rel] = _stat(os.path.join(root, rel))
+        folders = index.folders
         h = hashlib.blake2b(digest_size=16)
         for rel in sorted(index.templates):
             h.update(f"template\t{rel}\n".encode("utf-8", "surrogatepass"))

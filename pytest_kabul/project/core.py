@@ -29,8 +29,9 @@ import yaml
 
 from pytest_kabul.config import KabulConfig
 from pytest_kabul.model import Severity
-from pytest_kabul.project.files import FileIndex, is_outside, read_bounded, walk
+from pytest_kabul.project.files import FileIndex, is_outside, read_bounded
 from pytest_kabul.project.records import FileRecords
+from pytest_kabul.project.walker import walk
 from pytest_kabul.project.yamlsafe import load_all
 
 T = TypeVar("T")
@@ -177,7 +178,7 @@ class Project:
 
     @cached_property
     def files(self) -> FileIndex:
-        result = walk(self.root, self.config.exclude)
+        result = walk(self.root, self.config.exclude, self.cache_dir)
         for path, message in result.problems:
             self.problem(path, message, Severity.INFO)
         for path, message in result.errors:

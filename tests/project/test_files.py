@@ -10,7 +10,7 @@ import pytest
 from pytest_kabul.model import Severity
 from pytest_kabul.project import yamlsafe
 from pytest_kabul.project.core import Problem, Project
-from pytest_kabul.project.files import GitIgnore, walk
+from pytest_kabul.project.walker import GitIgnore, walk
 from tests.helpers import MakeProject
 
 

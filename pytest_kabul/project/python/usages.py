@@ -49,7 +49,7 @@ TOOLING_FILES = frozenset({"setup.py", "noxfile.py", "fabfile.py", "tasks.py", "
 SCRIPT_DIRS = frozenset({"scripts", "script", "bin", "tools", "tasks", "management", "commands"})
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Site:
     path: str
     line: int

@@ -13,7 +13,8 @@ from pytest_kabul.project.python.distributions import (
     is_stdlib,
     targets_of,
 )
-from pytest_kabul.project.python.imports import Import, extract_imports
+from pytest_kabul.project.python.imports import Import, extract_imports, imports_in
+from tests.helpers import MakeProject
 
 
 def _imports(source: str) -> list[tuple[str, int, bool]]:
@@ -218,3 +219,31 @@ def test_stored_imports_read_back_as_extracted() -> None:
     assert _decode(json.loads(json.dumps(_encode(plain)))) == plain
     for damaged in ([["os", 1]], ["os"], ["os x"], [3], None, ["", [1, 2]]):
         assert _decode(damaged) is None, damaged
+
+
+def _same_objects(a: tuple[Import, ...] | None, b: tuple[Import, ...] | None) -> bool:
+    return a is not None and b is not None and all(x is y for x, y in zip(a, b, strict=True))
+
+
+def test_a_run_keeps_one_object_per_distinct_import(make_project: MakeProject) -> None:
+    from pytest_kabul.project.python.imports import _decode, _encode, _Shared
+
+    guarded = "try:\n    import yaml\nexcept ImportError:\n    pass\n"
+    lexical = "import os\nfrom typing import Any\n"  # read without a parse
+    project = make_project(
+        {
+            "app/a.py": lexical + guarded,
+            "app/b.py": lexical + guarded,
+            "app/c.py": lexical,
+            "app/d.py": "from x import Any\n",
+        }
+    )
+    a, b, c, d = (imports_in(project, f"app/{n}.py") or () for n in "abcd")
+    assert len(a) == 3
+    assert _same_objects(a, b)
+    assert _same_objects(c, a[:2])  # the lexical scan's imports are the parsed ones
+    assert d[0].names is a[1].names  # ("Any",): one tuple for every import of that name
+    shared = _Shared()  # as a warm run decodes records: each distinct item once
+    e, f = _decode(_encode(a), shared), _decode(_encode(b), shared)
+    assert e == a
+    assert _same_objects(e, f)

@@ -47,11 +47,11 @@ from pytest_kabul.helper import Helper, helped
 from pytest_kabul.model import Finding, Location
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.files import read_bounded
-from pytest_kabul.project.records import RACY_NS, write_json
+from pytest_kabul.project.records import RACY_NS, digest, write_json
 from pytest_kabul.redact import REDACTOR, redact
 from pytest_kabul.registry import Check, Evaluation
 
-FORMAT = 1  # bump when the stored layout changes meaning
+FORMAT = 2  # bump when the stored layout changes meaning (2: text digests)
 FILENAME = "evaluations.json"
 Stat = list[int] | None  # [size, mtime_ns], [-1, mtime_ns] for a folder, None: absent
 
@@ -130,12 +130,16 @@ class _Tree:
 
 
 def _content(project: Project, rel: str) -> str:
-    """A digest of the file as the model reads it (links out of the root are refused there
-    too, so their target is never read here)."""
+    """A digest of the file as the model reads it: its text (the file records' digest, so a
+    file whose record this run checked is not read again), or its bytes when they are no
+    UTF-8 (links out of the root are refused there too, so their target is never read here)."""
     data, why = read_bounded(project.root, rel)
     if data is None:
         return f"unreadable: {why}"
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    try:
+        return digest(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _finding_dict(finding: Finding) -> dict[str, Any]:
@@ -326,7 +330,19 @@ class Evaluations:
         known = self._files.get(rel)
         if isinstance(known, list) and known[:2] == stat and (known[2] or rel not in read):
             return known
-        return [stat[0], stat[1], _content(self.project, rel) if rel in read else None]
+        if rel not in read:
+            return [stat[0], stat[1], None]
+        known_digest = self._recorded(rel)
+        return [stat[0], stat[1], known_digest or _content(self.project, rel)]
+
+    def _recorded(self, rel: str) -> str | None:
+        """The digest of ``rel``'s text in the file record this run computed or confirmed (the
+        tree is unchanged since, or nothing is saved), if there is one."""
+        if "records" not in self.project.__dict__:  # never built: nothing to take
+            return None
+        record = self.project.records.record(rel)
+        found = record.get("digest") if record is not None else None
+        return found if isinstance(found, str) else None
 
     def save(self) -> None:
         """Store what this run judged, unless the tree changed during the run or a file the

@@ -274,3 +274,31 @@ def test_an_upgraded_library_judges_afresh(
     (site / "alembic-1.13.0.dist-info").rename(site / "alembic-1.14.0.dist-info")
     upgraded, _ = _run(shop, cache, checks)
     assert upgraded.hits == 0
+
+
+def test_saving_reads_no_file_whose_record_the_run_holds(
+    shop: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store's digest of a module is its record's text digest (the file is not read a
+    second time to save), and a later content check from disk agrees with it."""
+    from pytest_kabul import evaluations as module
+    from pytest_kabul.project import files
+
+    read_again: list[str] = []
+    real = files.read_bounded
+
+    def spy(root: Path, rel: str, *args: Any, **kwargs: Any) -> Any:
+        read_again.append(rel)
+        return real(root, rel, *args, **kwargs)
+
+    monkeypatch.setattr(module, "read_bounded", spy)
+    project = Project(shop)
+    evaluations = Evaluations(project, tmp_path / "cache")
+    evaluations.evaluate(_checks("KAB101")[0])
+    evaluations.save()
+    stored = _stored(tmp_path / "cache")["files"]
+    recorded = [rel for rel in stored if project.records.record(rel) is not None]
+    assert recorded
+    assert not set(recorded) & set(read_again)
+    for rel in recorded:
+        assert stored[rel][2] == module._content(project, rel)

@@ -4,7 +4,10 @@ What it checks
     Every production start path (``start_paths``): Dockerfile ``CMD``/``ENTRYPOINT`` and the
     scripts they call, compose ``command:``/``entrypoint:`` (which override the image's CMD),
     Procfile processes, ``fly.toml``, ``render.yaml``, ``railway``, ``nixpacks``, ``heroku.yml``,
-    Kubernetes workloads and deploy workflows. A path that starts an ASGI/WSGI server passes
+    Kubernetes workloads and deploy workflows; in a repository with none of these, a launcher
+    script at the top of the repository or of an app whose ``__main__`` block starts the server
+    in process (``python run.py`` calling ``uvicorn.run``; not with ``reload=True``), the one way
+    it can start. A path that starts an ASGI/WSGI server passes
     when ``alembic upgrade`` runs before the server: in its own command sequence, in a release
     or pre-deploy phase, in a compose one-shot service it ``depends_on`` (``condition:
     service_completed_successfully``), an initContainer or migration Job, a deploy workflow,
@@ -126,6 +129,13 @@ def _remediation(path: StartPath) -> str:
         )
     if path.kind.value == "procfile":
         return f"Add `release: alembic upgrade head` to {where}."
+    if path.kind.value == "script":
+        return (
+            f"Apply the migrations before {where} starts the server: call"
+            " `alembic.command.upgrade(Config('alembic.ini'), 'head')` before it, or deploy with"
+            " a start command that runs `alembic upgrade head` first (a Dockerfile, Procfile or"
+            " platform release step)."
+        )
     return (
         f"Run `alembic upgrade head` before the server in {where}: call it from a prestart"
         " script (`alembic upgrade head && exec uvicorn …`) or the platform's release /"
@@ -156,6 +166,10 @@ def _race(path: StartPath) -> Finding:
     )
 
 
+_LAUNCHER = (
+    " (a launcher script, the repository's only start: no Dockerfile, compose file, Procfile or"
+    " platform file starts the app)"
+)
 _RELOAD = (
     "; its start command also runs --reload, a development auto-reloader that restarts the"
     " server on file changes and must not run in production"
@@ -208,14 +222,15 @@ def evaluate(project: Project) -> Evaluation:
             if guard
             else "the app's start-up never calls create_all"
         )
+        launcher = _LAUNCHER if path.kind.value == "script" else ""
         findings.append(
             Finding(
                 code=check.code,
                 severity=check.severity,
                 subject=path.subject,
                 message=(
-                    f"{path.subject} starts {server.program}{target} without `alembic upgrade`"
-                    f" running before it{when}, and {why}{reload}"
+                    f"{path.subject}{launcher} starts {server.program}{target} without `alembic"
+                    f" upgrade` running before it{when}, and {why}{reload}"
                 ),
                 remediation=_remediation(path)
                 + (" Drop --reload from the production command." if reload else ""),

@@ -48,6 +48,7 @@ class StartKind(enum.Enum):
     PAAS = "paas"
     K8S = "k8s"
     CI = "ci"
+    SCRIPT = "script"  # a launcher run by hand where no deploy file starts the app
 
 
 @dataclass(frozen=True)
@@ -324,11 +325,14 @@ def build_path(
 
 
 def _own_migration(steps: Iterable[Step]) -> Migration | None:
+    """The migration run before the server; a Python program that starts the server in
+    process (``uvicorn.run``) and calls ``alembic.command.upgrade`` migrates before it serves
+    (``uvicorn.run`` blocks until the server stops)."""
     for step in steps:
-        if step.server is not None:
-            return None
         if step.migration is not None:
             return Migration(step.migration, step.location, "command")
+        if step.server is not None:
+            return None
     return None
 
 

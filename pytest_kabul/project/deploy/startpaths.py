@@ -1,7 +1,8 @@
 """THE start-path facet: every production start path, with migrations judged in context.
 
 Dockerfiles (ENTRYPOINT + CMD), compose services, Procfile, PaaS files, Kubernetes workloads and
-deploy workflows each give :class:`~pytest_kabul.project.deploy.model.StartPath` objects
+deploy workflows (and, in a repository with none of them, launcher scripts: :mod:`.launchers`) each
+give :class:`~pytest_kabul.project.deploy.model.StartPath` objects
 (:mod:`.compose_paths`, :mod:`.platforms`); this module joins them and applies the migrations
 that a platform runs for a path (a compose deploy, a deploy workflow, the app's lifespan).
 """
@@ -15,6 +16,7 @@ from pytest_kabul.project import shell as sh
 from pytest_kabul.project.core import Project, facet
 from pytest_kabul.project.deploy.compose_paths import compose_paths, procfile_paths
 from pytest_kabul.project.deploy.entries import app_for_path
+from pytest_kabul.project.deploy.launchers import launcher_paths
 from pytest_kabul.project.deploy.model import (
     Migration,
     StartKind,
@@ -56,6 +58,8 @@ def start_paths(project: Project) -> tuple[StartPath, ...]:
             )
         )
     paths.extend(_config_paths(project))
+    if not paths:  # started by hand: the launcher scripts are the start
+        paths = launcher_paths(project)
     paths = _apply_lifespan(project, _apply_compose_deploys(paths))
     paths = _apply_migration_services(project, paths)
     return tuple(sorted(paths, key=lambda p: p.subject))

@@ -23,7 +23,10 @@ What it checks
     (``HOSTNAME``, ``KUBERNETES_SERVICE_HOST``, ``GITHUB_SHA``, ``PYTHON*``…) and private hand-off
     variables the app sets itself for its child processes. A read only in an ``except`` fallback,
     an ``if __name__ == "__main__":`` block or an Alembic revision / data migration is a warning,
-    with that reason in the message.
+    with that reason in the message; so is a variable a Settings field declares when every read
+    falls back to that field (``os.getenv("WORKERS") or settings.WORKERS``, ``os.getenv("X",
+    settings.X)``): ``.env`` values still arrive through the field, and only a value set in the
+    environment skips its validation.
 
     Subjects: one per (app, variable) read outside the layers — failing, one finding listing
     every read site — plus one per field of a typed layer under its env name, which passes when
@@ -203,13 +206,23 @@ def _variable_finding(
     match = accepted_env(classes, variable)
     declared = declaring_layer(layers, variable)
     main = main_layer(layers)
+    falls_back = False
     if match is not None:
         cls, fld = match
         attr = fld.name
-        message = (
-            f"{cls.name}.{attr} ({cls.path}) exists but this code reads {variable} from the"
-            f" environment directly at {count}, missing .env values and the field's validation"
-        )
+        falls_back = all((r.fallback or "").lower() == attr.lower() for r in reads)
+        if falls_back:  # ``getenv("X") or settings.X``: .env values still arrive, through it
+            message = (
+                f"this code reads {variable} from the environment at {count} before falling"
+                f" back to {cls.name}.{attr} ({cls.path}): a value set in the environment"
+                " skips the field's validation"
+            )
+        else:
+            message = (
+                f"{cls.name}.{attr} ({cls.path}) exists but this code reads {variable} from the"
+                f" environment directly at {count}, missing .env values and the field's"
+                " validation"
+            )
         remediation = (
             f"Replace the direct reads of {variable} with settings.{attr} (the {cls.name}"
             f" instance from {cls.path})."
@@ -251,7 +264,7 @@ def _variable_finding(
             f" {variable}, instantiate it once at startup and read the value from it."
         )
     reasons = {_low_weight(r) for r in reads}
-    severity = check.severity
+    severity = Severity.WARNING if falls_back else check.severity
     if None not in reasons:
         severity = Severity.WARNING
         message += f"; it is read {'; '.join(sorted(r for r in reasons if r))}"

@@ -280,3 +280,44 @@ def test_kab202_optional_endpoint_with_an_absence_guard_passes(tmp_path: Path) -
     assert result.notes["svc:S3_ENDPOINT_URL"] == (
         "optional endpoint: its absence is handled at svc/app/storage.py:7"
     )
+
+
+def test_kab201_a_read_that_falls_back_to_its_field_is_a_warning(tmp_path: Path) -> None:
+    run = """\
+import os
+from app.config import settings, get_settings
+
+
+def workers() -> int:
+    return int(os.getenv("SMTP_HOST") or settings.smtp_host or 2)
+
+
+def key() -> str:
+    return os.environ.get("MAILGUN_API_KEY", getattr(get_settings(), "mailgun_api_key"))
+
+
+def dsn() -> str | None:
+    return os.getenv("SENTRY_DSN") or settings.debug  # another field: still an error
+
+
+def url() -> str:
+    return os.getenv("DATABASE_URL") or "sqlite://"
+"""
+    config = (
+        CONFIG
+        + "\n\nsettings = Settings()\n\n\ndef get_settings() -> Settings:\n    return settings\n"
+    )
+    project = make(tmp_path, {"app/config.py": config, "app/run.py": run})
+    by_subject = {f.subject: f for f in kab201.check.evaluate(project).findings}
+    assert {s: f.severity for s, f in by_subject.items()} == {
+        "svc:DATABASE_URL": Severity.ERROR,
+        "svc:MAILGUN_API_KEY": Severity.WARNING,
+        "svc:SENTRY_DSN": Severity.ERROR,
+        "svc:SMTP_HOST": Severity.WARNING,
+    }
+    assert by_subject["svc:SMTP_HOST"].message == (
+        "this code reads SMTP_HOST from the environment at 1 site before falling back to"
+        " Settings.smtp_host (svc/app/config.py): a value set in the environment skips the"
+        " field's validation"
+    )
+    assert "missing .env values" in by_subject["svc:SENTRY_DSN"].message

@@ -67,6 +67,7 @@ class EnvRead:
     test_code: bool
     via: tuple[str, ...] = ()  # wrapper functions between this site and the real read
     context: str | None = None  # "except" (fallback branch) / "__main__" (script guard)
+    fallback: str | None = None  # the attribute a missing variable falls back to (``settings.X``)
 
     @property
     def is_write(self) -> bool:
@@ -118,6 +119,7 @@ class _App:
             settings_class=owner,
             test_code=path in self.test_files,
             context=at.context,
+            fallback=at.fallback if isinstance(at, Site) else None,
             **kw,  # type: ignore[arg-type]
         )
 

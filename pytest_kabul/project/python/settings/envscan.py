@@ -9,6 +9,7 @@ wrappers.
 from __future__ import annotations
 
 import ast
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -26,6 +27,7 @@ from pytest_kabul.project.python.settings.readsites import (
     Func,
     ReadKind,
     Site,
+    fallback_attribute,
 )
 from pytest_kabul.project.python.settings.syntax import DefaultKind, default_kind
 
@@ -64,6 +66,7 @@ class _Scanner:
         self.instances = self.out.instances
         self.imported = imported
         self.sequences: dict[str, ast.List | ast.Tuple | ast.Set] = {}
+        self.or_else: dict[int, ast.expr] = {}  # id of ``a`` in ``a or b`` -> ``b``
 
     def qualified(self, node: ast.expr) -> str | None:
         if isinstance(node, ast.Name):
@@ -114,6 +117,7 @@ class _Scanner:
                     missing=missing,
                 )
                 return
+        fallback = default if default is not None else self.or_else.get(id(node))
         self.out.sites.append(
             Site(
                 getattr(node, "lineno", 0),
@@ -125,6 +129,7 @@ class _Scanner:
                 ctx.params,
                 ctx.classes,
                 ctx.context,
+                fallback_attribute(fallback),
             )
         )
 
@@ -290,6 +295,9 @@ class _Scanner:
             ctx = replace(ctx, context="except")
         elif kind is ast.If and ctx.function is None and _main_guard(node):  # type: ignore[arg-type]
             ctx = replace(ctx, context="__main__")
+        elif kind is ast.BoolOp and type(node.op) is ast.Or:  # type: ignore[attr-defined]
+            values = node.values  # type: ignore[attr-defined]
+            self.or_else.update((id(a), b) for a, b in itertools.pairwise(values))
         elif kind is ast.GeneratorExp or kind is ast.ListComp or kind is ast.SetComp:
             self.comprehension(node, ctx)  # type: ignore[arg-type]
             return

@@ -139,6 +139,25 @@ class Site:
     params: tuple[str, ...]
     classes: tuple[str, ...]
     context: str | None = None  # "except" (a fallback branch) or "__main__" (a script guard)
+    # the attribute a missing variable falls back to: ``getenv("X", obj.attr)``,
+    # ``getenv("X") or obj.attr``, ``getattr(obj, "attr")`` in either place
+    fallback: str | None = None
+
+
+def fallback_attribute(node: ast.expr | None) -> str | None:
+    """``attr`` of ``obj.attr`` / ``obj().attr`` / ``getattr(obj, "attr")``; None otherwise."""
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "getattr"
+        and len(node.args) >= 2
+        and isinstance(node.args[1], ast.Constant)
+        and isinstance(node.args[1].value, str)
+    ):
+        return node.args[1].value
+    return None
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ or Job, a deploy workflow, or the app's own lifespan calling ``alembic.command.u
 
 from __future__ import annotations
 
+import ast
 import enum
 import posixpath
 import re
@@ -205,8 +206,41 @@ def _python_steps(ctx: _Ctx, argv: list[str], rel: str, where: Location) -> list
             reload="reload=True" in text,
             argv=tuple(argv),
         )
+    if server is not None and (at != rel or not _upgrades_then_serves(tree, upgrades)):
+        migration = None  # ``migrate`` and ``serve`` subcommands: serving does not migrate
     loc = Location(at, upgrades[0][0]) if upgrades else where
     return [Step(tuple(argv), loc if migration else where, migration, server)]
+
+
+def _upgrades_then_serves(tree: ast.Module, upgrades: list[tuple[int, bool]]) -> bool:
+    """Whether a program that both calls Alembic's upgrade (at ``upgrades``' lines) and starts
+    the server in process calls the upgrade first in the same function (or both at module
+    level): ``main()`` migrating then serving, not a CLI whose ``migrate`` and ``serve`` are
+    separate commands."""
+    calls: list[tuple[str, int, bool]] = []  # (scope, line, starts the server)
+    stack: list[tuple[ast.AST, str]] = [(tree, "")]
+    while stack:
+        node, scope = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            inner = scope
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                inner = f"{scope}/{getattr(child, 'name', 'lambda')}@{child.lineno}"
+            elif isinstance(child, ast.Call):
+                func = child.func
+                serves = (
+                    isinstance(func, ast.Attribute)
+                    and func.attr == "run"
+                    and isinstance(func.value, ast.Name)
+                    and func.value.id == "uvicorn"
+                )
+                calls.append((scope, child.lineno, serves))
+            stack.append((child, inner))
+    lines = {line for line, _startup in upgrades}
+    first: dict[str, int] = {}  # scope -> its first upgrade call
+    for scope, line, serves in calls:
+        if line in lines and not serves:
+            first[scope] = min(line, first.get(scope, line))
+    return any(serves and scope in first and line > first[scope] for scope, line, serves in calls)
 
 
 def expand_argv(ctx: _Ctx, argv: list[str], where: Location) -> list[Step]:

@@ -88,3 +88,46 @@ def test_a_launcher_at_an_apps_root_in_a_monorepo(make_project: MakeProject) -> 
     files["tools/serve.py"] = RUN  # no manifest there: a helper, not an app's launcher
     project = make_project(files)
     assert [p.subject for p in start_paths(project)] == ["backend/serve.py"]
+
+
+CLI = """
+import typer
+import uvicorn
+from alembic import command
+from alembic.config import Config
+
+cli = typer.Typer()
+
+
+@cli.command()
+def migrate():
+    command.upgrade(Config("alembic.ini"), "head")
+
+
+@cli.command()
+def serve():
+    uvicorn.run("app.main:app", host="0.0.0.0")
+
+
+if __name__ == "__main__":
+    cli()
+"""
+
+
+def test_separate_migrate_and_serve_commands_do_not_migrate_the_server(
+    make_project: MakeProject,
+) -> None:
+    project = make_project({**APP, "manage.py": CLI})
+    [path] = start_paths(project)
+    assert path.subject == "manage.py"
+    assert path.migration is None
+    assert [f.subject for f in kab302.evaluate(project).findings] == ["manage.py"]
+
+
+def test_a_main_function_that_migrates_then_serves_migrates(make_project: MakeProject) -> None:
+    main = CLI.replace("@cli.command()\ndef serve():\n", "@cli.command()\ndef serve():\n"
+                       "    command.upgrade(Config('alembic.ini'), 'head')\n")  # fmt: skip
+    project = make_project({**APP, "manage.py": main})
+    [path] = start_paths(project)
+    assert path.migration is not None
+    assert kab302.evaluate(project).findings == ()

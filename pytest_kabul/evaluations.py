@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import stat
 import sys
@@ -47,7 +46,7 @@ from pytest_kabul.helper import Helper, helped
 from pytest_kabul.model import Finding, Location
 from pytest_kabul.project.core import Project
 from pytest_kabul.project.files import read_bounded
-from pytest_kabul.project.records import RACY_NS, digest, write_json
+from pytest_kabul.project.records import RACY_NS, digest, read_json, write_json
 from pytest_kabul.redact import REDACTOR, redact
 from pytest_kabul.registry import Check, Evaluation
 
@@ -248,11 +247,8 @@ class Evaluations:
 
     def _load(self) -> None:
         assert self.path is not None
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return
-        if not isinstance(data, dict) or data.get("key") != self._key:
+        data = read_json(self.path)
+        if data is None or data.get("key") != self._key:
             return
         files, stored = data.get("files"), data.get("evaluations")
         written = data.get("written_ns")

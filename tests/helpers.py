@@ -22,6 +22,13 @@ PROJECTS = Path(__file__).parent / "projects"
 OWNER_MARK = "PYTEST_KABUL_TEST_ROOT"
 
 
+def write_file(root: Path, rel: str, text: str = "x\n") -> None:
+    """Write ``root/rel``, creating its folders."""
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
 def build_project(
     root: Path,
     files: Mapping[str, str],

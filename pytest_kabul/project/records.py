@@ -58,12 +58,9 @@ class FileRecords:
     def load(self) -> None:
         if self.path is None:
             return
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return
+        data = read_json(self.path)
         if (
-            not isinstance(data, dict)
+            data is None
             or data.get("version") != self.version
             or data.get("root") != str(self.root)
             or not isinstance(data.get("files"), dict)
@@ -165,6 +162,16 @@ class FileRecords:
         }
         if write_json(self.path, data):
             self._dirty = False
+
+
+def read_json(path: Path) -> dict[str, Any] | None:
+    """A store written by :func:`write_json`, or None when it is missing, unreadable or not a
+    JSON object (a damaged or foreign cache is never an error: the run computes afresh)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def write_json(path: Path, data: Any) -> bool:

@@ -30,7 +30,6 @@ import fnmatch
 import functools
 import hashlib
 import importlib.util
-import json
 import os
 import re
 import time
@@ -43,7 +42,7 @@ import pathspec
 from pytest_kabul import __version__
 from pytest_kabul.project import files
 from pytest_kabul.project.files import SKIP_DIRS, is_template_name, read_bounded
-from pytest_kabul.project.records import RACY_NS, write_json
+from pytest_kabul.project.records import RACY_NS, read_json, write_json
 
 # Build output is only skipped at the top of an app (a ``build/`` package inside the source
 # tree is source code).
@@ -139,13 +138,8 @@ class _Store:
         self.key = [f"{__version__}/{FORMAT}/{_code()}", str(root), list(exclude)]
         self.folders: dict[str, Folder] = {}
         self.trusted_before = 0
-        if self.path is None:
-            return
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return
-        if not isinstance(data, dict) or data.get("key") != self.key:
+        data = read_json(self.path) if self.path is not None else None
+        if data is None or data.get("key") != self.key:
             return
         folders, written = data.get("folders"), data.get("written_ns")
         if isinstance(folders, dict) and isinstance(written, int):

@@ -11,13 +11,7 @@ from pytest_kabul.model import Severity
 from pytest_kabul.project import yamlsafe
 from pytest_kabul.project.core import Problem, Project
 from pytest_kabul.project.walker import GitIgnore, walk
-from tests.helpers import MakeProject
-
-
-def _write(root: Path, rel: str, text: str = "x\n") -> None:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+from tests.helpers import MakeProject, write_file
 
 
 @pytest.mark.parametrize(
@@ -64,9 +58,9 @@ def test_walk_skips_vcs_deps_venvs_caches_and_ignored(tmp_path: Path) -> None:
         "nested/keep.py",
         "nested/drop.tmp",
     ]:
-        _write(tmp_path, rel)
-    _write(tmp_path, ".gitignore", "*.log\n")
-    _write(tmp_path, "nested/.gitignore", "*.tmp\n")
+        write_file(tmp_path, rel)
+    write_file(tmp_path, ".gitignore", "*.log\n")
+    write_file(tmp_path, "nested/.gitignore", "*.tmp\n")
     result = walk(tmp_path)
     assert result.files == (
         ".gitignore",
@@ -80,7 +74,7 @@ def test_walk_skips_vcs_deps_venvs_caches_and_ignored(tmp_path: Path) -> None:
 
 
 def test_walk_reports_symlink_loops_and_never_follows_dir_links(tmp_path: Path) -> None:
-    _write(tmp_path, "app/main.py")
+    write_file(tmp_path, "app/main.py")
     os.symlink(".", tmp_path / "app" / "loop")
     os.symlink(tmp_path / "app", tmp_path / "alias")
     os.symlink(tmp_path / "missing", tmp_path / "dangling")
@@ -93,8 +87,8 @@ def test_walk_reports_symlink_loops_and_never_follows_dir_links(tmp_path: Path) 
 
 
 def test_exclude_globs_from_config(tmp_path: Path) -> None:
-    _write(tmp_path, "app/main.py")
-    _write(tmp_path, "legacy/old.py")
+    write_file(tmp_path, "app/main.py")
+    write_file(tmp_path, "legacy/old.py")
     assert walk(tmp_path, ("legacy",)).files == ("app/main.py",)
 
 
@@ -315,13 +309,13 @@ def test_kab001_reads_manifests_no_facet_needed(tmp_path: Path) -> None:
 
 
 def test_templates_are_kept_out_of_the_index(tmp_path: Path) -> None:
-    _write(tmp_path, "backend/app/main.py")
-    _write(tmp_path, "cookiecutter.json", "{}\n")
-    _write(tmp_path, "{{cookiecutter.project_slug}}/docker-compose.yml", "ports: [{{x}}]\n")
-    _write(tmp_path, "{{cookiecutter.project_slug}}/backend/pyproject.toml", "[project\n")
-    _write(tmp_path, "deploy/docker-compose.prod.yml.j2", "{% if tls %}\n")
-    _write(tmp_path, "deploy/nginx.conf.jinja", "{{ host }}\n")
-    _write(tmp_path, "services/{{ name }}.py", "x = {{ value }}\n")
+    write_file(tmp_path, "backend/app/main.py")
+    write_file(tmp_path, "cookiecutter.json", "{}\n")
+    write_file(tmp_path, "{{cookiecutter.project_slug}}/docker-compose.yml", "ports: [{{x}}]\n")
+    write_file(tmp_path, "{{cookiecutter.project_slug}}/backend/pyproject.toml", "[project\n")
+    write_file(tmp_path, "deploy/docker-compose.prod.yml.j2", "{% if tls %}\n")
+    write_file(tmp_path, "deploy/nginx.conf.jinja", "{{ host }}\n")
+    write_file(tmp_path, "services/{{ name }}.py", "x = {{ value }}\n")
     result = walk(tmp_path)
     assert result.files == ("backend/app/main.py", "cookiecutter.json")
     assert result.templates == (
@@ -338,9 +332,9 @@ def test_template_files_are_a_note_not_a_kab001_error(tmp_path: Path) -> None:
     from pytest_kabul.checks.deployment.no_reverse_proxy import check as kab501
     from pytest_kabul.checks.project.unreadable_project_file import check as kab001
 
-    _write(tmp_path, "{{cookiecutter.project_slug}}/docker-compose.yml", "a: [{{x}}\n")
-    _write(tmp_path, "{{cookiecutter.project_slug}}/backend/pyproject.toml", "[project\n")
-    _write(tmp_path, "tools/render.py", "print('ok')\n")
+    write_file(tmp_path, "{{cookiecutter.project_slug}}/docker-compose.yml", "a: [{{x}}\n")
+    write_file(tmp_path, "{{cookiecutter.project_slug}}/backend/pyproject.toml", "[project\n")
+    write_file(tmp_path, "tools/render.py", "print('ok')\n")
     project = Project(tmp_path)
     evaluation = kab001.evaluate(project)
     assert evaluation.findings == ()

@@ -13,14 +13,9 @@ import pytest
 
 from pytest_kabul.project import walker
 from pytest_kabul.project.walker import WalkResult, walk
+from tests.helpers import write_file
 
 TICK = 0.015  # longer than the kernel's coarse clock tick, which stamps change times
-
-
-def _write(root: Path, rel: str, text: str = "x\n") -> None:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
 
 
 @pytest.fixture
@@ -39,9 +34,9 @@ def tree(tmp_path: Path) -> Path:
         "logs/today.log",
         "{{cookiecutter.slug}}/app.py",
     ]:
-        _write(root, rel)
-    _write(root, ".gitignore", "*.log\n")
-    _write(root, "web/.gitignore", "*.test.tsx\n")
+        write_file(root, rel)
+    write_file(root, ".gitignore", "*.log\n")
+    write_file(root, "web/.gitignore", "*.test.tsx\n")
     return root
 
 
@@ -84,7 +79,7 @@ def _edit_gitignore_in_place(root: Path) -> None:
 
 
 def _new_nested_gitignore(root: Path) -> None:
-    _write(root, "backend/app/.gitignore", "routes.py\n")
+    write_file(root, "backend/app/.gitignore", "routes.py\n")
 
 
 def _rename_folder(root: Path) -> None:
@@ -92,7 +87,7 @@ def _rename_folder(root: Path) -> None:
 
 
 def _becomes_a_virtualenv(root: Path) -> None:
-    _write(root, "backend/app/api/pyvenv.cfg", "home = /usr\n")
+    write_file(root, "backend/app/api/pyvenv.cfg", "home = /usr\n")
 
 
 def _link_to_file_then_folder(root: Path) -> None:
@@ -105,7 +100,7 @@ def _unignore_by_negation(root: Path) -> None:
 
 
 CHANGES: dict[str, Callable[[Path], None]] = {
-    "new file deep down": lambda r: _write(r, "backend/app/api/deep/more/new.py"),
+    "new file deep down": lambda r: write_file(r, "backend/app/api/deep/more/new.py"),
     "file removed": lambda r: (r / "backend/app/api/routes.py").unlink(),
     "gitignore edited in place": _edit_gitignore_in_place,
     "gitignore re-includes a file": _unignore_by_negation,
@@ -114,7 +109,7 @@ CHANGES: dict[str, Callable[[Path], None]] = {
     "folder becomes a virtualenv": _becomes_a_virtualenv,
     "build folder no longer at an app root": lambda r: (r / "web/package.json").unlink(),
     "symlink added": _link_to_file_then_folder,
-    "template folder gains a file": lambda r: _write(r, "{{cookiecutter.slug}}/b.py"),
+    "template folder gains a file": lambda r: write_file(r, "{{cookiecutter.slug}}/b.py"),
 }
 
 

@@ -219,9 +219,10 @@ class _Walker:
         ):
             return self._reuse(rel_dir, entry, ignores, in_template)
         self.changed = True
-        fresh, below_trusted = self._list(rel_dir, abs_dir, status, ignores, in_template)
-        below_trusted = below_trusted and entry is not None and fresh[2] == entry[2]
-        return [(rel, rules, tmpl, below_trusted) for rel, rules, tmpl in fresh[3]]
+        gitignore, enter = self._list(rel_dir, abs_dir, status, ignores, in_template)
+        # under a folder listed for the first time, or whose rules changed, nothing is reused
+        below = entry is not None and gitignore == entry[2]
+        return [(rel, rules, tmpl, below) for rel, rules, tmpl in enter]
 
     def _reuse(
         self, rel_dir: str, entry: Folder, ignores: Ignores, in_template: bool
@@ -244,18 +245,18 @@ class _Walker:
         status: list[int] | None,
         ignores: Ignores,
         in_template: bool,
-    ) -> tuple[tuple[Any, Any, Any, list[tuple[str, Ignores, bool]]], bool]:
-        """List a folder afresh: ((status, _, .gitignore status, subfolders to enter),
-        whether the folders under it may reuse their stored listings)."""
+    ) -> tuple[list[int] | None, list[tuple[str, Ignores, bool]]]:
+        """List a folder afresh: the status of its ``.gitignore`` and the subfolders to enter
+        (with the rules that apply there and whether they are inside a template)."""
         try:
             entries = sorted(os.scandir(abs_dir), key=lambda e: e.name)
         except OSError as exc:
             self.problems.append((rel_dir or ".", f"cannot list directory: {exc.strerror}"))
-            return (status, None, None, []), False
+            return None, []
         names = {e.name for e in entries}
         if rel_dir and "pyvenv.cfg" in names:
             self._keep(rel_dir, status, None, [], [], [], [], cacheable=True)
-            return (status, None, None, []), True
+            return None, []
         problems: list[tuple[str, str]] = []
         gitignore = None
         if ".gitignore" in names:
@@ -299,8 +300,7 @@ class _Walker:
         self.problems.extend(problems)
         cacheable = not links and status is not None
         self._keep(rel_dir, status, gitignore, files, templates, below, problems, cacheable)
-        enter = [(base + n, ignores, in_template or is_template_name(n)) for n in below]
-        return (status, None, gitignore, enter), True
+        return gitignore, [(base + n, ignores, in_template or is_template_name(n)) for n in below]
 
     def _keep(
         self,

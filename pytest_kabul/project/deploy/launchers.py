@@ -18,13 +18,18 @@ import re
 
 from pytest_kabul.model import Location
 from pytest_kabul.project.core import Project
-from pytest_kabul.project.deploy.model import StartKind, StartPath, build_path, dir_of
+from pytest_kabul.project.deploy.model import (
+    IN_PROCESS_SERVER,
+    StartKind,
+    StartPath,
+    build_path,
+    dir_of,
+)
 from pytest_kabul.project.deploy.startup import program_upgrade
 
 # Files that name an app's dependencies: their folder is an app root.
 _MANIFESTS = ("pyproject.toml", "setup.py", "setup.cfg", "Pipfile", "requirements.txt")
 _MAIN_GUARD = re.compile(r"^if\s+__name__\s*==\s*['\"]__main__['\"]\s*:", re.M)
-_SERVER_CALL = re.compile(r"\buvicorn\.run\(")
 
 
 def launcher_paths(project: Project) -> list[StartPath]:
@@ -37,7 +42,7 @@ def launcher_paths(project: Project) -> list[StartPath]:
             continue
         text = project.read_text(rel)
         guard = _MAIN_GUARD.search(text) if text else None
-        if text is None or guard is None or not _SERVER_CALL.search(text):
+        if text is None or guard is None or not IN_PROCESS_SERVER.search(text):
             continue
         line = text.count("\n", 0, guard.start()) + 1
         paths.append(

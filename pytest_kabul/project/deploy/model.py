@@ -183,6 +183,11 @@ def _script_steps(ctx: _Ctx, rel: str) -> list[Step]:
     return steps
 
 
+# A Python program that starts the server in process (what :func:`_python_steps` reads as a
+# server step, and what makes a file a launcher: :mod:`.launchers`).
+IN_PROCESS_SERVER = re.compile(r"\buvicorn\.run\(")
+
+
 def _python_steps(ctx: _Ctx, argv: list[str], rel: str, where: Location) -> list[Step]:
     tree = ctx.project.parse_python(rel)
     if tree is None:
@@ -197,7 +202,7 @@ def _python_steps(ctx: _Ctx, argv: list[str], rel: str, where: Location) -> list
     server = None
     text = ctx.project.read_text(rel) or ""
     match = re.search(r"uvicorn\.run\(\s*['\"]([\w.]+:[\w.()]+)['\"]", text)
-    if match or re.search(r"\buvicorn\.run\(", text):
+    if match or IN_PROCESS_SERVER.search(text):
         server = sh.ServerCommand(
             program="uvicorn.run",
             target=match.group(1) if match else None,

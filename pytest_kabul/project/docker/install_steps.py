@@ -78,8 +78,7 @@ class _Reader:
         return "" if joined == "." else joined
 
     def is_dir(self, rel: str) -> bool:
-        prefix = f"{rel}/" if rel else ""
-        return any(f.startswith(prefix) for f in self.project.files.files)
+        return self.project.files.is_folder(rel) if rel else bool(self.project.files.files)
 
     def copy(self, state: BuildState, ins: Instruction) -> None:
         tokens = ins.exec_form() or _split(ins.value)

@@ -30,6 +30,9 @@ MIDDLEWARE_NAMES = tuple(f"{b}.{e}" for b in ("middleware", "proxy") for e in ("
 _IMAGE_IMPORT_RE = re.compile(
     r"""(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)['"]next/(?:legacy/|future/)?image['"]"""
 )
+# The module name the import above names: stripping comments (a tokenizer) is done only on
+# files whose raw text holds it.
+_IMAGE_MODULE_RE = re.compile(r"""next/(?:legacy/|future/)?image['"]""")
 MAX_SOURCE_BYTES = 1024 * 1024
 _VERSION_RE = re.compile(r"(\d+)(?:\.(\d+|x|\*))?(?:\.(\d+|x|\*))?")
 
@@ -274,7 +277,7 @@ def _build_app(
         if "/public/" in f"/{src}" or _too_big(project, src):
             continue  # vendored bundles, not app code
         text = project.read_text(src)
-        if text is None or "next/" not in text:
+        if text is None or _IMAGE_MODULE_RE.search(text) is None:
             continue
         code = strip_comments(text)
         imports.extend((src, _line(code, m.start())) for m in _IMAGE_IMPORT_RE.finditer(code))

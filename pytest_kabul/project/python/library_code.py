@@ -164,11 +164,16 @@ class _Walker:
                 self.visit(dotted)
 
     def _edges(self, tree: ast.Module, path: str) -> Iterator[str]:
+        # One walk: registries first (their values are not edges of their own), then the rest
+        # in the order the walk met them.
         registry_values: set[int] = set()
+        rest: list[ast.Import | ast.ImportFrom | ast.Call] = []
         for node in ast.walk(tree):
             if isinstance(node, ast.Dict):
                 yield from self._registry(node, registry_values)
-        for node in ast.walk(tree):
+            elif isinstance(node, ast.Import | ast.ImportFrom | ast.Call):
+                rest.append(node)
+        for node in rest:
             if isinstance(node, ast.Import):
                 yield from (alias.name for alias in node.names)
             elif isinstance(node, ast.ImportFrom):
@@ -176,7 +181,7 @@ class _Walker:
                 if base:
                     yield base
                     yield from (f"{base}.{a.name}" for a in node.names if a.name != "*")
-            elif isinstance(node, ast.Call):
+            else:
                 for arg in node.args[:1]:
                     if id(arg) in registry_values:
                         continue

@@ -15,16 +15,35 @@ import re
 
 from pytest_kabul.project.core import Project, facet
 from pytest_kabul.project.python.apps import is_test_file
+from pytest_kabul.project.screens import may_contain
 
 DUMP_RE = re.compile(r"\b(pg_dump|pg_dumpall|pg_basebackup|pgbackrest|wal-g|barman|pg_probackup)\b")
-_SCRIPT_RE = re.compile(
-    r"(\.(sh|bash|py|cron|service|timer|ps1|ya?ml)$|(^|/)(Makefile|justfile|crontab[^/]*"
-    r"|Dockerfile[^/]*|[^/]*\.Dockerfile|Procfile)$|/(cron\.d|crontabs|maintenance|bin|cron)/[^/]+$)"
-)
+# Every match of DUMP_RE holds one of these (a screen: see :mod:`pytest_kabul.project.screens`).
+DUMP_WORDS = ("pg_dump", "pg_basebackup", "pgbackrest", "wal-g", "barman", "pg_probackup")
+# Files that may schedule or run a backup (tested on every path of the tree: no regex).
+_SCRIPT_SUFFIXES = (".sh", ".bash", ".py", ".cron", ".service", ".timer", ".ps1", ".yml", ".yaml")
+_SCRIPT_NAMES = frozenset({"Makefile", "justfile", "Procfile"})
+_SCRIPT_FOLDERS = frozenset({"cron.d", "crontabs", "maintenance", "bin", "cron"})
 _CRON_LINE = re.compile(
     r"(^|[\"'\s])(@(yearly|annually|monthly|weekly|daily|midnight|hourly)"
     r"|[\d*/,-]+\s+[\d*/,-]+\s+[\d*/,-]+\s+[\d*/,A-Za-z-]+\s+[\d*/,A-Za-z-]+)\s+\S"
 )
+
+
+def _may_schedule(rel: str) -> bool:
+    """A script, a unit, a CI or crontab file, a Makefile/Procfile/Dockerfile, or any file in a
+    ``bin``/``cron``/``maintenance`` folder below the top."""
+    if rel.endswith(_SCRIPT_SUFFIXES):
+        return True
+    parts = rel.split("/")
+    name = parts[-1]
+    if (
+        name in _SCRIPT_NAMES
+        or name.startswith(("crontab", "Dockerfile"))
+        or name.endswith(".Dockerfile")
+    ):
+        return True
+    return len(parts) >= 3 and parts[-2] in _SCRIPT_FOLDERS
 
 
 def _dump_scripts(project: Project) -> dict[str, str]:
@@ -34,7 +53,7 @@ def _dump_scripts(project: Project) -> dict[str, str]:
         if not rel.endswith((".sh", ".bash", ".py")) or is_test_file(rel):
             continue
         text = project.read_text(rel) or ""
-        if DUMP_RE.search(text):
+        if may_contain(text, DUMP_WORDS) and DUMP_RE.search(text):
             out.setdefault(rel.rsplit("/", 1)[-1], rel)
     return out
 
@@ -70,7 +89,7 @@ def backup_jobs(project: Project) -> tuple[str, ...]:
     scripts = _dump_scripts(project)
     found: set[str] = set()
     for rel in project.files:
-        if not _SCRIPT_RE.search(rel) or is_test_file(rel):
+        if not _may_schedule(rel) or is_test_file(rel):
             continue
         text = project.read_text(rel) or ""
         how = _scheduled(rel, text)
@@ -85,7 +104,9 @@ def backup_jobs(project: Project) -> tuple[str, ...]:
             if what:
                 found.add(f"{rel} ({how} running {what})")
             continue
-        if DUMP_RE.search(text) is None and not any(name in text for name in scripts):
+        if not (may_contain(text, DUMP_WORDS) and DUMP_RE.search(text)) and not any(
+            name in text for name in scripts
+        ):
             continue  # no line of it can run a backup: its cron lines need no parsing
         for line in text.splitlines():
             code = line.split("#", 1)[0] if not line.lstrip().startswith("#") else ""

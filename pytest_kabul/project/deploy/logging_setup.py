@@ -9,6 +9,7 @@ import re
 
 from pytest_kabul.project.core import Project, facet
 from pytest_kabul.project.python.apps import python_apps
+from pytest_kabul.project.screens import may_contain
 
 ROTATING_OR_SHIPPING = frozenset(
     {
@@ -24,6 +25,11 @@ _HANDLER_RE = re.compile(
     r"|opentelemetry\.sdk\._logs|LoggingHandler|axiom|logtail|betterstack|papertrail)\b"
     r"|rotation\s*="
 )
+_HANDLER_WORDS = (
+    "Handler", "watchtower", "logging_loki", "graypy", "fluent.handler", "logstash",
+    "google.cloud.logging", "datadog_api_client", "opentelemetry.sdk._logs", "axiom", "logtail",
+    "betterstack", "papertrail", "rotation",
+)  # fmt: skip
 
 
 @facet
@@ -55,7 +61,7 @@ def app_log_handlers(project: Project) -> dict[str, str]:
         ]
         for rel in candidates:
             text = project.read_text(rel) or ""
-            if _HANDLER_RE.search(text):
+            if may_contain(text, _HANDLER_WORDS) and _HANDLER_RE.search(text):
                 out[app.root] = rel
                 break
     return out

@@ -48,6 +48,7 @@ from pytest_kabul.project.python.webhook_syntax import (
     sensitive_name,
     terminal,
 )
+from pytest_kabul.project.screens import may_contain_folded
 
 
 class Weakness(enum.Enum):
@@ -274,12 +275,13 @@ def webhook_verifiers(project: Project) -> tuple[Verifier, ...]:
             continue
         for path in app.runtime_files:
             text = project.read_text(path) or ""
-            if _BROAD.search(text) and _may_verify(text):
+            if may_contain_folded(text, _BROAD_WORDS) and _BROAD.search(text) and _may_verify(text):
                 out.extend(verifiers_in(project, app.name, path))
     return tuple(sorted(out, key=lambda v: (v.subject, v.line)))
 
 
 _BROAD = re.compile(r"webhook|signature|hmac|svix|secret|_sig", re.I)
+_BROAD_WORDS = ("webhook", "signature", "hmac", "svix", "secret", "_sig")
 # What :func:`_is_verifier` needs, in text: a signature-header string, a keyed digest or a
 # verifying call; or a function named for a webhook/signature and a secret it could read.
 _MAY_VERIFY = re.compile(

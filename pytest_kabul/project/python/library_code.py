@@ -29,6 +29,7 @@ from pytest_kabul.project.python.imports import Import, imports_in
 from pytest_kabul.project.python.manifests.model import DepKind, ManifestKind
 from pytest_kabul.project.python.manifests.reader import manifest
 from pytest_kabul.project.python.modules import ModuleIndex, module_index
+from pytest_kabul.project.python.stmtwalk import nodes_of
 
 _SKIP_PACKAGES = frozenset({"tests", "test", "testing", "examples", "example", "docs", "scripts"})
 
@@ -164,14 +165,14 @@ class _Walker:
                 self.visit(dotted)
 
     def _edges(self, tree: ast.Module, path: str) -> Iterator[str]:
-        # One walk: registries first (their values are not edges of their own), then the rest
-        # in the order the walk met them.
+        # One walk (reachability is a closure: the order of its edges does not matter), the
+        # registries first: their values are not edges of their own.
         registry_values: set[int] = set()
-        rest: list[ast.Import | ast.ImportFrom | ast.Call] = []
-        for node in ast.walk(tree):
+        rest: list[ast.AST] = []
+        for node in nodes_of(tree, (ast.Dict, ast.Import, ast.ImportFrom, ast.Call)):
             if isinstance(node, ast.Dict):
                 yield from self._registry(node, registry_values)
-            elif isinstance(node, ast.Import | ast.ImportFrom | ast.Call):
+            else:
                 rest.append(node)
         for node in rest:
             if isinstance(node, ast.Import):
@@ -181,7 +182,7 @@ class _Walker:
                 if base:
                     yield base
                     yield from (f"{base}.{a.name}" for a in node.names if a.name != "*")
-            else:
+            elif isinstance(node, ast.Call):
                 for arg in node.args[:1]:
                     if id(arg) in registry_values:
                         continue

@@ -1,11 +1,12 @@
-"""``statements`` meets every statement where ``ast.walk`` does, in the same order."""
+"""``statements`` meets every statement where ``ast.walk`` does, in the same order; ``nodes_of``
+meets every node of the kinds asked that ``ast.walk`` meets."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
-from pytest_kabul.project.python.stmtwalk import statements
+from pytest_kabul.project.python.stmtwalk import nodes_of, statements
 
 SAMPLE = """
 import os
@@ -64,3 +65,31 @@ def test_statements_on_this_package() -> None:
     for path in sorted(package.rglob("*.py")):
         tree = ast.parse(path.read_text())
         assert list(statements(tree))[1:] == _walked(tree), path
+
+
+EXTRA = """
+def g():
+    global counter, total
+    return {**base, "k": f"{x!r:>{width}}", None: [*a, *b]}
+"""
+
+
+def test_nodes_of_meets_what_ast_walk_meets() -> None:
+    """Lists of names (``global``), ``None`` keys of a ``**`` entry and nested format specs
+    included; the tree itself is a node of its own kind."""
+    tree = ast.parse(SAMPLE + EXTRA)
+    every = list(ast.walk(tree))
+    assert sorted(map(id, nodes_of(tree, ast.AST))) == sorted(map(id, every))
+    kinds = (ast.Dict, ast.Call, ast.Import, ast.ImportFrom)
+    found = nodes_of(tree, kinds)
+    assert sorted(map(id, found)) == sorted(id(n) for n in every if isinstance(n, kinds))
+    assert nodes_of(tree, ast.Module) == [tree]
+
+
+def test_nodes_of_on_this_package() -> None:
+    package = Path(__file__).resolve().parents[3] / "pytest_kabul"
+    for path in sorted(package.rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        assert sorted(map(id, nodes_of(tree, ast.expr))) == sorted(
+            id(n) for n in ast.walk(tree) if isinstance(n, ast.expr)
+        ), path

@@ -72,14 +72,22 @@ class FileIndex:
         return len(self.files)
 
     def named(self, *names: str) -> tuple[str, ...]:
-        wanted = set(names)
-        return tuple(f for f in self.files if f.rsplit("/", 1)[-1] in wanted)
+        """The files with one of these names, in the index's (sorted) order."""
+        found = [f for name in set(names) for f in self._by_name.get(name, ())]
+        return tuple(sorted(found)) if len(names) > 1 else tuple(found)
+
+    @functools.cached_property
+    def _by_name(self) -> dict[str, tuple[str, ...]]:
+        out: dict[str, list[str]] = {}
+        for rel in self.files:
+            out.setdefault(rel.rsplit("/", 1)[-1], []).append(rel)
+        return {name: tuple(paths) for name, paths in out.items()}
 
     def suffix(self, *suffixes: str) -> tuple[str, ...]:
         return tuple(f for f in self.files if f.endswith(suffixes))
 
     def glob(self, pattern: str) -> tuple[str, ...]:
-        return tuple(f for f in self.files if fnmatch.fnmatch(f, pattern))
+        return tuple(fnmatch.filter(self.files, pattern))  # one compiled pattern for all
 
     def under(self, folder: str) -> tuple[str, ...]:
         if not folder or folder == ".":

@@ -129,17 +129,18 @@ def find_file(project: Project, path: str, base_dir: str, suffix: str = "") -> s
     if renamed is not None:
         return renamed
     files = project.files
+    same_name = files.named(parts[-1] + suffix)  # every candidate below has the path's name
     for start in range(len(parts)):
         tail = "/".join(parts[start:]) + suffix
         direct = f"{base_dir}/{tail}" if base_dir else tail
         if direct in files:
             return direct
         matches = sorted(
-            f for f in files if (f == tail or f.endswith("/" + tail)) and f.startswith(base_dir)
+            f for f in same_name if (f == tail or f.endswith("/" + tail)) and f.startswith(base_dir)
         )
         if matches:
             return min(matches, key=len)
-        matches = sorted(f for f in files if f == tail or f.endswith("/" + tail))
+        matches = sorted(f for f in same_name if f == tail or f.endswith("/" + tail))
         if matches:
             return min(matches, key=len)
     return None

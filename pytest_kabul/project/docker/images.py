@@ -109,17 +109,17 @@ def ignored(rel: str, patterns: tuple[str, ...]) -> bool:
     parts = rel.split("/")
     # a pattern matching a folder excludes its content
     prefixes = ["/".join(parts[:depth]) for depth in range(1, len(parts) + 1)]
-    for negate, regexes in reversed(rules):  # the last match decides
-        if any(regex.match(prefix) for regex in regexes for prefix in prefixes):
+    for negate, regex in reversed(rules):  # the last match decides
+        if any(regex.match(prefix) for prefix in prefixes):
             return not negate
     return False
 
 
 @functools.lru_cache(maxsize=256)
-def _rules(patterns: tuple[str, ...]) -> tuple[tuple[bool, tuple[re.Pattern[str], ...]], ...]:
-    """Each pattern once: (negated, its regexes); ``**/x`` also as ``x`` (``**`` matches zero
-    folders too: ``**/.env`` excludes ``./.env``)."""
-    rules: list[tuple[bool, tuple[re.Pattern[str], ...]]] = []
+def _rules(patterns: tuple[str, ...]) -> tuple[tuple[bool, re.Pattern[str]], ...]:
+    """Each pattern once: (negated, its regex); ``**/x`` also as ``x`` (``**`` matches zero
+    folders too: ``**/.env`` excludes ``./.env``), the forms joined in one alternation."""
+    rules: list[tuple[bool, re.Pattern[str]]] = []
     for raw in patterns:
         negate = raw.startswith("!")
         pattern = raw[1:] if negate else raw
@@ -131,7 +131,7 @@ def _rules(patterns: tuple[str, ...]) -> tuple[tuple[bool, tuple[re.Pattern[str]
         while pattern.startswith("**/"):
             pattern = pattern[3:]
             regexes.append(_compiled(pattern))
-        rules.append((negate, tuple(regexes)))
+        rules.append((negate, re.compile("|".join(r.pattern for r in regexes))))
     return tuple(rules)
 
 

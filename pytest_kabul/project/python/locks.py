@@ -359,10 +359,8 @@ def lock_for(project: Project, root: str) -> Lock | None:
         names = [f"{prefix}{n}" for n in LOCK_NAMES]
         names += sorted(
             f
-            for f in project.files
-            if f.startswith(prefix)
-            and "/" not in f[len(prefix) :]
-            and _PYLOCK_RE.match(f[len(prefix) :])
+            for f in project.files.under(folder)
+            if "/" not in f[len(prefix) :] and _PYLOCK_RE.match(f[len(prefix) :])
         )
         for path in names:
             if path not in project.files:

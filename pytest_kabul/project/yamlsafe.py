@@ -79,11 +79,16 @@ class BoundedSafeLoader(yaml.SafeLoader):
 
     def compose_document(self) -> yaml.Node | None:
         node: yaml.Node | None = super().compose_document()
-        if node is not None and _expanded_size(node, {}) > MAX_YAML_NODES:
-            raise yaml.YAMLError(
-                f"aliases expand to more than {MAX_YAML_NODES} nodes (an anchor bomb?); not loaded"
-            )
-        return node
+        return bounded(node) if node is not None else None
+
+
+def bounded(node: yaml.Node) -> yaml.Node:
+    """``node``, unless its aliases expand past :data:`MAX_YAML_NODES` (then YAMLError)."""
+    if _expanded_size(node, {}) > MAX_YAML_NODES:
+        raise yaml.YAMLError(
+            f"aliases expand to more than {MAX_YAML_NODES} nodes (an anchor bomb?); not loaded"
+        )
+    return node
 
 
 # Compose files use ``!reset`` / ``!override`` tags; keep them as plain values.

@@ -225,6 +225,47 @@ _WORD = re.compile(r"\w+")
 _MODEL_WORDS = re.compile(r"Column|mapped_column|column_property|Mapped|__tablename__|table\s*=")
 
 
+_CLASS_HEADER = re.compile(r"\bclass\s+(\w+)\s*(\()?")
+_HEADER_LIMIT = 4000  # characters of a base list: past it, the file's every word counts
+
+
+def class_headers(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(names, base words) of the class statements in ``text``, read lexically: ``class X(a.B,
+    metaclass=M)`` gives ``X`` and ``a``, ``B``, ``metaclass``, ``M``. Prose that reads like a
+    header only adds words. Where a base list cannot be delimited without a parse (a quote
+    in it, brackets that do not close, a header continued with a backslash), every word of
+    the file counts as both, as a plain word search would have it."""
+    if "class" not in text:
+        return frozenset(), frozenset()
+    names: set[str] = set()
+    bases: set[str] = set()
+    for m in _CLASS_HEADER.finditer(text):
+        names.add(m.group(1))
+        if m.group(2) is None:
+            continue
+        depth, at, end = 1, m.end(), min(len(text), m.end() + _HEADER_LIMIT)
+        while depth and at < end:
+            char = text[at]
+            if char in "([{":
+                depth += 1
+            elif char in ")]}":
+                depth -= 1
+            elif char in "\"'\\":
+                break
+            at += 1
+        if depth:
+            words = frozenset(_WORD.findall(text))
+            return words, words
+        bases.update(_WORD.findall(text, m.end(), at))
+    if _CONTINUED_CLASS.search(text):
+        words = frozenset(_WORD.findall(text))
+        return words, words
+    return frozenset(names), frozenset(bases)
+
+
+_CONTINUED_CLASS = re.compile(r"\bclass\s*\\")
+
+
 def class_defs(tree: ast.AST) -> Iterator[ast.ClassDef]:
     """Every class definition, in ``ast.walk``'s order (see :mod:`.stmtwalk`)."""
     return (node for node in statements(tree) if isinstance(node, ast.ClassDef))
@@ -239,33 +280,41 @@ def _file_classes(project: Project, rel: str) -> list[_ClassInfo]:
 
 
 def _discover(project: Project) -> dict[str, list[_ClassInfo]]:
-    """Class records of the files that can hold models, then of the files that name one of the
-    classes found or their bases (a mixin of plain annotations in another module, a subclass
-    that turns a model into a base), to a fixed point: the same classes a parse of every file
-    finds, where they matter, without parsing a project that has no SQLAlchemy at all."""
+    """Class records of the files that can hold models, then of the files whose class
+    statements define a name those classes are or derive from (a mixin of plain annotations in
+    another module, a same-named class) or derive from one of those classes (a subclass that
+    turns a model into a base), to a fixed point: the models a parse of every file finds.
+
+    A file outside that closure cannot change them: its classes hold no column call, no
+    ``__tablename__`` and no ``table=`` (its text would have been parsed first), so none is a
+    model; none is a base of a class found, nor derives from one. A file that merely *mentions*
+    a model (a route importing ``User``) or shares a base with one (a pydantic schema beside a
+    SQLModel class) is therefore not parsed."""
     sources = python_sources(project)
     by_file: dict[str, list[_ClassInfo]] = {}
     for rel in sources:
         text = project.read_text(rel)
         if text is not None and _MODEL_WORDS.search(text):
             by_file[rel] = _file_classes(project, rel)
-    searched: set[str] = set()
-    tokens: dict[str, frozenset[str]] = {}  # each file's words, split once for every round
+    defined_searched: set[str] = set()
+    derived_searched: set[str] = set()
+    headers: dict[str, tuple[frozenset[str], frozenset[str]]] = {}  # each file's, read once
     while True:
         infos = [i for found in by_file.values() for i in found]
-        names = {n for i in infos for n in (i.name, *i.bases) if n} - searched
-        if not names:
+        names = {n for i in infos for n in (i.name, *i.bases) if n} - defined_searched
+        found_classes = {i.name for i in infos} - derived_searched
+        if not names and not found_classes:
             break
-        searched.update(names)
+        defined_searched.update(names)
+        derived_searched.update(found_classes)
         for rel in sources:
             if rel in by_file:
                 continue
-            words = tokens.get(rel)
-            if words is None:
-                text = project.read_text(rel)
-                words = frozenset(_WORD.findall(text)) if text and "class" in text else frozenset()
-                tokens[rel] = words
-            if not words.isdisjoint(names):  # a name as a whole word, as ``\bName\b`` finds
+            header = headers.get(rel)
+            if header is None:
+                header = headers[rel] = class_headers(project.read_text(rel) or "")
+            defined, bases = header
+            if not defined.isdisjoint(names) or not bases.isdisjoint(found_classes):
                 by_file[rel] = _file_classes(project, rel)
     classes: dict[str, list[_ClassInfo]] = {}
     for rel in sources:  # the order of a full scan: it decides which same-named class wins

@@ -103,16 +103,47 @@ def _join(base: str, rel: str) -> str | None:
 
 def ignored(rel: str, patterns: tuple[str, ...]) -> bool:
     """``.dockerignore``: the last matching pattern wins, ``!`` re-includes, ``**`` any depth."""
-    rules = _rules(patterns)
-    if not rules:
+    matcher = _matcher(patterns)
+    if matcher is None:
         return False
-    parts = rel.split("/")
-    # a pattern matching a folder excludes its content
-    prefixes = ["/".join(parts[:depth]) for depth in range(1, len(parts) + 1)]
-    for negate, regex in reversed(rules):  # the last match decides
-        if any(regex.match(prefix) for prefix in prefixes):
-            return not negate
-    return False
+    last = matcher.last(rel)
+    return last >= 0 and not matcher.negated[last]
+
+
+class _Matcher:
+    """One ``.dockerignore``'s rules in one regex, for :func:`ignored`.
+
+    A pattern matching a folder excludes its content, and the last rule that matches the path
+    or a folder above it decides. The alternatives are in reverse order, so the first that
+    matches names the last rule that does; the answer for a folder is kept, as the files of a
+    folder share it."""
+
+    def __init__(self, rules: tuple[tuple[bool, re.Pattern[str]], ...]) -> None:
+        self.negated = tuple(negate for negate, _regex in rules)
+        self.regex = re.compile(
+            "|".join(
+                f"(?P<r{i}>{regex.pattern})" for i, (_n, regex) in reversed(list(enumerate(rules)))
+            )
+        )
+        self.folders: dict[str, int] = {}
+
+    def last(self, path: str) -> int:
+        """The index of the last rule matching ``path`` or a folder above it (-1: none)."""
+        m = self.regex.match(path)
+        own = int(m.lastgroup[1:]) if m is not None and m.lastgroup else -1
+        folder, slash, _name = path.rpartition("/")
+        if not slash:
+            return own
+        above = self.folders.get(folder)
+        if above is None:
+            above = self.folders[folder] = self.last(folder)
+        return max(own, above)
+
+
+@functools.lru_cache(maxsize=256)
+def _matcher(patterns: tuple[str, ...]) -> _Matcher | None:
+    rules = _rules(patterns)
+    return _Matcher(rules) if rules else None
 
 
 @functools.lru_cache(maxsize=256)

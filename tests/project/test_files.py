@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pytest_kabul.model import Severity
 from pytest_kabul.project import yamlsafe
@@ -155,7 +156,10 @@ def test_yaml_compose_tags_are_kept_as_values(tmp_path: Path) -> None:
         ("cron: '*/15 * * * *'\n", False),
     ],
 )
-def test_libyaml_reads_only_text_without_anchors(text: str, anchored: bool) -> None:
+def test_the_anchor_pattern_finds_anchors_not_shell_lines_or_globs(
+    text: str, anchored: bool
+) -> None:
+    """What sends a lockfile to the bounded loader (``node/lockfiles_yaml.py``)."""
     assert bool(yamlsafe.ANCHOR_RE.search(text)) is anchored
 
 
@@ -169,6 +173,13 @@ def test_libyaml_and_the_bounded_loader_agree(
         "multi.yml": "a: 1\n---\nb: !custom [2]\n---\n",
         "bad.yml": "a: b: c\n",
         "tabs.yml": "a:\n\t- b\n",
+        "anchors.yml": "x-env: &env {A: 1, B: yes}\njobs:\n  t:\n    env:\n      <<: *env\n"
+        "      C: 2\n    steps: [&s {run: 'make 2>&1'}, *s]\n",
+        "bomb.yml": "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+        + "".join(
+            f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n"
+            for i in range(6)
+        ),
     }
     for name, text in files.items():
         (tmp_path / name).write_text(text)
@@ -187,8 +198,33 @@ def test_libyaml_and_the_bounded_loader_agree(
     slow = Project(tmp_path)
     assert {name: slow.read_yaml_all(name) for name in files} == fast_docs
     assert fast_docs["multi.yml"] == [{"a": 1}, {"b": [2]}]
+    assert fast_docs["anchors.yml"] == [
+        {
+            "x-env": {"A": 1, "B": True},
+            "jobs": {
+                "t": {"env": {"A": 1, "B": True, "C": 2}, "steps": [{"run": "make 2>&1"}] * 2}
+            },
+        }
+    ]
     assert fast.problems == slow.problems
-    assert {p.path for p in fast.problems} == {"bad.yml", "tabs.yml"}
+    assert {p.path for p in fast.problems} == {"bad.yml", "tabs.yml", "bomb.yml"}
+    assert "anchor bomb" in next(p.message for p in fast.problems if p.path == "bomb.yml")
+
+
+@pytest.mark.skipif(yamlsafe.FastSafeLoader is None, reason="PyYAML without libyaml")
+def test_every_yaml_file_of_the_test_projects_reads_the_same_on_both_loaders() -> None:
+    tests = Path(__file__).resolve().parents[1]
+    paths = sorted(p for p in tests.rglob("*.y*ml") if "__pycache__" not in p.parts)
+    assert paths
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        outcome = []
+        for loader in (yamlsafe.FastSafeLoader, yamlsafe.BoundedSafeLoader):
+            try:
+                outcome.append([data for _node, data in yamlsafe.documents(loader, text)])
+            except yaml.YAMLError as exc:
+                outcome.append([f"error: {type(exc).__name__}"])
+        assert outcome[0] == outcome[1], path
 
 
 def test_syntax_trees_kept_stay_within_the_budget(

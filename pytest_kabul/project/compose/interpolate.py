@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from pytest_kabul.project.yamlsafe import BoundedSafeLoader, bounded, too_deep
+from pytest_kabul.project.yamlsafe import BoundedSafeLoader, documents, too_deep
 
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -166,16 +166,11 @@ if hasattr(yaml, "CSafeLoader"):  # PyYAML built with libyaml
 
 
 def _load(loader_class: Any, text: str) -> tuple[Any, yaml.Node | None]:
-    """(data, root node) of the first document, the anchor bound applied to the node graph."""
-    loader = loader_class(text)
-    try:
-        node: yaml.Node | None = loader.get_node() if loader.check_node() else None
-        if node is not None:
-            bounded(node)
-            _refuse_duplicate_keys(node)
-        data = loader.construct_document(node) if node is not None else None
-    finally:
-        loader.dispose()
+    """(data, root node) of the first document (None, None for an empty text)."""
+    found = documents(loader_class, text, first=True, check=_refuse_duplicate_keys)
+    if not found:
+        return None, None
+    node, data = found[0]
     return data, node
 
 

@@ -83,7 +83,7 @@ from pytest_kabul.project.python.models_sqla import (
     python_sources,
     sqla_models,
 )
-from pytest_kabul.project.screens import may_contain_folded
+from pytest_kabul.project.screens import Folded
 from pytest_kabul.registry import Check, Evaluation
 
 check = Check(
@@ -104,8 +104,10 @@ _EXCLUDED_NAME = re.compile(
 
 # A module can create a payload only if it says one of these; ``data:`` only as a URL starts
 # (``"data:image/``, ``f"data:{mime}``), not as the annotation ``data: dict`` of most modules.
-_MAY_CARRY = re.compile(r"b64encode|encodebytes|data:\S|data_?url|base_?64|b64", re.I)
-_CARRY_WORDS = ("b64", "encodebytes", "data:", "data_url", "dataurl", "base64", "base_64")
+_MAY_CARRY = Folded(
+    r"b64encode|encodebytes|data:\S|data_?url|base_?64|b64",
+    ("b64", "encodebytes", "data:", "data_url", "dataurl", "base64", "base_64"),
+)
 
 
 def _targets(write: Write, models: dict[str, list[Model]]) -> list[Column]:
@@ -154,7 +156,7 @@ def evaluate(project: Project) -> Evaluation:
     index: CalleeIndex | None = None
     for rel in sources:
         text = project.read_text(rel)
-        if text is None or not (may_contain_folded(text, _CARRY_WORDS) and _MAY_CARRY.search(text)):
+        if text is None or not _MAY_CARRY.search(text):
             continue
         tree = parse_guarded(project, rel)
         if tree is None:

@@ -225,7 +225,9 @@ _WORD = re.compile(r"\w+")
 _MODEL_WORDS = re.compile(r"Column|mapped_column|column_property|Mapped|__tablename__|table\s*=")
 
 
-_CLASS_HEADER = re.compile(r"\bclass\s+(\w+)\s*(\()?")
+# A literal first, so that ``re`` skips ahead to it (``\b`` first is tried at every position);
+# the word boundary before it is checked by hand.
+_CLASS_HEADER = re.compile(r"class\s+(\w+)\s*(\()?")
 _HEADER_LIMIT = 4000  # characters of a base list: past it, the file's every word counts
 
 
@@ -239,24 +241,30 @@ def class_headers(text: str) -> tuple[frozenset[str], frozenset[str]]:
         return frozenset(), frozenset()
     names: set[str] = set()
     bases: set[str] = set()
-    for m in _CLASS_HEADER.finditer(text):
+    at = 0
+    while (m := _CLASS_HEADER.search(text, at)) is not None:
+        before = text[m.start() - 1] if m.start() else " "
+        if before.isalnum() or before == "_":  # ``@dataclass``: not the keyword
+            at = m.start() + 1
+            continue
+        at = m.end()
         names.add(m.group(1))
         if m.group(2) is None:
             continue
-        depth, at, end = 1, m.end(), min(len(text), m.end() + _HEADER_LIMIT)
-        while depth and at < end:
-            char = text[at]
+        depth, close, end = 1, m.end(), min(len(text), m.end() + _HEADER_LIMIT)
+        while depth and close < end:
+            char = text[close]
             if char in "([{":
                 depth += 1
             elif char in ")]}":
                 depth -= 1
             elif char in "\"'\\":
                 break
-            at += 1
+            close += 1
         if depth:
             words = frozenset(_WORD.findall(text))
             return words, words
-        bases.update(_WORD.findall(text, m.end(), at))
+        bases.update(_WORD.findall(text, m.end(), close))
     if _CONTINUED_CLASS.search(text):
         words = frozenset(_WORD.findall(text))
         return words, words

@@ -48,7 +48,7 @@ from pytest_kabul.project.python.webhook_syntax import (
     sensitive_name,
     terminal,
 )
-from pytest_kabul.project.screens import may_contain_folded
+from pytest_kabul.project.screens import Folded
 
 
 class Weakness(enum.Enum):
@@ -275,17 +275,18 @@ def webhook_verifiers(project: Project) -> tuple[Verifier, ...]:
             continue
         for path in app.runtime_files:
             text = project.read_text(path) or ""
-            if may_contain_folded(text, _BROAD_WORDS) and _BROAD.search(text) and _may_verify(text):
+            if _BROAD.search(text) and _may_verify(text):
                 out.extend(verifiers_in(project, app.name, path))
     return tuple(sorted(out, key=lambda v: (v.subject, v.line)))
 
 
-_BROAD = re.compile(r"webhook|signature|hmac|svix|secret|_sig", re.I)
 _BROAD_WORDS = ("webhook", "signature", "hmac", "svix", "secret", "_sig")
+_BROAD = Folded("|".join(_BROAD_WORDS), _BROAD_WORDS)
 # What :func:`_is_verifier` needs, in text: a signature-header string, a keyed digest or a
 # verifying call; or a function named for a webhook/signature and a secret it could read.
-_MAY_VERIFY = re.compile(
-    r"signature|svix|webhook-|hmac|construct_event|verify_header|x-[\w-]*(?:secret|token)", re.I
+_MAY_VERIFY = Folded(
+    r"signature|svix|webhook-|hmac|construct_event|verify_header|x-[\w-]*(?:secret|token)",
+    ("signature", "svix", "webhook-", "hmac", "construct_event", "verify_header", "x-"),
 )
 _DEF = re.compile(r"def\s+(\w+)")
 

@@ -65,11 +65,12 @@ def handoff_sites(project: Project, app: PythonApp, reads: Iterable[EnvRead]) ->
             continue
         last_env = -100
         for number, line in enumerate(text.splitlines(), start=1):
-            for m in _STORE_RE.finditer(line):
-                out.setdefault(m.group(1), f"{rel}:{number}")
-            key = _KEY_RE.match(line)
-            if key and number - last_env <= 12:
+            # Characters each pattern needs, tested first: most lines have none of them.
+            if "[" in line and "=" in line:
+                for m in _STORE_RE.finditer(line):
+                    out.setdefault(m.group(1), f"{rel}:{number}")
+            if number - last_env <= 12 and (key := _KEY_RE.match(line)):
                 out.setdefault(key.group(1), f"{rel}:{number}")
-            if _ENV_RE.search(line):
+            if ("{" in line or "(" in line) and _ENV_RE.search(line):
                 last_env = number
     return out

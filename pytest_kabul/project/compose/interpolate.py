@@ -152,8 +152,8 @@ class Parsed:
     key_lines: Mapping[str, Mapping[str, int]]
 
 
-# The same resolvers and constructors on libyaml's parser and composer (C): compose files use
-# anchors (``x-common: &common``), which keep them off ``yamlsafe.load_all``'s fast path.
+# Compose's resolvers (YAML 1.2 scalars) and constructors (``!reset``, ``!override``) on
+# libyaml's parser and composer (C).
 CComposeLoader: Any = None
 if hasattr(yaml, "CSafeLoader"):  # PyYAML built with libyaml
 

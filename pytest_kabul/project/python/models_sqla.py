@@ -271,7 +271,7 @@ def class_headers(text: str) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(names), frozenset(bases)
 
 
-_CONTINUED_CLASS = re.compile(r"\bclass\s*\\")
+_CONTINUED_CLASS = re.compile(r"class\s*\\")  # literal first (``subclass \`` only adds words)
 
 
 def class_defs(tree: ast.AST) -> Iterator[ast.ClassDef]:

@@ -118,12 +118,10 @@ class _Matcher:
     matches names the last rule that does; the answer for a folder is kept, as the files of a
     folder share it."""
 
-    def __init__(self, rules: tuple[tuple[bool, re.Pattern[str]], ...]) -> None:
-        self.negated = tuple(negate for negate, _regex in rules)
+    def __init__(self, rules: tuple[tuple[bool, str], ...]) -> None:
+        self.negated = tuple(negate for negate, _source in rules)
         self.regex = re.compile(
-            "|".join(
-                f"(?P<r{i}>{regex.pattern})" for i, (_n, regex) in reversed(list(enumerate(rules)))
-            )
+            "|".join(f"(?P<r{i}>{source})" for i, (_n, source) in reversed(list(enumerate(rules))))
         )
         self.folders: dict[str, int] = {}
 
@@ -146,11 +144,11 @@ def _matcher(patterns: tuple[str, ...]) -> _Matcher | None:
     return _Matcher(rules) if rules else None
 
 
-@functools.lru_cache(maxsize=256)
-def _rules(patterns: tuple[str, ...]) -> tuple[tuple[bool, re.Pattern[str]], ...]:
-    """Each pattern once: (negated, its regex); ``**/x`` also as ``x`` (``**`` matches zero
-    folders too: ``**/.env`` excludes ``./.env``), the forms joined in one alternation."""
-    rules: list[tuple[bool, re.Pattern[str]]] = []
+def _rules(patterns: tuple[str, ...]) -> tuple[tuple[bool, str], ...]:
+    """Each pattern once: (negated, its regex source); ``**/x`` also as ``x`` (``**`` matches
+    zero folders too: ``**/.env`` excludes ``./.env``), the forms joined in one alternation.
+    Translated once per ``.dockerignore`` (:func:`_matcher` is cached), compiled once there."""
+    rules: list[tuple[bool, str]] = []
     for raw in patterns:
         negate = raw.startswith("!")
         pattern = raw[1:] if negate else raw
@@ -158,20 +156,18 @@ def _rules(patterns: tuple[str, ...]) -> tuple[tuple[bool, re.Pattern[str]], ...
         pattern = posixpath.normpath(pattern) if pattern else pattern
         if not pattern or pattern == ".":
             continue
-        regexes = [_compiled(pattern)]
+        forms = [_translated(pattern)]
         while pattern.startswith("**/"):
             pattern = pattern[3:]
-            regexes.append(_compiled(pattern))
-        rules.append((negate, re.compile("|".join(r.pattern for r in regexes))))
+            forms.append(_translated(pattern))
+        rules.append((negate, "|".join(forms)))
     return tuple(rules)
 
 
-@functools.lru_cache(maxsize=1024)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    """One translation per pattern: every shipped-file question used to re-translate every
-    ``.dockerignore`` line (93k ``fnmatch.translate`` calls, a quarter of prefect's scan)."""
+def _translated(pattern: str) -> str:
+    """The regex source of one pattern: ``*`` within a folder, ``**`` across folders."""
     regex = fnmatch.translate(pattern).replace(".*", "[^/]*")
-    return re.compile(regex.replace("[^/]*[^/]*", ".*"))  # ** from fnmatch's two stars
+    return regex.replace("[^/]*[^/]*", ".*")  # ** from fnmatch's two stars
 
 
 def _dockerignore(project: Project, dockerfile: str, context: str) -> tuple[str, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 
@@ -29,7 +30,8 @@ def _reference(rel: str, patterns: tuple[str, ...]) -> bool:
     """Every rule against every prefix of the path, the last matching rule first."""
     parts = rel.split("/")
     prefixes = ["/".join(parts[:depth]) for depth in range(1, len(parts) + 1)]
-    for negate, regex in reversed(_rules(patterns)):
+    for negate, source in reversed(_rules(patterns)):
+        regex = re.compile(source)
         if any(regex.match(prefix) for prefix in prefixes):
             return not negate
     return False
